@@ -1,0 +1,98 @@
+package io.streamtrain.core;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+
+/**
+ * Small files (pointers, JSON side cars, reports) on any Hadoop file system: local, HDFS or S3. Writes that others
+ * may read concurrently go through a temporary name and a rename.
+ */
+public final class HadoopFiles {
+
+    private final Configuration conf;
+
+    public HadoopFiles(Configuration conf) {
+        this.conf = conf;
+    }
+
+    public boolean exists(String path) {
+        try {
+            Path p = new Path(path);
+            return p.getFileSystem(conf).exists(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot check " + path, e);
+        }
+    }
+
+    public String readString(String path) {
+        Path p = new Path(path);
+        try (InputStream in = p.getFileSystem(conf).open(p)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read " + path, e);
+        }
+    }
+
+    public void writeString(String path, String content) {
+        writeBytes(path, content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Writes to a hidden temporary sibling and renames it over {@code path}. */
+    public void writeBytes(String path, byte[] content) {
+        Path target = new Path(path);
+        Path tmp = new Path(target.getParent(), "._tmp-" + target.getName() + "-" + UUID.randomUUID());
+        try {
+            FileSystem fs = target.getFileSystem(conf);
+            fs.mkdirs(target.getParent());
+            try (FSDataOutputStream out = fs.create(tmp, true)) {
+                out.write(content);
+            }
+            if (fs.exists(target) && !fs.delete(target, false)) {
+                throw new IOException("cannot replace " + target);
+            }
+            if (!fs.rename(tmp, target)) {
+                throw new IOException("rename of " + tmp + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write " + path, e);
+        }
+    }
+
+    public OutputStream create(String path) {
+        try {
+            Path p = new Path(path);
+            FileSystem fs = p.getFileSystem(conf);
+            fs.mkdirs(p.getParent());
+            return fs.create(p, true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create " + path, e);
+        }
+    }
+
+    public InputStream open(String path) {
+        try {
+            Path p = new Path(path);
+            return p.getFileSystem(conf).open(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot open " + path, e);
+        }
+    }
+
+    public void deleteRecursively(String path) {
+        try {
+            Path p = new Path(path);
+            p.getFileSystem(conf).delete(p, true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot delete " + path, e);
+        }
+    }
+}

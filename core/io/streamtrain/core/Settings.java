@@ -1,0 +1,237 @@
+package io.streamtrain.core;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException.Missing;
+import com.typesafe.config.ConfigException.WrongType;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Typed, validated reads of a HOCON tree. Every getter takes the full key so that an error names it the way the user
+ * wrote it, e.g. {@code Invalid value '0' for 'train.epochs': must be a positive integer}.
+ */
+public final class Settings {
+
+    private final Config config;
+
+    public Settings(Config config) {
+        this.config = config;
+    }
+
+    public Config raw() {
+        return config;
+    }
+
+    public boolean has(String key) {
+        return config.hasPath(key);
+    }
+
+    public String string(String key) {
+        try {
+            return config.getString(key);
+        } catch (Missing e) {
+            throw new ConfigException(key, "<missing>", "a value is required");
+        } catch (WrongType e) {
+            throw new ConfigException(key, render(key), "must be a string");
+        }
+    }
+
+    public String nonBlank(String key) {
+        String value = string(key);
+        if (value.isBlank()) {
+            throw new ConfigException(key, value, "must not be blank");
+        }
+        return value;
+    }
+
+    public int positiveInt(String key) {
+        int value = integer(key);
+        if (value <= 0) {
+            throw new ConfigException(key, value, "must be a positive integer");
+        }
+        return value;
+    }
+
+    public int intInRange(String key, int min, int max) {
+        int value = integer(key);
+        if (value < min || value > max) {
+            throw new ConfigException(key, value, "must be an integer from " + min + " to " + max);
+        }
+        return value;
+    }
+
+    public long positiveLong(String key) {
+        long value;
+        try {
+            value = config.getLong(key);
+        } catch (Missing e) {
+            throw new ConfigException(key, "<missing>", "a value is required");
+        } catch (WrongType e) {
+            throw new ConfigException(key, render(key), "must be a positive integer");
+        }
+        if (value <= 0) {
+            throw new ConfigException(key, value, "must be a positive integer");
+        }
+        return value;
+    }
+
+    /** A number in the half-open range [min, max). */
+    public double doubleInRange(String key, double min, double max) {
+        double value = number(key);
+        if (!(value >= min && value < max)) {
+            throw new ConfigException(key, value, "must be a number in [" + min + ", " + max + ")");
+        }
+        return value;
+    }
+
+    public double positiveDouble(String key) {
+        double value = number(key);
+        if (!(value > 0) || Double.isInfinite(value)) {
+            throw new ConfigException(key, value, "must be a positive finite number");
+        }
+        return value;
+    }
+
+    public boolean bool(String key) {
+        try {
+            return config.getBoolean(key);
+        } catch (Missing e) {
+            throw new ConfigException(key, "<missing>", "a value is required");
+        } catch (WrongType e) {
+            throw new ConfigException(key, render(key), "must be true or false");
+        }
+    }
+
+    public <E extends Enum<E>> E oneOf(String key, Class<E> type) {
+        String value = string(key);
+        for (E constant : type.getEnumConstants()) {
+            if (constant.name().equalsIgnoreCase(value.replace('-', '_'))) {
+                return constant;
+            }
+        }
+        throw new ConfigException(key, value, "must be one of " + names(type));
+    }
+
+    public List<String> strings(String key) {
+        try {
+            return List.copyOf(config.getStringList(key));
+        } catch (Missing e) {
+            throw new ConfigException(key, "<missing>", "a list is required");
+        } catch (WrongType e) {
+            throw new ConfigException(key, render(key), "must be a list of strings");
+        }
+    }
+
+    public List<Integer> positiveInts(String key) {
+        List<Integer> values;
+        try {
+            values = List.copyOf(config.getIntList(key));
+        } catch (Missing e) {
+            throw new ConfigException(key, "<missing>", "a list is required");
+        } catch (WrongType e) {
+            throw new ConfigException(key, render(key), "must be a list of positive integers");
+        }
+        for (int v : values) {
+            if (v <= 0) {
+                throw new ConfigException(key, values, "must be a list of positive integers");
+            }
+        }
+        return values;
+    }
+
+    public Pattern regex(String key) {
+        String value = string(key);
+        try {
+            return Pattern.compile(value);
+        } catch (PatternSyntaxException e) {
+            throw new ConfigException(key, value, "must be a regular expression (" + e.getDescription() + ")");
+        }
+    }
+
+    /**
+     * A block of free-form string settings passed through to a library, such as {@code spark.conf} or
+     * {@code kafka.properties}. Keys are taken as written, so quote dotted keys in HOCON.
+     */
+    public Map<String, String> stringMap(String key) {
+        if (!config.hasPath(key)) {
+            return Map.of();
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        Config block;
+        try {
+            block = config.getConfig(key);
+        } catch (WrongType e) {
+            throw new ConfigException(key, render(key), "must be an object of string settings");
+        }
+        for (Map.Entry<String, ConfigValue> e : block.entrySet()) {
+            ConfigValue v = e.getValue();
+            if (v.valueType() == ConfigValueType.OBJECT || v.valueType() == ConfigValueType.LIST) {
+                throw new ConfigException(key + "." + e.getKey(), v.render(), "must be a plain value");
+            }
+            out.put(stripQuotes(e.getKey()), String.valueOf(v.unwrapped()));
+        }
+        return Map.copyOf(out);
+    }
+
+    private int integer(String key) {
+        try {
+            return config.getInt(key);
+        } catch (Missing e) {
+            throw new ConfigException(key, "<missing>", "a value is required");
+        } catch (WrongType e) {
+            throw new ConfigException(key, render(key), "must be an integer");
+        }
+    }
+
+    private double number(String key) {
+        try {
+            return config.getDouble(key);
+        } catch (Missing e) {
+            throw new ConfigException(key, "<missing>", "a value is required");
+        } catch (WrongType e) {
+            throw new ConfigException(key, render(key), "must be a number");
+        }
+    }
+
+    private String render(String key) {
+        try {
+            Object v = config.getValue(key).unwrapped();
+            return String.valueOf(v);
+        } catch (RuntimeException e) {
+            return "?";
+        }
+    }
+
+    private static String stripQuotes(String key) {
+        return key.length() >= 2 && key.startsWith("\"") && key.endsWith("\"") ? key.substring(1, key.length() - 1) : key;
+    }
+
+    private static <E extends Enum<E>> String names(Class<E> type) {
+        StringBuilder sb = new StringBuilder();
+        for (E c : type.getEnumConstants()) {
+            if (sb.length() > 0) {
+                sb.append(", ");
+            }
+            sb.append(c.name().toLowerCase().replace('_', '-'));
+        }
+        return sb.toString();
+    }
+
+    /** Keys the user set that no stage reads: almost always a typo. */
+    public static void rejectUnknown(Config user, Config defaults, Set<String> freeFormBlocks) {
+        for (Map.Entry<String, ConfigValue> e : user.entrySet()) {
+            String key = e.getKey();
+            boolean free = freeFormBlocks.stream().anyMatch(b -> key.startsWith(b + "."));
+            if (!free && !defaults.hasPath(key)) {
+                throw new ConfigException(key, e.getValue().unwrapped(), "is not a known setting (see conf/application.conf)");
+            }
+        }
+    }
+}

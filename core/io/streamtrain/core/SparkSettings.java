@@ -1,0 +1,24 @@
+package io.streamtrain.core;
+
+import java.util.Map;
+
+/**
+ * How to build the Spark session.
+ *
+ * @param appName shown in the Spark UI and YARN
+ * @param conf    Spark settings applied unless spark-submit already set them, so {@code --master} and
+ *                {@code --conf} on the command line always win
+ */
+public record SparkSettings(String appName, Map<String, String> conf) {
+
+    public static final String APP_NAME = "spark.app-name";
+    public static final String CONF = "spark.conf";
+
+    public SparkSettings {
+        conf = Map.copyOf(conf);
+    }
+
+    public static SparkSettings from(Settings s) {
+        return new SparkSettings(s.nonBlank(APP_NAME), s.stringMap(CONF));
+    }
+}

@@ -1,0 +1,118 @@
+package io.streamtrain.ingest;
+
+import io.streamtrain.core.Table;
+import io.streamtrain.core.Warehouse;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.DataStreamReader;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.StreamingQueryException;
+import org.apache.spark.sql.streaming.Trigger;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Timestamp;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.when;
+
+/**
+ * Reads the topic with Structured Streaming and writes every record exactly once to landing or quarantine.
+ *
+ * <p>Exactly once: Spark records a micro-batch's offset range in the checkpoint before running it and re-runs the
+ * same range under the same batch id after a crash. Each batch overwrites only its own {@code batch=} partitions,
+ * so a re-run replaces what a failed attempt left instead of adding to it.
+ */
+public final class IngestJob {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IngestJob.class);
+    static final String CHECKPOINT = "checkpoints/ingest";
+
+    private IngestJob() {
+    }
+
+    public static IngestResult run(SparkSession spark, KafkaConnection kafka, IngestSettings settings,
+                                   IngestRules rules, Warehouse warehouse) {
+        DataStreamReader reader = spark.readStream().format("kafka")
+                .option("kafka.bootstrap.servers", kafka.bootstrapServers())
+                .option("subscribe", kafka.settings().topic())
+                .option("startingOffsets", settings.startingOffsets())
+                .option("maxOffsetsPerTrigger", settings.maxOffsetsPerTrigger())
+                // Records deleted by retention before we read them are a loss: fail rather than skip.
+                .option("failOnDataLoss", "true")
+                // Only committed records of transactional producers.
+                .option("kafka.isolation.level", "read_committed");
+        for (Map.Entry<String, String> e : kafka.settings().properties().entrySet()) {
+            reader = reader.option("kafka." + e.getKey(), e.getValue());
+        }
+        Dataset<Row> source = reader.load();
+        AtomicReference<IngestResult> total = new AtomicReference<>(new IngestResult(0, 0, 0, 0));
+        Trigger trigger = settings.mode() == IngestSettings.Mode.STREAM
+                ? Trigger.ProcessingTime(settings.triggerSeconds(), TimeUnit.SECONDS)
+                : Trigger.AvailableNow();
+        try {
+            StreamingQuery query = source.writeStream()
+                    .queryName("streamtrain-ingest")
+                    .option("checkpointLocation", warehouse.internal(CHECKPOINT))
+                    .trigger(trigger)
+                    .foreachBatch((Dataset<Row> batch, Long batchId) -> {
+                        long[] counts = writeBatch(batch, "stream-" + batchId, rules, warehouse);
+                        total.updateAndGet(t -> t.plus(counts[0], counts[1], counts[2]));
+                    })
+                    .start();
+            query.awaitTermination();
+        } catch (StreamingQueryException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("Ingest from " + kafka.settings().topic() + " failed: " + e.getMessage(), e);
+        }
+        IngestResult result = total.get();
+        LOG.info("ingest: {} batches, {} read, {} landed, {} quarantined", result.batches(), result.read(),
+                result.landed(), result.quarantined());
+        return result;
+    }
+
+    /**
+     * Validates one batch and overwrites its partitions of landing, quarantine and the audit table.
+     *
+     * @return read, landed, quarantined
+     */
+    static long[] writeBatch(Dataset<Row> kafkaRows, String batch, IngestRules rules, Warehouse warehouse) {
+        long start = System.nanoTime();
+        Dataset<Row> validated = Validation.validate(kafkaRows, rules, batch).persist(StorageLevel.MEMORY_AND_DISK_SER());
+        try {
+            overwritePartitions(Validation.landed(validated), warehouse.table(Table.LANDING));
+            overwritePartitions(Validation.quarantined(validated), warehouse.table(Table.QUARANTINE));
+            Row counts = validated.agg(count("*"), count(when(col("reason").isNull(), 1))).first();
+            long read = counts.getLong(0);
+            long landed = counts.getLong(1);
+            long quarantined = read - landed;
+            Dataset<Row> audit = validated.sparkSession().createDataFrame(List.of(RowFactory.create(read, landed,
+                    quarantined, new Timestamp(System.currentTimeMillis()), batch)), IngestTables.AUDIT);
+            overwritePartitions(audit, warehouse.table(Table.INGEST_AUDIT));
+            double seconds = (System.nanoTime() - start) / 1e9;
+            LOG.info("ingest batch {}: read {}, landed {}, quarantined {} ({} records/s)", batch, read, landed,
+                    quarantined, Math.round(read / Math.max(seconds, 1e-9)));
+            return new long[]{read, landed, quarantined};
+        } finally {
+            validated.unpersist();
+        }
+    }
+
+    private static void overwritePartitions(Dataset<Row> rows, String path) {
+        rows.write()
+                .mode(SaveMode.Overwrite)
+                // Replace only this batch's partition: a retried batch rewrites its own output and nothing else.
+                .option("partitionOverwriteMode", "dynamic")
+                .option("compression", "zstd")
+                .partitionBy(IngestTables.BATCH)
+                .parquet(path);
+    }
+}

@@ -1,0 +1,48 @@
+package io.streamtrain.ingest;
+
+import io.streamtrain.core.ConfigException;
+import io.streamtrain.core.Settings;
+
+/**
+ * How ingest reads the topic.
+ *
+ * @param mode                 stream (until stopped) or available-now (everything up to now, then exit)
+ * @param startingOffsets      where a new checkpoint starts: earliest or latest
+ * @param maxOffsetsPerTrigger records per micro-batch, bounding memory and the work a crash repeats
+ * @param triggerSeconds       micro-batch interval in stream mode
+ * @param maxRecordBytes       larger values are quarantined as oversized
+ * @param maxJsonDepth         deeper JSON nesting is quarantined
+ * @param maxIdLength          longer ids are quarantined
+ */
+public record IngestSettings(Mode mode, String startingOffsets, long maxOffsetsPerTrigger, int triggerSeconds,
+                             int maxRecordBytes, int maxJsonDepth, int maxIdLength) {
+
+    public static final String MODE = "ingest.mode";
+    public static final String STARTING_OFFSETS = "ingest.starting-offsets";
+    public static final String MAX_OFFSETS_PER_TRIGGER = "ingest.max-offsets-per-trigger";
+    public static final String TRIGGER_SECONDS = "ingest.trigger-seconds";
+    public static final String MAX_RECORD_BYTES = "ingest.max-record-bytes";
+    public static final String MAX_JSON_DEPTH = "ingest.max-json-depth";
+    public static final String MAX_ID_LENGTH = "ingest.max-id-length";
+
+    /** Ingest modes sharing one code path and one checkpoint. */
+    public enum Mode {
+        /** Structured Streaming with a processing-time trigger, until stopped. */
+        STREAM,
+        /** Everything published up to now, in bounded micro-batches, then exit: the scheduled case. */
+        AVAILABLE_NOW
+    }
+
+    public IngestSettings {
+        if (!startingOffsets.equals("earliest") && !startingOffsets.equals("latest")) {
+            throw new ConfigException(STARTING_OFFSETS, startingOffsets, "must be earliest or latest");
+        }
+    }
+
+    public static IngestSettings from(Settings s) {
+        return new IngestSettings(s.oneOf(MODE, Mode.class), s.nonBlank(STARTING_OFFSETS),
+                s.positiveLong(MAX_OFFSETS_PER_TRIGGER), s.positiveInt(TRIGGER_SECONDS),
+                s.intInRange(MAX_RECORD_BYTES, 64, 64 * 1024 * 1024), s.intInRange(MAX_JSON_DEPTH, 2, 1000),
+                s.intInRange(MAX_ID_LENGTH, 1, 4096));
+    }
+}

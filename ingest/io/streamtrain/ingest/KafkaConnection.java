@@ -1,0 +1,100 @@
+package io.streamtrain.ingest;
+
+import io.streamtrain.core.ConfigException;
+import io.streamtrain.core.Warehouse;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * A reachable Kafka cluster: the configured one, or an embedded broker started for the lifetime of this object.
+ */
+public final class KafkaConnection implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaConnection.class);
+
+    private final KafkaSettings settings;
+    private final String bootstrapServers;
+    private final EmbeddedKafka embedded;
+
+    private KafkaConnection(KafkaSettings settings, String bootstrapServers, EmbeddedKafka embedded) {
+        this.settings = settings;
+        this.bootstrapServers = bootstrapServers;
+        this.embedded = embedded;
+    }
+
+    public static KafkaConnection open(KafkaSettings settings, Warehouse warehouse) {
+        if (!settings.isEmbedded()) {
+            return new KafkaConnection(settings, settings.bootstrapServers(), null);
+        }
+        EmbeddedKafka broker = EmbeddedKafka.start(localFolder(warehouse).resolve("_kafka"), settings.embeddedPort());
+        return new KafkaConnection(settings, broker.bootstrapServers(), broker);
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public KafkaSettings settings() {
+        return settings;
+    }
+
+    /** Client properties: the user's {@code kafka.properties} plus the bootstrap servers. */
+    public Map<String, Object> clientProperties() {
+        Map<String, Object> props = new HashMap<>(settings.properties());
+        props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return props;
+    }
+
+    /** Creates the topic with {@code kafka.partitions} partitions unless it exists. */
+    public void ensureTopic() {
+        try (Admin admin = Admin.create(clientProperties())) {
+            if (admin.listTopics().names().get().contains(settings.topic())) {
+                return;
+            }
+            int brokers = admin.describeCluster().nodes().get().size();
+            short replication = (short) Math.min(3, brokers);
+            admin.createTopics(List.of(new NewTopic(settings.topic(), settings.partitions(), replication))).all().get();
+            LOG.info("Created topic {} with {} partitions, replication {}", settings.topic(), settings.partitions(),
+                    replication);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new IllegalStateException("Cannot create topic " + settings.topic() + " on " + bootstrapServers
+                        + ": " + e.getCause().getMessage(), e.getCause());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while creating topic " + settings.topic(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (embedded != null) {
+            embedded.close();
+        }
+    }
+
+    private static Path localFolder(Warehouse warehouse) {
+        String root = warehouse.root();
+        URI uri = URI.create(root.replace(" ", "%20"));
+        if (uri.getScheme() == null) {
+            return Path.of(root);
+        }
+        if ("file".equals(uri.getScheme())) {
+            return Path.of(uri);
+        }
+        throw new ConfigException(KafkaSettings.BOOTSTRAP_SERVERS, KafkaSettings.EMBEDDED,
+                "the embedded broker needs a local warehouse, but warehouse is " + root + "; point it at a real Kafka");
+    }
+}

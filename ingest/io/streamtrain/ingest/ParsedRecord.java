@@ -1,0 +1,27 @@
+package io.streamtrain.ingest;
+
+/**
+ * The outcome of validating one Kafka value: a landed example or a rejection. Exactly one of
+ * {@link #reason()} and the example fields is set.
+ *
+ * @param id       record id
+ * @param ts       event time, epoch millis
+ * @param label    class index
+ * @param features the feature vector
+ * @param reason   why the record was rejected, or null
+ * @param message  a readable explanation naming the field and the value, or null
+ */
+public record ParsedRecord(String id, long ts, int label, float[] features, Reason reason, String message) {
+
+    public static ParsedRecord accepted(String id, long ts, int label, float[] features) {
+        return new ParsedRecord(id, ts, label, features, null, null);
+    }
+
+    public static ParsedRecord rejected(Reason reason, String message) {
+        return new ParsedRecord(null, 0L, -1, null, reason, message);
+    }
+
+    public boolean isAccepted() {
+        return reason == null;
+    }
+}

@@ -1,0 +1,283 @@
+package io.streamtrain.ingest;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+
+import java.io.CharConversionException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * Validates one Kafka record against the wire format
+ * {@code {"id": string, "ts": epoch millis, "label": index or name, "features": [numbers]}}.
+ *
+ * <p>A streaming parser reads the value once, with no intermediate tree, and stops at the first problem, so a huge
+ * array or deep nesting costs no more than the limits allow. Unknown fields are skipped for forward compatibility.
+ * Not thread-safe: use one instance per task.
+ */
+public final class RecordParser {
+
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(1_000).build())
+            .build();
+
+    private final IngestRules rules;
+    private final Map<String, Integer> labelIndex;
+    private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+
+    public RecordParser(IngestRules rules) {
+        this.rules = rules;
+        this.labelIndex = rules.schema().labelIndex();
+    }
+
+    /**
+     * @param key   the Kafka key as a string, or null
+     * @param value the Kafka value bytes, or null for a tombstone
+     */
+    public ParsedRecord parse(String key, byte[] value) {
+        if (value == null) {
+            return ParsedRecord.rejected(Reason.NULL_VALUE, "Kafka value is null");
+        }
+        if (value.length > rules.maxRecordBytes()) {
+            return ParsedRecord.rejected(Reason.OVERSIZED_RECORD,
+                    "value has " + value.length + " bytes, more than ingest.max-record-bytes=" + rules.maxRecordBytes());
+        }
+        try {
+            utf8.reset().decode(ByteBuffer.wrap(value));
+        } catch (CharacterCodingException e) {
+            return ParsedRecord.rejected(Reason.INVALID_UTF8, "value is not valid UTF-8");
+        }
+        try (JsonParser p = JSON.createParser(value)) {
+            return parseObject(key, p);
+        } catch (JsonParseException | CharConversionException e) {
+            return ParsedRecord.rejected(Reason.MALFORMED_JSON, "malformed JSON: " + firstLine(e.getMessage()));
+        } catch (IOException e) {
+            return ParsedRecord.rejected(Reason.MALFORMED_JSON, "unreadable JSON: " + firstLine(e.getMessage()));
+        }
+    }
+
+    private ParsedRecord parseObject(String key, JsonParser p) throws IOException {
+        if (p.nextToken() != JsonToken.START_OBJECT) {
+            return ParsedRecord.rejected(Reason.NOT_AN_OBJECT, "value is not a JSON object");
+        }
+        String id = null;
+        Long ts = null;
+        Integer label = null;
+        float[] features = null;
+        JsonToken t;
+        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken v = p.nextToken();
+            boolean seen = switch (field) {
+                case "id" -> id != null;
+                case "ts" -> ts != null;
+                case "label" -> label != null;
+                case "features" -> features != null;
+                default -> false;
+            };
+            if (seen) {
+                return ParsedRecord.rejected(Reason.DUPLICATE_FIELD, "field '" + field + "' appears twice");
+            }
+            if (v == JsonToken.VALUE_NULL && isRequired(field)) {
+                return ParsedRecord.rejected(Reason.MISSING_FIELD, "field '" + field + "' is null");
+            }
+            switch (field) {
+                case "id" -> {
+                    if (v != JsonToken.VALUE_STRING) {
+                        return wrongType("id", "a string", v);
+                    }
+                    id = p.getText();
+                }
+                case "ts" -> {
+                    if (v != JsonToken.VALUE_NUMBER_INT) {
+                        return wrongType("ts", "an integer (epoch millis)", v);
+                    }
+                    if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+                        return ParsedRecord.rejected(Reason.OUT_OF_RANGE, "field 'ts' does not fit epoch millis");
+                    }
+                    ts = p.getLongValue();
+                }
+                case "label" -> {
+                    ParsedRecord bad = null;
+                    int index = -1;
+                    if (v == JsonToken.VALUE_NUMBER_INT) {
+                        long l = p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? -1 : p.getLongValue();
+                        index = l >= 0 && l < labelIndex.size() ? (int) l : -1;
+                        if (index < 0) {
+                            bad = ParsedRecord.rejected(Reason.UNKNOWN_LABEL, "label " + p.getText()
+                                    + " is not a class index 0.." + (labelIndex.size() - 1));
+                        }
+                    } else if (v == JsonToken.VALUE_STRING) {
+                        Integer byName = labelIndex.get(p.getText());
+                        if (byName == null) {
+                            bad = ParsedRecord.rejected(Reason.UNKNOWN_LABEL, "label '" + abbreviate(p.getText())
+                                    + "' is not one of schema.labels");
+                        } else {
+                            index = byName;
+                        }
+                    } else {
+                        bad = wrongType("label", "a class index or class name", v);
+                    }
+                    if (bad != null) {
+                        return bad;
+                    }
+                    label = index;
+                }
+                case "features" -> {
+                    if (v != JsonToken.START_ARRAY) {
+                        return wrongType("features", "an array of numbers", v);
+                    }
+                    Object parsed = parseFeatures(p);
+                    if (parsed instanceof ParsedRecord rejection) {
+                        return rejection;
+                    }
+                    features = (float[]) parsed;
+                }
+                default -> {
+                    if (p.getParsingContext().getNestingDepth() > rules.maxJsonDepth()) {
+                        return tooDeep();
+                    }
+                    ParsedRecord deep = skipBounded(p);
+                    if (deep != null) {
+                        return deep;
+                    }
+                }
+            }
+        }
+        if (t != JsonToken.END_OBJECT) {
+            return ParsedRecord.rejected(Reason.MALFORMED_JSON, "unexpected " + t + " in object");
+        }
+        if (p.nextToken() != null) {
+            return ParsedRecord.rejected(Reason.MALFORMED_JSON, "trailing content after the JSON object");
+        }
+        if (id == null || ts == null || label == null || features == null) {
+            String missing = id == null ? "id" : ts == null ? "ts" : label == null ? "label" : "features";
+            return ParsedRecord.rejected(Reason.MISSING_FIELD, "required field '" + missing + "' is missing");
+        }
+        if (id.isEmpty() || id.length() > rules.maxIdLength()) {
+            return ParsedRecord.rejected(Reason.INVALID_ID, "id must have 1 to " + rules.maxIdLength()
+                    + " characters, has " + id.length());
+        }
+        if (key != null && !key.equals(id)) {
+            return ParsedRecord.rejected(Reason.INVALID_ID, "Kafka key '" + abbreviate(key)
+                    + "' differs from id '" + abbreviate(id) + "'");
+        }
+        return ParsedRecord.accepted(id, ts, label, features);
+    }
+
+    /** Returns the vector, or a rejection; never reads more than feature-count + 1 elements. */
+    private Object parseFeatures(JsonParser p) throws IOException {
+        int expected = rules.schema().featureCount();
+        double min = rules.schema().minValue();
+        double max = rules.schema().maxValue();
+        float[] out = new float[expected];
+        int n = 0;
+        JsonToken t;
+        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+            if (t == null) {
+                return ParsedRecord.rejected(Reason.MALFORMED_JSON, "unterminated features array");
+            }
+            if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_NUMBER_FLOAT) {
+                if (t == JsonToken.VALUE_STRING && isNonFiniteName(p.getText())) {
+                    return ParsedRecord.rejected(Reason.NON_FINITE, "features[" + n + "] is " + p.getText());
+                }
+                return wrongType("features[" + n + "]", "a number", t);
+            }
+            if (n == expected) {
+                return ParsedRecord.rejected(Reason.WRONG_VECTOR_LENGTH,
+                        "features has more than " + expected + " values");
+            }
+            double d = p.getDoubleValue();
+            if (!Double.isFinite(d) || Math.abs(d) > Float.MAX_VALUE) {
+                return ParsedRecord.rejected(Reason.NON_FINITE, "features[" + n + "] = " + p.getText()
+                        + " is not a finite float");
+            }
+            if (d < min || d > max) {
+                return ParsedRecord.rejected(Reason.OUT_OF_RANGE, "features[" + n + "] = " + p.getText()
+                        + " is outside [" + min + ", " + max + "]");
+            }
+            out[n++] = (float) d;
+        }
+        if (n != expected) {
+            return ParsedRecord.rejected(Reason.WRONG_VECTOR_LENGTH,
+                    "features has " + n + " values, expected " + expected);
+        }
+        return out;
+    }
+
+    /** Skips an unknown field's value, refusing nesting deeper than the limit. */
+    private ParsedRecord skipBounded(JsonParser p) throws IOException {
+        if (!p.currentToken().isStructStart()) {
+            return null;
+        }
+        int depth = 1;
+        while (depth > 0) {
+            JsonToken t = p.nextToken();
+            if (t == null) {
+                return ParsedRecord.rejected(Reason.MALFORMED_JSON, "unterminated JSON");
+            }
+            if (t.isStructStart()) {
+                depth++;
+                if (p.getParsingContext().getNestingDepth() > rules.maxJsonDepth()) {
+                    return tooDeep();
+                }
+            } else if (t.isStructEnd()) {
+                depth--;
+            }
+        }
+        return null;
+    }
+
+    private ParsedRecord tooDeep() {
+        return ParsedRecord.rejected(Reason.TOO_DEEP, "JSON nests deeper than ingest.max-json-depth="
+                + rules.maxJsonDepth());
+    }
+
+    private static boolean isRequired(String field) {
+        return field.equals("id") || field.equals("ts") || field.equals("label") || field.equals("features");
+    }
+
+    private static boolean isNonFiniteName(String s) {
+        return s.equalsIgnoreCase("nan") || s.equalsIgnoreCase("infinity") || s.equalsIgnoreCase("-infinity")
+                || s.equalsIgnoreCase("inf") || s.equalsIgnoreCase("-inf");
+    }
+
+    private static ParsedRecord wrongType(String field, String expected, JsonToken found) {
+        return ParsedRecord.rejected(Reason.WRONG_TYPE, "field '" + field + "' must be " + expected
+                + ", found " + describe(found));
+    }
+
+    private static String describe(JsonToken t) {
+        return switch (t) {
+            case START_ARRAY -> "an array";
+            case START_OBJECT -> "an object";
+            case VALUE_STRING -> "a string";
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
+            case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+            case VALUE_NULL -> "null";
+            default -> t.toString();
+        };
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "";
+        }
+        int nl = message.indexOf('\n');
+        return abbreviate(nl < 0 ? message : message.substring(0, nl));
+    }
+}

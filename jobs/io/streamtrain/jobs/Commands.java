@@ -1,0 +1,184 @@
+package io.streamtrain.jobs;
+
+import io.streamtrain.core.Sessions;
+import io.streamtrain.core.Table;
+import io.streamtrain.core.HadoopFiles;
+import io.streamtrain.ingest.IngestSettings;
+import io.streamtrain.ingest.ProduceSettings;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/** The subcommands: each runs its stages through {@link Pipeline}, or, for {@code sql}, queries the tables. */
+final class Commands {
+
+    private Commands() {
+    }
+
+    /** Shared body: load and validate everything, run the stages, print what happened. */
+    abstract static class StageCommand implements Callable<Integer> {
+        @Mixin
+        ConfigOptions options;
+
+        abstract Set<Stage> stages();
+
+        List<String> extraSettings() {
+            return List.of();
+        }
+
+        String modelRunId() {
+            return null;
+        }
+
+        @Override
+        public Integer call() {
+            AppConfig config = options.load(extraSettings());
+            Pipeline.Outcome outcome = Pipeline.run(config, stages(), options.runId(), modelRunId());
+            System.out.println(Summary.of(outcome, config.warehouse()));
+            return StreamTrain.OK;
+        }
+    }
+
+    /** {@code --input} and {@code --format}, shared by produce and pipeline. */
+    static final class InputOptions {
+        @Option(names = "--input", paramLabel = "PATH",
+                description = "A Fashion-MNIST IDX folder or a JSON-lines file (default: produce.input).")
+        String input;
+
+        @Option(names = "--format", paramLabel = "FORMAT", description = "idx or jsonl (default: produce.format).")
+        String format;
+
+        List<String> settings() {
+            List<String> out = new ArrayList<>();
+            if (input != null) {
+                out.add(ProduceSettings.INPUT + "=" + input);
+            }
+            if (format != null) {
+                out.add(ProduceSettings.FORMAT + "=" + format);
+            }
+            return out;
+        }
+    }
+
+    @Command(name = "produce", mixinStandardHelpOptions = true,
+            description = "Publish Fashion-MNIST IDX files or JSON lines to the topic (idempotent producer).")
+    static final class Produce extends StageCommand {
+        @Mixin
+        InputOptions input;
+
+        Set<Stage> stages() {
+            return EnumSet.of(Stage.PRODUCE);
+        }
+
+        List<String> extraSettings() {
+            return input.settings();
+        }
+    }
+
+    @Command(name = "ingest", mixinStandardHelpOptions = true,
+            description = "Read the topic exactly once into landing/ and quarantine/.")
+    static final class Ingest extends StageCommand {
+        @Option(names = "--mode", paramLabel = "MODE",
+                description = "available-now (default: take everything up to now, then exit) or stream (until stopped).")
+        String mode;
+
+        Set<Stage> stages() {
+            return EnumSet.of(Stage.INGEST);
+        }
+
+        List<String> extraSettings() {
+            return mode == null ? List.of() : List.of(IngestSettings.MODE + "=" + mode);
+        }
+    }
+
+    @Command(name = "preprocess", mixinStandardHelpOptions = true,
+            description = "Deduplicate, split and scale landing/ into curated/.")
+    static final class Preprocess extends StageCommand {
+        Set<Stage> stages() {
+            return EnumSet.of(Stage.PREPROCESS);
+        }
+    }
+
+    @Command(name = "train", mixinStandardHelpOptions = true,
+            description = "Train the configured network on curated/ with dl4j-spark; save models/<run-id>/.")
+    static final class Train extends StageCommand {
+        Set<Stage> stages() {
+            return EnumSet.of(Stage.TRAIN);
+        }
+    }
+
+    @Command(name = "evaluate", mixinStandardHelpOptions = true,
+            description = "Score a model on the test split; write metric tables and reports/<run-id>/.")
+    static final class Evaluate extends StageCommand {
+        @Option(names = "--model", paramLabel = "RUN_ID", description = "Model bundle to score (default: latest).")
+        String model;
+
+        Set<Stage> stages() {
+            return EnumSet.of(Stage.EVALUATE);
+        }
+
+        String modelRunId() {
+            return model;
+        }
+    }
+
+    @Command(name = "pipeline", mixinStandardHelpOptions = true,
+            description = "Run the stages in order in one process: produce, ingest, preprocess, train, evaluate.")
+    static final class PipelineCommand extends StageCommand {
+        @Option(names = "--stages", paramLabel = "LIST", defaultValue = "produce,ingest,preprocess,train,evaluate",
+                description = "Comma-separated subset of the stages (default: ${DEFAULT-VALUE}).")
+        String stageList;
+
+        @Mixin
+        InputOptions input;
+
+        Set<Stage> stages() {
+            return Stage.parse(stageList);
+        }
+
+        List<String> extraSettings() {
+            return input.settings();
+        }
+    }
+
+    @Command(name = "sql", mixinStandardHelpOptions = true,
+            description = "Run a Spark SQL query over the warehouse tables (landing, quarantine, ingest_audit, curated,"
+                    + " training_history, evaluation, confusion_matrix).")
+    static final class Sql implements Callable<Integer> {
+        @Mixin
+        ConfigOptions options;
+
+        @Parameters(paramLabel = "QUERY", description = "e.g. \"SELECT reason, count(*) FROM quarantine GROUP BY reason\"")
+        String query;
+
+        @Option(names = "--limit", defaultValue = "100", description = "Rows to print (default: ${DEFAULT-VALUE}).")
+        int limit;
+
+        @Override
+        public Integer call() {
+            AppConfig config = options.load(List.of());
+            SparkSession spark = Sessions.create(config.spark());
+            try {
+                HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+                for (Table table : Table.values()) {
+                    String path = config.warehouse().table(table);
+                    if (files.exists(path)) {
+                        spark.read().parquet(path).createOrReplaceTempView(table.viewName());
+                    }
+                }
+                spark.sql(query).show(limit, false);
+            } finally {
+                spark.stop();
+            }
+            return StreamTrain.OK;
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package io.streamtrain.jobs;
+
+import io.streamtrain.core.ConfigLoader;
+import io.streamtrain.core.RunId;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Options every subcommand takes. */
+final class ConfigOptions {
+
+    @Option(names = "--conf", paramLabel = "FILE",
+            description = "HOCON file over the defaults, e.g. conf/local.conf or conf/cluster.conf.")
+    Path conf;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "Override one setting, e.g. --set train.epochs=5. Repeatable; wins over --conf.")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--run-id", paramLabel = "ID",
+            description = "Names this run's outputs; re-running with the same id rewrites them (default: UTC time).")
+    String runId;
+
+    AppConfig load(List<String> extra) {
+        List<String> all = new ArrayList<>(overrides);
+        all.addAll(extra);
+        return AppConfig.from(ConfigLoader.load(conf, all));
+    }
+
+    String runId() {
+        return runId == null ? RunId.generate(Clock.systemUTC()) : RunId.validate(runId);
+    }
+}

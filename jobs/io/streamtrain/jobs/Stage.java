@@ -1,0 +1,31 @@
+package io.streamtrain.jobs;
+
+import io.streamtrain.core.ConfigException;
+
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+
+/** The pipeline's stages, in the order they run. */
+public enum Stage {
+    PRODUCE, INGEST, PREPROCESS, TRAIN, EVALUATE;
+
+    public String cliName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Parses {@code produce,ingest}; the order given does not matter, stages always run in pipeline order. */
+    public static Set<Stage> parse(String list) {
+        Set<Stage> out = EnumSet.noneOf(Stage.class);
+        for (String name : list.split(",")) {
+            String n = name.trim().toUpperCase(Locale.ROOT);
+            try {
+                out.add(Stage.valueOf(n));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("--stages", name.trim(),
+                        "must be a comma-separated list of produce, ingest, preprocess, train, evaluate");
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,38 @@
+package io.streamtrain.jobs;
+
+import io.streamtrain.core.Warehouse;
+
+/** The closing lines a run prints: what each stage did and where its output is. */
+final class Summary {
+
+    private Summary() {
+    }
+
+    static String of(Pipeline.Outcome o, Warehouse warehouse) {
+        StringBuilder sb = new StringBuilder();
+        if (o.produced() != null) {
+            sb.append(String.format("produce:    %d records published%n", o.produced()));
+        }
+        if (o.ingested() != null) {
+            sb.append(String.format("ingest:     %d read = %d landed + %d quarantined (%d batches)%n",
+                    o.ingested().read(), o.ingested().landed(), o.ingested().quarantined(), o.ingested().batches()));
+        }
+        if (o.curated() != null) {
+            sb.append(String.format("preprocess: %d landed -> train %d, validation %d, test %d, quarantined %d%n",
+                    o.curated().landed(), o.curated().train(), o.curated().validation(), o.curated().test(),
+                    o.curated().quarantined()));
+        }
+        if (o.trained() != null) {
+            var last = o.trained().history().get(o.trained().history().size() - 1);
+            sb.append(String.format("train:      run %s, %d epochs, final loss %.4f, %.0f samples/s -> %s%n",
+                    o.trained().runId(), o.trained().history().size(), last.loss(), last.samplesPerSec(),
+                    warehouse.model(o.trained().runId())));
+        }
+        if (o.evaluated() != null) {
+            sb.append('\n').append(o.evaluated().markdown()).append('\n');
+            sb.append(String.format("evaluate:   accuracy %.4f -> %s%n", o.evaluated().accuracy(),
+                    warehouse.report(o.evaluated().runId())));
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,88 @@
+package io.streamtrain.preprocess;
+
+import io.streamtrain.core.RecordSchema;
+import io.streamtrain.ingest.IngestTables;
+import io.streamtrain.ingest.Reason;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.types.DataTypes;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.first;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.pmod;
+import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.when;
+import static org.apache.spark.sql.functions.xxhash64;
+
+/**
+ * The pure steps of preprocess, each {@code Dataset<Row> -> Dataset<Row>}. Rows carry a nullable {@code reason}
+ * column until {@link #accepted} and {@link #rejected} separate them; nothing is dropped silently.
+ */
+public final class Curation {
+
+    public static final String STAGE = "preprocess";
+    public static final String SPLIT = "split";
+    private static final int BUCKETS = 10_000;
+
+    private Curation() {
+    }
+
+    /**
+     * Marks every landed copy of an id but the first (lowest topic, partition, offset) as a duplicate, and every
+     * example that no longer fits the schema (after a schema change) with its reason.
+     */
+    public static Dataset<Row> check(Dataset<Row> landing, RecordSchema schema) {
+        var byId = Window.partitionBy("id").orderBy("topic", "partition", "offset");
+        Column firstCopy = concat(lit("id already landed at "), first(col("topic")).over(byId), lit("/"),
+                first(col("partition")).over(byId), lit("@"), first(col("offset")).over(byId));
+        Column rank = row_number().over(byId);
+        return landing
+                .withColumn("reason", when(rank.gt(1), lit(Reason.DUPLICATE_ID.name()))
+                        .when(size(col("features")).notEqual(schema.featureCount()),
+                                lit(Reason.WRONG_VECTOR_LENGTH.name()))
+                        .when(col("label").lt(0).or(col("label").geq(schema.classCount())),
+                                lit(Reason.UNKNOWN_LABEL.name())))
+                .withColumn("message", when(col("reason").equalTo(Reason.DUPLICATE_ID.name()), firstCopy)
+                        .when(col("reason").equalTo(Reason.WRONG_VECTOR_LENGTH.name()),
+                                concat(lit("features has "), size(col("features")).cast(DataTypes.StringType),
+                                        lit(" values, expected " + schema.featureCount())))
+                        .when(col("reason").equalTo(Reason.UNKNOWN_LABEL.name()),
+                                concat(lit("label "), col("label").cast(DataTypes.StringType),
+                                        lit(" is not a class index 0.." + (schema.classCount() - 1)))));
+    }
+
+    /**
+     * Adds {@code split}: ids matching the pinned pattern go to test; the rest by a salted hash of the id, so an id
+     * always lands in the same split, whichever run or partition it arrives in.
+     */
+    public static Dataset<Row> assignSplit(Dataset<Row> df, PreprocessSettings settings) {
+        Column bucket = pmod(xxhash64(col("id"), lit(settings.splitSeed())), lit(BUCKETS));
+        long testBuckets = Math.round(settings.testFraction() * BUCKETS);
+        long validationBuckets = Math.round(settings.validationFraction() * BUCKETS);
+        return df.withColumn(SPLIT,
+                when(col("id").rlike(settings.pinnedTest().pattern()), lit(Split.TEST.value()))
+                        .when(bucket.lt(testBuckets), lit(Split.TEST.value()))
+                        .when(bucket.lt(testBuckets + validationBuckets), lit(Split.VALIDATION.value()))
+                        .otherwise(lit(Split.TRAIN.value())));
+    }
+
+    public static Dataset<Row> accepted(Dataset<Row> checked) {
+        return checked.where(col("reason").isNull()).drop("reason", "message");
+    }
+
+    /** Rejected rows in the quarantine table's shape; the raw value is in landing, so it is left null. */
+    public static Dataset<Row> rejected(Dataset<Row> checked, String batch) {
+        return checked.where(col("reason").isNotNull())
+                .withColumn("key", col("id"))
+                .withColumn("value", lit(null).cast(DataTypes.BinaryType))
+                .withColumn("stage", lit(STAGE))
+                .withColumn(IngestTables.BATCH, lit(batch))
+                .select(java.util.Arrays.stream(IngestTables.QUARANTINE.fieldNames()).map(c -> col(c))
+                        .toArray(Column[]::new));
+    }
+}

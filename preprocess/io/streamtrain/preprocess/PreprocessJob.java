@@ -1,0 +1,93 @@
+package io.streamtrain.preprocess;
+
+import io.streamtrain.core.HadoopFiles;
+import io.streamtrain.core.RecordSchema;
+import io.streamtrain.core.SchemaCheck;
+import io.streamtrain.core.Table;
+import io.streamtrain.core.Warehouse;
+import io.streamtrain.ingest.IngestTables;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.apache.spark.sql.functions.col;
+
+/**
+ * Rebuilds the curated table from the whole landing table: check, split, fit the scaler on train, scale, write.
+ * A re-run gives the same splits and statistics for the same landing data.
+ */
+public final class PreprocessJob {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PreprocessJob.class);
+    /** The scaler beside the curated table; {@code _} keeps Spark from reading it as data. */
+    public static final String SCALER_FILE = "_scaler.json";
+
+    private PreprocessJob() {
+    }
+
+    public static PreprocessResult run(SparkSession spark, PreprocessSettings settings, RecordSchema schema,
+                                       Warehouse warehouse) {
+        String landingPath = warehouse.table(Table.LANDING);
+        HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+        if (!files.exists(landingPath)) {
+            throw new IllegalStateException("No landing table at " + landingPath + ": run ingest first");
+        }
+        Dataset<Row> landing = spark.read().parquet(landingPath);
+        SchemaCheck.require(landing, IngestTables.LANDING, "landing table at " + landingPath);
+
+        Dataset<Row> checked = Curation.check(landing, schema).persist(StorageLevel.MEMORY_AND_DISK_SER());
+        try {
+            Dataset<Row> curated = Curation.assignSplit(Curation.accepted(checked), settings)
+                    .select("id", "label", "features", "topic", "partition", "offset", Curation.SPLIT)
+                    .persist(StorageLevel.MEMORY_AND_DISK_SER());
+            Scaler scaler = Scaler.fit(curated.where(col(Curation.SPLIT).equalTo(Split.TRAIN.value())),
+                    settings.minStd());
+            String curatedPath = warehouse.table(Table.CURATED);
+            scaler.transform(curated).write()
+                    .mode(SaveMode.Overwrite)
+                    .option("compression", "zstd")
+                    .partitionBy(Curation.SPLIT)
+                    .parquet(curatedPath);
+            files.writeString(curatedPath + "/" + SCALER_FILE, scaler.toJson());
+            curated.unpersist();
+
+            // Preprocess's quarantine is rebuilt with the curated table, so it is replaced, not added to.
+            String quarantinePath = warehouse.table(Table.QUARANTINE);
+            files.deleteRecursively(quarantinePath + "/" + IngestTables.BATCH + "=" + Curation.STAGE);
+            Curation.rejected(checked, Curation.STAGE).write()
+                    .mode(SaveMode.Append)
+                    .option("compression", "zstd")
+                    .partitionBy(IngestTables.BATCH)
+                    .parquet(quarantinePath);
+            PreprocessResult result = count(spark.read().parquet(curatedPath),
+                    checked.where(col("reason").isNotNull()).count(), checked.count());
+            LOG.info("preprocess: {} landed -> train {}, validation {}, test {}, quarantined {}", result.landed(),
+                    result.train(), result.validation(), result.test(), result.quarantined());
+            return result;
+        } finally {
+            checked.unpersist();
+        }
+    }
+
+    /** Reads the scaler fitted by the last preprocess run. */
+    public static Scaler loadScaler(HadoopFiles files, Warehouse warehouse) {
+        return Scaler.fromJson(files.readString(warehouse.table(Table.CURATED) + "/" + SCALER_FILE));
+    }
+
+    private static PreprocessResult count(Dataset<Row> curated, long quarantined, long landed) {
+        Map<String, Long> bySplit = new HashMap<>();
+        for (Row r : curated.groupBy(Curation.SPLIT).count().collectAsList()) {
+            bySplit.put(r.getString(0), r.getLong(1));
+        }
+        return new PreprocessResult(landed, bySplit.getOrDefault(Split.TRAIN.value(), 0L),
+                bySplit.getOrDefault(Split.VALIDATION.value(), 0L), bySplit.getOrDefault(Split.TEST.value(), 0L),
+                quarantined);
+    }
+}

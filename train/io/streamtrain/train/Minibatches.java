@@ -1,0 +1,82 @@
+package io.streamtrain.train;
+
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.rand;
+
+/**
+ * Curated rows to DL4J minibatches, built on the executors: the driver never holds the data.
+ */
+public final class Minibatches {
+
+    private Minibatches() {
+    }
+
+    /**
+     * Shuffles the rows once (seeded), spreads them over {@code partitions}, and packs each partition into
+     * {@link DataSet}s of {@code batchSize} examples (the last one of a partition may be smaller).
+     *
+     * @param rows rows with {@code features} (array of float) and {@code label} (class index)
+     */
+    public static JavaRDD<DataSet> of(Dataset<Row> rows, int batchSize, int classes, int partitions, long seed) {
+        Dataset<Row> shuffled = rows.select(col("features"), col("label"))
+                .withColumn("shuffle", rand(seed))
+                .repartition(partitions)
+                .sortWithinPartitions("shuffle");
+        return shuffled.toJavaRDD().mapPartitions(it -> pack(it, batchSize, classes));
+    }
+
+    /** Lazily packs rows into minibatches: one minibatch of rows is held at a time. */
+    static Iterator<DataSet> pack(Iterator<Row> rows, int batchSize, int classes) {
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return rows.hasNext();
+            }
+
+            @Override
+            public DataSet next() {
+                List<Row> buffer = new ArrayList<>(batchSize);
+                while (rows.hasNext() && buffer.size() < batchSize) {
+                    buffer.add(rows.next());
+                }
+                if (buffer.isEmpty()) {
+                    throw new java.util.NoSuchElementException();
+                }
+                return toDataSet(buffer, classes);
+            }
+        };
+    }
+
+    static DataSet toDataSet(List<Row> rows, int classes) {
+        int n = rows.size();
+        List<Float> first = rows.get(0).getList(0);
+        int width = first.size();
+        float[] x = new float[n * width];
+        float[] y = new float[n * classes];
+        for (int r = 0; r < n; r++) {
+            List<Float> f = rows.get(r).getList(0);
+            if (f.size() != width) {
+                throw new IllegalStateException("Curated row has " + f.size() + " features, expected " + width);
+            }
+            for (int c = 0; c < width; c++) {
+                x[r * width + c] = f.get(c);
+            }
+            y[r * classes + rows.get(r).getInt(1)] = 1f;
+        }
+        INDArray features = Nd4j.create(x, new long[]{n, width}, DataType.FLOAT);
+        INDArray labels = Nd4j.create(y, new long[]{n, classes}, DataType.FLOAT);
+        return new DataSet(features, labels);
+    }
+}

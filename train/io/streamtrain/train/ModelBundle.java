@@ -1,0 +1,71 @@
+package io.streamtrain.train;
+
+import io.streamtrain.core.HadoopFiles;
+import io.streamtrain.core.Warehouse;
+import io.streamtrain.preprocess.Scaler;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+
+/**
+ * A trained model with what it takes to use it: {@code models/<run-id>/} holds {@code model.zip} (with updater state,
+ * so training can continue), {@code scaler.json} and {@code config.conf} (the effective configuration, secrets
+ * redacted). {@code models/latest} names the newest bundle and is moved only after a bundle is complete.
+ *
+ * @param runId   the training run
+ * @param network the trained network
+ * @param scaler  the feature scaling the network was trained with
+ */
+public record ModelBundle(String runId, MultiLayerNetwork network, Scaler scaler) {
+
+    public static final String MODEL = "model.zip";
+    public static final String SCALER = "scaler.json";
+    public static final String CONFIG = "config.conf";
+    public static final String CHECKPOINT = "checkpoint.zip";
+
+    /** Writes the bundle, then moves {@code latest} to it. */
+    public void save(HadoopFiles files, Warehouse warehouse, String effectiveConfig) {
+        String dir = warehouse.model(runId);
+        files.writeBytes(dir + "/" + MODEL, serialize(network));
+        files.writeString(dir + "/" + SCALER, scaler.toJson());
+        files.writeString(dir + "/" + CONFIG, effectiveConfig);
+        files.writeString(warehouse.latestModelPointer(), runId + "\n");
+    }
+
+    /** Loads {@code models/<runId>}, or the bundle {@code models/latest} names when runId is null. */
+    public static ModelBundle load(HadoopFiles files, Warehouse warehouse, String runId) {
+        String id = runId;
+        if (id == null) {
+            String pointer = warehouse.latestModelPointer();
+            if (!files.exists(pointer)) {
+                throw new IllegalStateException("No trained model: " + pointer + " does not exist; run train first");
+            }
+            id = files.readString(pointer).trim();
+        }
+        String dir = warehouse.model(id);
+        if (!files.exists(dir + "/" + MODEL)) {
+            throw new IllegalStateException("No model bundle at " + dir + " (missing " + MODEL + ")");
+        }
+        try (InputStream in = files.open(dir + "/" + MODEL)) {
+            MultiLayerNetwork net = ModelSerializer.restoreMultiLayerNetwork(in, true);
+            return new ModelBundle(id, net, Scaler.fromJson(files.readString(dir + "/" + SCALER)));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the model in " + dir, e);
+        }
+    }
+
+    /** The model zip with updater state, as bytes. */
+    public static byte[] serialize(MultiLayerNetwork network) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            ModelSerializer.writeModel(network, out, true);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+}

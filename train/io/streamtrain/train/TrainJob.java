@@ -1,0 +1,96 @@
+package io.streamtrain.train;
+
+import io.streamtrain.core.HadoopFiles;
+import io.streamtrain.core.RecordSchema;
+import io.streamtrain.core.SchemaCheck;
+import io.streamtrain.core.Table;
+import io.streamtrain.core.Warehouse;
+import io.streamtrain.preprocess.Curation;
+import io.streamtrain.preprocess.PreprocessJob;
+import io.streamtrain.preprocess.Scaler;
+import io.streamtrain.preprocess.Split;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.dataset.DataSet;
+
+import java.util.List;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.types.DataTypes.createStructField;
+
+/** Trains on the curated training split and saves a model bundle. */
+public final class TrainJob {
+
+    /** Curated columns training reads. */
+    public static final StructType CURATED_INPUT = new StructType(new StructField[]{
+            createStructField("label", DataTypes.IntegerType, false),
+            createStructField("features", DataTypes.createArrayType(DataTypes.FloatType, false), false),
+            createStructField(Curation.SPLIT, DataTypes.StringType, false),
+    });
+
+    static final StructType HISTORY = new StructType(new StructField[]{
+            createStructField("epoch", DataTypes.IntegerType, false),
+            createStructField("loss", DataTypes.DoubleType, false),
+            createStructField("samples", DataTypes.LongType, false),
+            createStructField("seconds", DataTypes.DoubleType, false),
+            createStructField("samples_per_sec", DataTypes.DoubleType, false),
+            createStructField("run_id", DataTypes.StringType, false),
+    });
+
+    private TrainJob() {
+    }
+
+    public static TrainResult run(SparkSession spark, TrainSettings settings, RecordSchema schema, Warehouse warehouse,
+                                  String runId, String effectiveConfig) {
+        HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+        Dataset<Row> train = curatedSplit(spark, warehouse, Split.TRAIN);
+        Scaler scaler = PreprocessJob.loadScaler(files, warehouse);
+
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        SparkTrainer trainer = new SparkTrainer(sc, settings);
+        JavaRDD<DataSet> minibatches = Minibatches.of(train, settings.batchSize(), schema.classCount(),
+                trainer.workers(), settings.seed());
+        MultiLayerNetwork network = new MultiLayerNetwork(Models.mlp(settings, scaler.size(), schema.classCount()));
+        network.init();
+
+        String checkpoint = warehouse.model(runId) + "/" + ModelBundle.CHECKPOINT;
+        List<EpochStats> history = trainer.fit(network, minibatches,
+                net -> files.writeBytes(checkpoint, ModelBundle.serialize(net)));
+
+        writeHistory(spark, warehouse, runId, history);
+        new ModelBundle(runId, network, scaler).save(files, warehouse, effectiveConfig);
+        long examples = history.isEmpty() ? 0 : history.get(0).samples();
+        return new TrainResult(runId, examples, history);
+    }
+
+    /** One split of the curated table, checked against what training needs. */
+    public static Dataset<Row> curatedSplit(SparkSession spark, Warehouse warehouse, Split split) {
+        String path = warehouse.table(Table.CURATED);
+        if (!new HadoopFiles(spark.sparkContext().hadoopConfiguration()).exists(path)) {
+            throw new IllegalStateException("No curated table at " + path + ": run preprocess first");
+        }
+        Dataset<Row> curated = spark.read().parquet(path);
+        SchemaCheck.require(curated, CURATED_INPUT, "curated table at " + path);
+        return curated.where(col(Curation.SPLIT).equalTo(split.value()));
+    }
+
+    private static void writeHistory(SparkSession spark, Warehouse warehouse, String runId, List<EpochStats> history) {
+        List<Row> rows = history.stream()
+                .map(h -> RowFactory.create(h.epoch(), h.loss(), h.samples(), h.seconds(), h.samplesPerSec(), runId))
+                .toList();
+        spark.createDataFrame(rows, HISTORY).write()
+                .mode(SaveMode.Overwrite)
+                .option("partitionOverwriteMode", "dynamic")
+                .partitionBy("run_id")
+                .parquet(warehouse.table(Table.TRAINING_HISTORY));
+    }
+}
