@@ -1,0 +1,108 @@
+package io.streamtrain.core;
+
+import io.streamtrain.jobs.AppConfig;
+import io.streamtrain.testing.Fixtures;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Configuration: the shipped files load, and every bad value fails naming key, value and rule. */
+class ConfigLoaderTest {
+
+    private static AppConfig load(String... overrides) {
+        return AppConfig.from(ConfigLoader.load(null, List.of(overrides)));
+    }
+
+    @Test
+    void defaultsDescribeFashionMnistOnTheEmbeddedBroker() {
+        AppConfig c = load();
+        assertThat(c.schema().featureCount()).isEqualTo(784);
+        assertThat(c.schema().labels()).isEqualTo(Fixtures.FASHION_LABELS);
+        assertThat(c.kafka().isEmbedded()).isTrue();
+        assertThat(c.train().hiddenLayers()).containsExactly(256, 128);
+    }
+
+    @Test
+    void shippedLocalAndClusterFilesAreValid() {
+        AppConfig local = AppConfig.from(ConfigLoader.load(Fixtures.projectRoot().resolve("conf/local.conf"), List.of()));
+        assertThat(local.spark().conf()).containsEntry("spark.master", "local[*]");
+        AppConfig cluster = AppConfig.from(ConfigLoader.load(Fixtures.projectRoot().resolve("conf/cluster.conf"),
+                List.of()));
+        assertThat(cluster.warehouse().root()).startsWith("s3a://");
+        assertThat(cluster.kafka().isEmbedded()).isFalse();
+        assertThat(cluster.spark().conf()).doesNotContainKey("spark.master");
+    }
+
+    @Test
+    void overridesWinAndAreTyped() {
+        AppConfig c = load("train.epochs=3", "warehouse=/tmp/w", "train.mlp.hidden-layers=[32]");
+        assertThat(c.train().epochs()).isEqualTo(3);
+        assertThat(c.warehouse().root()).isEqualTo("/tmp/w");
+        assertThat(c.train().hiddenLayers()).containsExactly(32);
+    }
+
+    @Test
+    void nonPositiveEpochsNameKeyValueAndRule() {
+        assertThatThrownBy(() -> load("train.epochs=0"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("Invalid value '0' for 'train.epochs': must be an integer from 1 to 10000");
+    }
+
+    @Test
+    void wrongTypeIsReported() {
+        assertThatThrownBy(() -> load("train.batch-size=many"))
+                .hasMessage("Invalid value 'many' for 'train.batch-size': must be an integer");
+    }
+
+    @Test
+    void unknownEnumValueListsTheChoices() {
+        assertThatThrownBy(() -> load("train.updater=adamw"))
+                .hasMessageContaining("'train.updater'")
+                .hasMessageContaining("must be one of sgd, nesterovs, adam, adagrad, rmsprop");
+    }
+
+    @Test
+    void typoInKeyIsRefused() {
+        assertThatThrownBy(() -> load("train.epoch=3"))
+                .hasMessage("Invalid value '3' for 'train.epoch': is not a known setting (see conf/application.conf)");
+    }
+
+    @Test
+    void settingsThatBreakExactlyOnceAreRefusedWithTheAlternative() {
+        assertThatThrownBy(() -> load("kafka.properties.\"enable.auto.commit\"=true"))
+                .hasMessageContaining("kafka.properties.\"enable.auto.commit\"")
+                .hasMessageContaining("would break exactly-once");
+        assertThatThrownBy(() -> load("kafka.properties.\"auto.offset.reset\"=latest"))
+                .hasMessageContaining("use ingest.starting-offsets");
+    }
+
+    @Test
+    void fractionsMustLeaveRoomForTraining() {
+        assertThatThrownBy(() -> load("preprocess.validation-fraction=0.6", "preprocess.test-fraction=0.5"))
+                .hasMessageContaining("'preprocess.test-fraction'");
+    }
+
+    @Test
+    void badRegexIsReported() {
+        assertThatThrownBy(() -> load("preprocess.pinned-test-ids=\"[\""))
+                .hasMessageContaining("'preprocess.pinned-test-ids'")
+                .hasMessageContaining("regular expression");
+    }
+
+    @Test
+    void invalidRunIdIsRefused() {
+        assertThatThrownBy(() -> RunId.validate("../etc"))
+                .hasMessageContaining("'--run-id'");
+        assertThat(RunId.validate("2026-11-23_daily")).isEqualTo("2026-11-23_daily");
+    }
+
+    @Test
+    void secretsAreRedactedFromTheRenderedConfig() {
+        AppConfig c = load("kafka.properties.\"sasl.jaas.config\"=\"org.apache.kafka.common.security.scram.ScramLoginModule"
+                + " required username=u password=hunter2;\"");
+        assertThat(c.render()).doesNotContain("hunter2").contains(Redaction.MASK);
+    }
+}

@@ -1,0 +1,103 @@
+package io.streamtrain.ingest;
+
+import io.streamtrain.testing.Fixtures;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.charset.StandardCharsets;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The door: valid records land, every kind of bad record gets its reason code and a message naming the problem. */
+class RecordParserTest {
+
+    private final RecordParser parser = new RecordParser(Fixtures.tinyRules());
+
+    private ParsedRecord parse(String json) {
+        return parser.parse(null, json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void acceptsLabelByIndexAndByName() {
+        ParsedRecord byIndex = parse("{\"id\":\"r1\",\"ts\":1700000000000,\"label\":2,\"features\":[0,0.5,1]}");
+        assertThat(byIndex.isAccepted()).isTrue();
+        assertThat(byIndex.id()).isEqualTo("r1");
+        assertThat(byIndex.ts()).isEqualTo(1700000000000L);
+        assertThat(byIndex.label()).isEqualTo(2);
+        assertThat(byIndex.features()).containsExactly(0f, 0.5f, 1f);
+
+        ParsedRecord byName = parse("{\"features\":[1,1,1],\"label\":\"b\",\"ts\":5,\"id\":\"r2\",\"extra\":{\"x\":[1]}}");
+        assertThat(byName.isAccepted()).isTrue();
+        assertThat(byName.label()).isEqualTo(1);
+    }
+
+    @Test
+    void keyMustMatchId() {
+        byte[] value = "{\"id\":\"r1\",\"ts\":1,\"label\":0,\"features\":[0,0,0]}".getBytes(StandardCharsets.UTF_8);
+        assertThat(parser.parse("r1", value).isAccepted()).isTrue();
+        ParsedRecord mismatch = parser.parse("other", value);
+        assertThat(mismatch.reason()).isEqualTo(Reason.INVALID_ID);
+        assertThat(mismatch.message()).contains("'other'").contains("'r1'");
+    }
+
+    static Stream<Arguments> badRecords() {
+        String deep = "{\"id\":\"x\",\"ts\":1,\"label\":0,\"features\":[0,0,0],\"n\":" + "[".repeat(50) + "]".repeat(50) + "}";
+        String huge = "{\"id\":\"x\",\"ts\":1,\"label\":0,\"features\":[" + "0,".repeat(3000) + "0]}";
+        return Stream.of(
+                Arguments.of("not json at all", Reason.MALFORMED_JSON, "malformed"),
+                Arguments.of("{\"id\":\"x\",\"ts\":1,", Reason.MALFORMED_JSON, ""),
+                Arguments.of("[1,2,3]", Reason.NOT_AN_OBJECT, "not a JSON object"),
+                Arguments.of("\"just a string\"", Reason.NOT_AN_OBJECT, ""),
+                Arguments.of("{\"ts\":1,\"label\":0,\"features\":[0,0,0]}", Reason.MISSING_FIELD, "'id'"),
+                Arguments.of("{\"id\":\"x\",\"label\":0,\"features\":[0,0,0]}", Reason.MISSING_FIELD, "'ts'"),
+                Arguments.of("{\"id\":\"x\",\"ts\":1,\"label\":null,\"features\":[0,0,0]}", Reason.MISSING_FIELD, "'label'"),
+                Arguments.of("{\"id\":7,\"ts\":1,\"label\":0,\"features\":[0,0,0]}", Reason.WRONG_TYPE, "'id'"),
+                Arguments.of("{\"id\":\"x\",\"ts\":\"yesterday\",\"label\":0,\"features\":[0,0,0]}", Reason.WRONG_TYPE, "'ts'"),
+                Arguments.of("{\"id\":\"x\",\"ts\":1,\"label\":0,\"features\":\"0,0,0\"}", Reason.WRONG_TYPE, "'features'"),
+                Arguments.of("{\"id\":\"x\",\"ts\":1,\"label\":0,\"features\":[0,\"a\",0]}", Reason.WRONG_TYPE, "features[1]"),
+                Arguments.of("{\"id\":\"x\",\"ts\":1,\"label\":0,\"features\":[0,0]}", Reason.WRONG_VECTOR_LENGTH, "has 2 values"),
+                Arguments.of(huge, Reason.WRONG_VECTOR_LENGTH, "more than 3"),
+                Arguments.of("{\"id\":\"x\",\"ts\":1,\"label\":0,\"features\":[0,\"NaN\",0]}", Reason.NON_FINITE, "features[1]"),
+                Arguments.of("{\"id\":\"x\",\"ts\":1,\"label\":0,\"features\":[0,1e999,0]}", Reason.NON_FINITE, "features[1]"),
+                Arguments.of("{\"id\":\"x\",\"ts\":1,\"label\":0,\"features\":[0,0,7]}", Reason.OUT_OF_RANGE, "features[2] = 7"),
+                Arguments.of("{\"id\":\"x\",\"ts\":1,\"label\":0,\"features\":[-0.5,0,0]}", Reason.OUT_OF_RANGE, ""),
+                Arguments.of("{\"id\":\"x\",\"ts\":1,\"label\":3,\"features\":[0,0,0]}", Reason.UNKNOWN_LABEL, "label 3"),
+                Arguments.of("{\"id\":\"x\",\"ts\":1,\"label\":\"dog\",\"features\":[0,0,0]}", Reason.UNKNOWN_LABEL, "'dog'"),
+                Arguments.of("{\"id\":\"x\",\"ts\":1,\"label\":true,\"features\":[0,0,0]}", Reason.WRONG_TYPE, "'label'"),
+                Arguments.of("{\"id\":\"\",\"ts\":1,\"label\":0,\"features\":[0,0,0]}", Reason.INVALID_ID, "1 to 64"),
+                Arguments.of("{\"id\":\"x\",\"id\":\"y\",\"ts\":1,\"label\":0,\"features\":[0,0,0]}", Reason.DUPLICATE_FIELD, "'id'"),
+                Arguments.of(deep, Reason.TOO_DEEP, "max-json-depth=8"),
+                Arguments.of("{\"id\":\"x\",\"ts\":1,\"label\":0,\"features\":[0,0,0]} trailing", Reason.MALFORMED_JSON, ""),
+                Arguments.of("{\"id\":\"x\",\"ts\":1,\"label\":0,\"features\":[0,0,0],\"pad\":\"" + "p".repeat(5000) + "\"}",
+                        Reason.OVERSIZED_RECORD, "max-record-bytes=4096"));
+    }
+
+    @ParameterizedTest(name = "{1}: {0}")
+    @MethodSource("badRecords")
+    void quarantinesWithReason(String json, Reason reason, String messagePart) {
+        ParsedRecord p = parse(json);
+        assertThat(p.isAccepted()).isFalse();
+        assertThat(p.reason()).isEqualTo(reason);
+        assertThat(p.message()).contains(messagePart);
+    }
+
+    @Test
+    void nullValueIsATombstone() {
+        assertThat(parser.parse("k", null).reason()).isEqualTo(Reason.NULL_VALUE);
+    }
+
+    @Test
+    void invalidUtf8IsQuarantinedNotDecodedLoosely() {
+        byte[] bad = {'{', '"', 'i', 'd', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
+        assertThat(parser.parse(null, bad).reason()).isEqualTo(Reason.INVALID_UTF8);
+    }
+
+    @Test
+    void everyReasonIsDocumentedInTheEnum() {
+        // At least 15 kinds of bad input are distinguished at the door (plus DUPLICATE_ID in preprocess).
+        assertThat(Reason.values()).hasSizeGreaterThanOrEqualTo(15);
+    }
+}

@@ -1,0 +1,120 @@
+package io.streamtrain.jobs;
+
+import io.streamtrain.core.ConfigLoader;
+import io.streamtrain.core.Sessions;
+import io.streamtrain.core.Table;
+import io.streamtrain.core.Warehouse;
+import io.streamtrain.testing.Fixtures;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.apache.spark.sql.functions.col;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The whole pipeline through the command line, with a real in-process Kafka broker and Spark local mode, on 4,000
+ * real Fashion-MNIST images plus hand-made bad and duplicate records: every record is accounted for exactly once,
+ * and the model is far better than chance.
+ */
+class PipelineIT {
+
+    private static final String LOCAL = "conf/local.conf";
+
+    @TempDir
+    Path tmp;
+
+    private String[] command(String subcommand, String... args) {
+        List<String> all = new ArrayList<>(List.of(subcommand, "--conf", LOCAL,
+                "--set", "warehouse=" + tmp.resolve("warehouse"),
+                "--set", "kafka.topic=pipeline-it",
+                "--set", "spark.conf.\"spark.master\"=\"local[2]\""));
+        all.addAll(List.of(args));
+        return all.toArray(String[]::new);
+    }
+
+    @Test
+    void everyRecordIsAccountedForAndTheModelLearns() throws IOException {
+        Path bad = tmp.resolve("bad.jsonl");
+        Files.writeString(bad, String.join("\n",
+                "{\"id\":\"broken\"",
+                "{\"id\":\"short\",\"ts\":1,\"label\":0,\"features\":[1,2,3]}",
+                "{\"id\":\"bright\",\"ts\":1,\"label\":0,\"features\":[" + "300,".repeat(783) + "300]}",
+                "{\"id\":\"nolabel\",\"ts\":1,\"features\":[" + "0,".repeat(783) + "0]}",
+                "{\"id\":\"cat\",\"ts\":1,\"label\":\"Cat\",\"features\":[" + "0,".repeat(783) + "0]}",
+                // A valid record re-sent under an id that already exists: landed, then quarantined as a duplicate.
+                "{\"id\":\"fmnist-train-00000\",\"ts\":1,\"label\":9,\"features\":[" + "0,".repeat(783) + "0]}"));
+
+        assertThat(StreamTrain.execute(command("produce", "--input", Fixtures.fashionSlice().toString(),
+                "--format", "idx"))).isZero();
+        assertThat(StreamTrain.execute(command("produce", "--input", bad.toString(), "--format", "jsonl"))).isZero();
+        assertThat(StreamTrain.execute(command("pipeline", "--stages", "ingest,preprocess,train,evaluate",
+                "--run-id", "it-1", "--set", "train.epochs=6"))).isZero();
+        // A second scheduled run finds nothing new and must not add a row.
+        assertThat(StreamTrain.execute(command("ingest"))).isZero();
+
+        long published = 4000 + 6;
+        Warehouse warehouse = new Warehouse(tmp.resolve("warehouse").toString());
+        SparkSession spark = Sessions.create(AppConfig.from(ConfigLoader.load(Path.of(LOCAL),
+                List.of("spark.conf.\"spark.master\"=\"local[2]\""))).spark());
+        try {
+            Dataset<Row> landing = spark.read().parquet(warehouse.table(Table.LANDING));
+            Dataset<Row> quarantine = spark.read().parquet(warehouse.table(Table.QUARANTINE));
+            Dataset<Row> atDoor = quarantine.where(col("stage").equalTo("ingest"));
+            long landed = landing.count();
+            assertThat(landed + atDoor.count()).isEqualTo(published);
+            assertThat(landing.select("topic", "partition", "offset")
+                    .union(atDoor.select("topic", "partition", "offset")).distinct().count()).isEqualTo(published);
+            assertThat(atDoor.select("reason").as(org.apache.spark.sql.Encoders.STRING()).collectAsList())
+                    .containsExactlyInAnyOrder("MALFORMED_JSON", "WRONG_VECTOR_LENGTH", "OUT_OF_RANGE",
+                            "MISSING_FIELD", "UNKNOWN_LABEL");
+
+            Dataset<Row> audit = spark.read().parquet(warehouse.table(Table.INGEST_AUDIT));
+            Row sums = audit.selectExpr("sum(read)", "sum(landed)", "sum(quarantined)").first();
+            assertThat(sums.getLong(0)).isEqualTo(published);
+            assertThat(sums.getLong(1)).isEqualTo(landed);
+
+            Dataset<Row> curated = spark.read().parquet(warehouse.table(Table.CURATED));
+            Dataset<Row> duplicates = quarantine.where(col("reason").equalTo("DUPLICATE_ID"));
+            assertThat(duplicates.count()).isEqualTo(1);
+            assertThat(curated.count() + duplicates.count()).isEqualTo(landed);
+            assertThat(curated.select("id").distinct().count()).isEqualTo(curated.count());
+            assertThat(curated.where("split = 'test'").count()).isEqualTo(1000);
+            assertThat(curated.where("split = 'test' AND id NOT LIKE 'fmnist-test-%'").count()).isZero();
+
+            List<String> csv = Files.readAllLines(tmp.resolve("warehouse/reports/it-1/metrics.csv"));
+            String accuracyLine = csv.stream().filter(l -> l.startsWith("overall,accuracy,")).findFirst().orElseThrow();
+            double accuracy = Double.parseDouble(accuracyLine.substring("overall,accuracy,".length()));
+            assertThat(accuracy).as("test accuracy on 10 classes (chance 0.1)").isGreaterThan(0.6);
+            Row fromTable = spark.read().parquet(warehouse.table(Table.EVALUATION))
+                    .where("run_id = 'it-1' AND metric = 'accuracy'").first();
+            assertThat(fromTable.<Double>getAs("value")).isEqualTo(accuracy);
+            assertThat(spark.read().parquet(warehouse.table(Table.CONFUSION_MATRIX)).where("run_id = 'it-1'")
+                    .selectExpr("sum(count)").first().getLong(0)).isEqualTo(1000);
+            assertThat(tmp.resolve("warehouse/models/it-1/model.zip")).exists();
+            assertThat(Files.readString(tmp.resolve("warehouse/models/latest")).trim()).isEqualTo("it-1");
+            assertThat(spark.read().parquet(warehouse.table(Table.TRAINING_HISTORY)).where("run_id = 'it-1'").count())
+                    .isEqualTo(6);
+        } finally {
+            spark.stop();
+        }
+        assertThat(StreamTrain.execute(command("sql",
+                "SELECT class, metric, value FROM evaluation WHERE metric = 'accuracy'"))).isZero();
+    }
+
+    @Test
+    void badConfigurationFailsWithExitCodeTwoBeforeAnythingStarts() {
+        assertThat(StreamTrain.execute(command("pipeline", "--set", "train.batch-size=0"))).isEqualTo(2);
+        assertThat(StreamTrain.execute(command("pipeline", "--stages", "ingest,fly"))).isEqualTo(2);
+        assertThat(StreamTrain.execute("no-such-command")).isEqualTo(2);
+        assertThat(tmp.resolve("warehouse")).doesNotExist();
+    }
+}

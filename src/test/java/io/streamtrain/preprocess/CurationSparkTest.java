@@ -1,0 +1,104 @@
+package io.streamtrain.preprocess;
+
+import io.streamtrain.ingest.IngestTables;
+import io.streamtrain.testing.Fixtures;
+import io.streamtrain.testing.SparkLocalTest;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.junit.Test;
+
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import static org.apache.spark.sql.functions.col;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** Spark local: duplicates are quarantined not dropped, splits are deterministic, scaling uses train only. */
+public class CurationSparkTest extends SparkLocalTest {
+
+    private static Row landed(String id, int label, float[] f, int partition, long offset) {
+        Float[] boxed = new Float[f.length];
+        for (int i = 0; i < f.length; i++) {
+            boxed[i] = f[i];
+        }
+        return RowFactory.create(id, 1L, label, boxed, "t", partition, offset, new Timestamp(0), "b0");
+    }
+
+    private Dataset<Row> landing(List<Row> rows) {
+        return spark().createDataFrame(rows, IngestTables.LANDING);
+    }
+
+    private static PreprocessSettings settings(double validation, double test) {
+        return new PreprocessSettings(validation, test, Pattern.compile("^test-"), 17, 1e-6);
+    }
+
+    @Test
+    public void duplicatesAndMisfitsAreQuarantinedWithTheFirstCopyKept() {
+        List<Row> rows = List.of(
+                landed("a", 0, new float[]{0, 0, 0}, 0, 5),
+                landed("a", 1, new float[]{1, 1, 1}, 0, 9),
+                landed("a", 1, new float[]{1, 1, 1}, 1, 2),
+                landed("b", 2, new float[]{0, 1, 0}, 0, 6),
+                landed("c", 7, new float[]{0, 1, 0}, 0, 7),
+                landed("d", 0, new float[]{0, 1}, 0, 8));
+        Dataset<Row> checked = Curation.check(landing(rows), Fixtures.tinySchema()).cache();
+        Dataset<Row> accepted = Curation.accepted(checked);
+        Dataset<Row> rejected = Curation.rejected(checked, "preprocess");
+
+        assertThat(accepted.count() + rejected.count()).isEqualTo(rows.size());
+        Row keptA = accepted.where("id = 'a'").first();
+        assertThat(keptA.<Long>getAs("offset")).isEqualTo(5L);
+        Map<String, Long> reasons = rejected.groupBy("reason").count().collectAsList().stream()
+                .collect(Collectors.toMap(r -> r.getString(0), r -> r.getLong(1)));
+        assertThat(reasons).containsExactlyInAnyOrderEntriesOf(
+                Map.of("DUPLICATE_ID", 2L, "UNKNOWN_LABEL", 1L, "WRONG_VECTOR_LENGTH", 1L));
+        assertThat(rejected.where("reason = 'DUPLICATE_ID'").first().<String>getAs("message"))
+                .isEqualTo("id already landed at t/0@5");
+        assertThat(rejected.schema().fieldNames()).isEqualTo(IngestTables.QUARANTINE.fieldNames());
+    }
+
+    @Test
+    public void splitIsDeterministicByIdAndPinsTheTestSet() {
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            rows.add(landed((i < 200 ? "test-" : "train-") + i, i % 3, new float[]{0, 0, 0}, i % 2, i));
+        }
+        Dataset<Row> split = Curation.assignSplit(landing(rows), settings(0.2, 0.1)).cache();
+        assertThat(split.where("id LIKE 'test-%' AND split != 'test'").count()).isZero();
+        long validation = split.where("split = 'validation'").count();
+        long hashedTest = split.where("split = 'test' AND id LIKE 'train-%'").count();
+        assertThat(validation).isBetween(300L, 420L);
+        assertThat(hashedTest).isBetween(130L, 230L);
+
+        // Same id, same split, whatever else is in the batch.
+        Dataset<Row> again = Curation.assignSplit(landing(rows.subList(1000, 2000)), settings(0.2, 0.1));
+        long disagreements = again.as("x").join(split.as("y"), "id")
+                .where(col("x.split").notEqual(col("y.split"))).count();
+        assertThat(disagreements).isZero();
+    }
+
+    @Test
+    public void scalerIsFittedOnTrainOnlyAndStandardises() {
+        List<Row> rows = List.of(
+                landed("train-1", 0, new float[]{0, 2, 5}, 0, 1),
+                landed("train-2", 1, new float[]{0, 4, 5}, 0, 2),
+                landed("test-1", 2, new float[]{1000, 1000, 1000}, 0, 3));
+        Dataset<Row> split = Curation.assignSplit(landing(rows), settings(0, 0));
+        Scaler scaler = Scaler.fit(split.where("split = 'train'"), 1e-6);
+        assertThat(scaler.mean()).containsExactly(0.0, 3.0, 5.0);
+        // Sample standard deviation of {2, 4} is sqrt(2); constant features keep scale 1.
+        assertThat(scaler.std()[1]).isCloseTo(Math.sqrt(2), within(1e-9));
+        assertThat(scaler.std()[0]).isEqualTo(1.0);
+
+        Row scaled = scaler.transform(split).where("id = 'train-1'").first();
+        List<Float> f = scaled.getList(scaled.fieldIndex("features"));
+        assertThat(f.get(1)).isCloseTo((float) (-1 / Math.sqrt(2)), within(1e-6f));
+        assertThat(Scaler.fromJson(scaler.toJson())).isEqualTo(scaler);
+    }
+}
