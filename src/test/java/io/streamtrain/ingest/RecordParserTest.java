@@ -45,7 +45,7 @@ class RecordParserTest {
 
     static Stream<Arguments> badRecords() {
         String deep = "{\"id\":\"x\",\"ts\":1,\"label\":0,\"features\":[0,0,0],\"n\":" + "[".repeat(50) + "]".repeat(50) + "}";
-        String huge = "{\"id\":\"x\",\"ts\":1,\"label\":0,\"features\":[" + "0,".repeat(3000) + "0]}";
+        String huge = "{\"id\":\"x\",\"ts\":1,\"label\":0,\"features\":[" + "0,".repeat(1500) + "0]}";
         return Stream.of(
                 Arguments.of("not json at all", Reason.MALFORMED_JSON, "malformed"),
                 Arguments.of("{\"id\":\"x\",\"ts\":1,", Reason.MALFORMED_JSON, ""),

@@ -54,7 +54,8 @@ public class ValidationSparkTest extends SparkLocalTest {
         Dataset<Row> landed = Validation.landed(validated);
         Dataset<Row> quarantined = Validation.quarantined(validated);
 
-        assertThat(landed.schema()).isEqualTo(IngestTables.LANDING);
+        io.streamtrain.core.SchemaCheck.require(landed, IngestTables.LANDING, "landed rows");
+        assertThat(landed.schema().fieldNames()).isEqualTo(IngestTables.LANDING.fieldNames());
         assertThat(quarantined.schema().fieldNames()).isEqualTo(IngestTables.QUARANTINE.fieldNames());
         assertThat(landed.count()).isEqualTo(40);
         assertThat(quarantined.count()).isEqualTo(4);
