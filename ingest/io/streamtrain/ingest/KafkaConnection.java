@@ -41,6 +41,13 @@ public final class KafkaConnection implements AutoCloseable {
         return new KafkaConnection(settings, broker.bootstrapServers(), broker);
     }
 
+    /** The same cluster under another topic; closing the view leaves the broker running. */
+    public KafkaConnection withTopic(String topic) {
+        KafkaSettings s = new KafkaSettings(settings.bootstrapServers(), topic, settings.partitions(),
+                settings.embeddedPort(), settings.properties());
+        return new KafkaConnection(s, bootstrapServers, null);
+    }
+
     public String bootstrapServers() {
         return bootstrapServers;
     }

@@ -181,4 +181,60 @@ final class Commands {
             return StreamTrain.OK;
         }
     }
+
+    @Command(name = "bench", mixinStandardHelpOptions = true,
+            description = "Benchmarks that print streamtrain's figures beside a baseline measured in the same run.",
+            subcommands = {BenchIngest.class, BenchTrain.class})
+    static final class Bench implements Runnable {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public void run() {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing benchmark: ingest or train");
+        }
+    }
+
+    @Command(name = "train", mixinStandardHelpOptions = true,
+            description = "Single-JVM MultiLayerNetwork.fit against streamtrain's Spark training, same model, data"
+                    + " and cores; prints samples/s, test accuracy and train_ratio.")
+    static final class BenchTrain implements Callable<Integer> {
+        @Mixin
+        ConfigOptions options;
+
+        @Option(names = "--input", paramLabel = "DIR", defaultValue = "/usr/share/datasets/fashion-mnist",
+                description = "Fashion-MNIST IDX folder (default: ${DEFAULT-VALUE}).")
+        java.nio.file.Path input;
+
+        @Option(names = "--epochs", defaultValue = "2", description = "Epochs for both runs (default: ${DEFAULT-VALUE}).")
+        int epochs;
+
+        @Override
+        public Integer call() {
+            System.out.println(TrainBench.run(options.load(List.of()), input, epochs));
+            return StreamTrain.OK;
+        }
+    }
+
+    @Command(name = "ingest", mixinStandardHelpOptions = true,
+            description = "A plain kafka-clients consumer against streamtrain's ingest on the same topic; prints"
+                    + " records/s of each, ingest_ratio and bytes per record.")
+    static final class BenchIngest implements Callable<Integer> {
+        @Mixin
+        ConfigOptions options;
+
+        @Option(names = "--input", paramLabel = "DIR", defaultValue = "/usr/share/datasets/fashion-mnist",
+                description = "Fashion-MNIST IDX folder (default: ${DEFAULT-VALUE}).")
+        java.nio.file.Path input;
+
+        @Option(names = "--records", defaultValue = "70000", description = "Records to publish and ingest"
+                + " (default: ${DEFAULT-VALUE}).")
+        int records;
+
+        @Override
+        public Integer call() {
+            System.out.println(IngestBench.run(options.load(List.of()), input, records));
+            return StreamTrain.OK;
+        }
+    }
 }

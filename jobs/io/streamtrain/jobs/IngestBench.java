@@ -1,0 +1,144 @@
+package io.streamtrain.jobs;
+
+import io.streamtrain.core.Sessions;
+import io.streamtrain.core.Table;
+import io.streamtrain.core.Warehouse;
+import io.streamtrain.ingest.Event;
+import io.streamtrain.ingest.EventPublisher;
+import io.streamtrain.ingest.FashionMnistIdx;
+import io.streamtrain.ingest.FashionMnistIdx.Image;
+import io.streamtrain.ingest.IngestJob;
+import io.streamtrain.ingest.IngestResult;
+import io.streamtrain.ingest.KafkaConnection;
+import org.apache.hadoop.fs.ContentSummary;
+import org.apache.hadoop.fs.Path;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.spark.sql.SparkSession;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code bench ingest}: publishes N Fashion-MNIST records to a fresh topic, reads them once with a plain
+ * kafka-clients consumer (the baseline: bytes off the wire, nothing else), then ingests them with streamtrain into a
+ * fresh warehouse (parse, validate, land as zstd Parquet). Prints both rates, {@code ingest_ratio} and bytes per
+ * record in Kafka's JSON and in landing.
+ */
+final class IngestBench {
+
+    private IngestBench() {
+    }
+
+    static String run(AppConfig config, java.nio.file.Path data, int records) {
+        List<Image> images = FashionMnistIdx.readImages(data.resolve("train-images-idx3-ubyte.gz"),
+                data.resolve("train-labels-idx1-ubyte.gz"));
+        String topic = "bench-ingest-" + System.currentTimeMillis();
+        Warehouse warehouse = new Warehouse(config.warehouse().root() + "/_bench/" + topic);
+        AtomicLong jsonBytes = new AtomicLong();
+        try (KafkaConnection cluster = KafkaConnection.open(config.kafka(), config.warehouse());
+             KafkaConnection kafka = cluster.withTopic(topic)) {
+            new EventPublisher(kafka).publish(events(images, records, jsonBytes));
+
+            double consumerSeconds = plainConsumer(kafka, records);
+
+            SparkSession spark = Sessions.create(config.spark());
+            double ingestSeconds;
+            IngestResult result;
+            long landedBytes;
+            try {
+                long t0 = System.nanoTime();
+                result = IngestJob.run(spark, kafka, config.ingest(), config.ingestRules(), warehouse);
+                ingestSeconds = (System.nanoTime() - t0) / 1e9;
+                landedBytes = size(spark, warehouse.table(Table.LANDING));
+            } finally {
+                spark.stop();
+            }
+            if (result.landed() != records) {
+                throw new IllegalStateException("bench ingest landed " + result.landed() + " of " + records);
+            }
+            double ingestRate = records / ingestSeconds;
+            double consumerRate = records / consumerSeconds;
+            return String.format(Locale.ROOT, String.join("%n",
+                    "bench ingest: %d Fashion-MNIST records, topic %s with %d partitions",
+                    "ingest_records_per_sec=%.0f ingest_seconds=%.1f (Kafka -> parse, validate -> landing Parquet, zstd)",
+                    "consumer_records_per_sec=%.0f consumer_seconds=%.1f (plain kafka-clients consumer, bytes only)",
+                    "ingest_ratio=%.3f",
+                    "json_bytes_per_record=%.0f landed_bytes_per_record=%.0f%n"),
+                    records, topic, config.kafka().partitions(), ingestRate, ingestSeconds, consumerRate,
+                    consumerSeconds, ingestRate / consumerRate, (double) jsonBytes.get() / records,
+                    (double) landedBytes / records);
+        }
+    }
+
+    /** Reads every partition from the start until {@code records} records are in; returns seconds. */
+    private static double plainConsumer(KafkaConnection kafka, long records) {
+        Map<String, Object> props = kafka.clientProperties();
+        props.put("max.partition.fetch.bytes", 8 * 1024 * 1024);
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                     new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(kafka.settings().topic()).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long t0 = System.nanoTime();
+            long seen = 0;
+            long bytes = 0;
+            while (seen < records) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofSeconds(1))) {
+                    bytes += r.value().length;
+                    seen++;
+                }
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            if (bytes == 0) {
+                throw new IllegalStateException("plain consumer read no bytes");
+            }
+            return seconds;
+        }
+    }
+
+    private static Iterator<Event> events(List<Image> images, int records, AtomicLong jsonBytes) {
+        long ts = System.currentTimeMillis();
+        return new Iterator<>() {
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                return next < records;
+            }
+
+            @Override
+            public Event next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                Image im = images.get(next % images.size());
+                String id = "bench-" + next++;
+                byte[] json = FashionMnistIdx.toJson(id, ts, im.label(), im.pixels());
+                jsonBytes.addAndGet(json.length);
+                return new Event(id, json);
+            }
+        };
+    }
+
+    private static long size(SparkSession spark, String path) {
+        try {
+            Path p = new Path(path);
+            ContentSummary summary = p.getFileSystem(spark.sparkContext().hadoopConfiguration()).getContentSummary(p);
+            return summary.getLength();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+}
