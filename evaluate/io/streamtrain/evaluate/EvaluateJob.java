@@ -1,6 +1,7 @@
 package io.streamtrain.evaluate;
 
 import io.streamtrain.core.HadoopFiles;
+import io.streamtrain.core.ParquetTables;
 import io.streamtrain.core.RecordSchema;
 import io.streamtrain.core.Table;
 import io.streamtrain.core.Warehouse;
@@ -13,7 +14,6 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
@@ -115,12 +115,8 @@ public final class EvaluateJob {
         overwriteRun(spark.createDataFrame(cells, CONFUSION), warehouse.table(Table.CONFUSION_MATRIX));
     }
 
+    /** A re-run of the same run id replaces its rows; other runs stay. */
     private static void overwriteRun(Dataset<Row> rows, String path) {
-        rows.coalesce(1).write()
-                .mode(SaveMode.Overwrite)
-                // A re-run of the same run id replaces its rows; other runs stay.
-                .option("partitionOverwriteMode", "dynamic")
-                .partitionBy("run_id")
-                .parquet(path);
+        ParquetTables.overwritePartitions(rows.coalesce(1), path, "run_id");
     }
 }

@@ -1,12 +1,12 @@
 package io.streamtrain.ingest;
 
+import io.streamtrain.core.ParquetTables;
 import io.streamtrain.core.Table;
 import io.streamtrain.core.Warehouse;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.DataStreamReader;
 import org.apache.spark.sql.streaming.StreamingQuery;
@@ -114,12 +114,6 @@ public final class IngestJob {
     }
 
     private static void overwritePartitions(Dataset<Row> rows, String path) {
-        rows.write()
-                .mode(SaveMode.Overwrite)
-                // Replace only this batch's partition: a retried batch rewrites its own output and nothing else.
-                .option("partitionOverwriteMode", "dynamic")
-                .option("compression", "zstd")
-                .partitionBy(IngestTables.BATCH)
-                .parquet(path);
+        ParquetTables.overwritePartitions(rows, path, IngestTables.BATCH);
     }
 }

@@ -68,6 +68,13 @@ final class Commands {
         }
     }
 
+    /** {@code --input DIR} of the benchmarks: where the Fashion-MNIST IDX files are. */
+    static final class DataSetFolder {
+        @Option(names = "--input", paramLabel = "DIR", defaultValue = "/usr/share/datasets/fashion-mnist",
+                description = "Fashion-MNIST IDX folder (default: ${DEFAULT-VALUE}).")
+        java.nio.file.Path input;
+    }
+
     @Command(name = "produce", mixinStandardHelpOptions = true,
             description = "Publish Fashion-MNIST IDX files or JSON lines to the topic (idempotent producer).")
     static final class Produce extends StageCommand {
@@ -202,16 +209,15 @@ final class Commands {
         @Mixin
         ConfigOptions options;
 
-        @Option(names = "--input", paramLabel = "DIR", defaultValue = "/usr/share/datasets/fashion-mnist",
-                description = "Fashion-MNIST IDX folder (default: ${DEFAULT-VALUE}).")
-        java.nio.file.Path input;
+        @Mixin
+        DataSetFolder data;
 
         @Option(names = "--epochs", defaultValue = "2", description = "Epochs for both runs (default: ${DEFAULT-VALUE}).")
         int epochs;
 
         @Override
         public Integer call() {
-            System.out.println(TrainBench.run(options.load(List.of()), input, epochs));
+            System.out.println(TrainBench.run(options.load(List.of()), data.input, epochs));
             return StreamTrain.OK;
         }
     }
@@ -223,9 +229,8 @@ final class Commands {
         @Mixin
         ConfigOptions options;
 
-        @Option(names = "--input", paramLabel = "DIR", defaultValue = "/usr/share/datasets/fashion-mnist",
-                description = "Fashion-MNIST IDX folder (default: ${DEFAULT-VALUE}).")
-        java.nio.file.Path input;
+        @Mixin
+        DataSetFolder data;
 
         @Option(names = "--records", defaultValue = "70000", description = "Records to publish and ingest"
                 + " (default: ${DEFAULT-VALUE}).")
@@ -233,7 +238,7 @@ final class Commands {
 
         @Override
         public Integer call() {
-            System.out.println(IngestBench.run(options.load(List.of()), input, records));
+            System.out.println(IngestBench.run(options.load(List.of()), data.input, records));
             return StreamTrain.OK;
         }
     }

@@ -67,14 +67,12 @@ final class TrainBench {
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             workers = s.workers() > 0 ? s.workers() : sc.defaultParallelism();
             threads(Math.max(1, cores / workers));
-            TrainSettings sparkSettings = new TrainSettings(s.hiddenLayers(), s.activation(), s.dropout(), s.l2(),
-                    s.updater(), s.learningRate(), s.batchSize(), epochs, s.seed(), s.averagingFrequency(),
-                    workers);
+            TrainSettings sparkSettings = s.with(epochs, workers);
             JavaRDD<DataSet> rdd = sc.parallelize(train, workers);
             MultiLayerNetwork distributed = new MultiLayerNetwork(Models.mlp(s, 784, classes));
             distributed.init();
             long t1 = System.nanoTime();
-            new SparkTrainer(sc, sparkSettings).fit(distributed, rdd, net -> { });
+            new SparkTrainer(sc, sparkSettings).fit(distributed, rdd, null, (net, epoch) -> { });
             sparkSeconds = (System.nanoTime() - t1) / 1e9;
             threads(cores);
             sparkAccuracy = accuracy(distributed, test);

@@ -3,11 +3,14 @@ package io.streamtrain.train;
 /**
  * One epoch of a training run, as printed and as stored in the training-history table.
  *
- * @param epoch          1-based epoch number
- * @param loss           the network's score (training loss) after the epoch
- * @param samples        examples fitted in the epoch
- * @param seconds        wall time of the epoch
- * @param samplesPerSec  throughput
+ * @param epoch              1-based epoch number
+ * @param loss               the network's score (training loss) after the epoch
+ * @param validationAccuracy accuracy on the validation split, NaN without one
+ * @param validationF1       macro-averaged F1 on the validation split, NaN without one
+ * @param samples            examples fitted in the epoch
+ * @param seconds            wall time of the epoch, validation included
+ * @param samplesPerSec      training throughput
  */
-public record EpochStats(int epoch, double loss, long samples, double seconds, double samplesPerSec) {
+public record EpochStats(int epoch, double loss, double validationAccuracy, double validationF1, long samples,
+                         double seconds, double samplesPerSec) {
 }

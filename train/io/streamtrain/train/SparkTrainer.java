@@ -8,13 +8,17 @@ import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.nd4j.evaluation.EvaluationAveraging;
+import org.nd4j.evaluation.classification.Evaluation;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
+import java.util.Locale;
+import java.util.function.BiConsumer;
 
 /**
  * Fits a network on an RDD of minibatches with dl4j-spark's parameter averaging.
@@ -36,37 +40,76 @@ public final class SparkTrainer {
     }
 
     /**
-     * @param afterEpoch called with the network after every epoch (checkpointing, history)
+     * Fits for {@code train.epochs} epochs, or fewer when the validation accuracy has not improved for
+     * {@code train.early-stopping-patience} epochs; the network then holds the parameters of its best epoch.
+     *
+     * @param validation minibatches scored after every epoch, or null
+     * @param afterEpoch called with the network and the epoch's figures (checkpointing)
+     * @return the figures of every epoch that ran
      */
-    public List<EpochStats> fit(MultiLayerNetwork network, JavaRDD<DataSet> minibatches,
-                                Consumer<MultiLayerNetwork> afterEpoch) {
-        JavaRDD<DataSet> data = minibatches.persist(StorageLevel.MEMORY_AND_DISK_SER());
-        data.rdd().localCheckpoint();
+    public List<EpochStats> fit(MultiLayerNetwork network, JavaRDD<DataSet> minibatches, JavaRDD<DataSet> validation,
+                                BiConsumer<MultiLayerNetwork, EpochStats> afterEpoch) {
+        JavaRDD<DataSet> data = cached(minibatches);
+        JavaRDD<DataSet> held = validation == null ? null : cached(validation);
         long batches = data.count();
         long examples = data.map(DataSet::numExamples).reduce(Integer::sum);
-        LOG.info("train: {} examples in {} minibatches over {} partitions", examples, batches,
-                data.getNumPartitions());
+        LOG.info("train: {} examples in {} minibatches over {} partitions{}", examples, batches,
+                data.getNumPartitions(), held == null ? ", no validation split" : "");
 
         ParameterAveragingTrainingMaster master = trainingMaster();
         SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(sc, network, master);
         List<EpochStats> history = new ArrayList<>();
+        double best = Double.NEGATIVE_INFINITY;
+        INDArray bestParams = null;
+        int sinceBest = 0;
         try {
             for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
                 long start = System.nanoTime();
                 spark.fit(data);
+                double fitSeconds = (System.nanoTime() - start) / 1e9;
+                Evaluation eval = held == null ? null : spark.evaluate(held);
                 double seconds = (System.nanoTime() - start) / 1e9;
-                EpochStats stats = new EpochStats(epoch, spark.getScore(), examples, seconds, examples / seconds);
+                EpochStats stats = new EpochStats(epoch, spark.getScore(),
+                        eval == null ? Double.NaN : eval.accuracy(),
+                        eval == null ? Double.NaN : eval.f1(EvaluationAveraging.Macro),
+                        examples, seconds, examples / fitSeconds);
                 history.add(stats);
-                double left = seconds * (settings.epochs() - epoch);
-                LOG.info(String.format("train: epoch %d/%d  loss %.4f  %.0f samples/s  %.1f s  (about %.0f s left)",
-                        epoch, settings.epochs(), stats.loss(), stats.samplesPerSec(), seconds, left));
-                afterEpoch.accept(spark.getNetwork());
+                LOG.info(String.format(Locale.ROOT,
+                        "train: epoch %d/%d  loss %.4f  val_acc %.4f  val_f1 %.4f  %.0f samples/s  %.1f s"
+                                + "  (about %.0f s left)", epoch, settings.epochs(), stats.loss(),
+                        stats.validationAccuracy(), stats.validationF1(), stats.samplesPerSec(), seconds,
+                        seconds * (settings.epochs() - epoch)));
+                afterEpoch.accept(spark.getNetwork(), stats);
+                if (eval != null && stats.validationAccuracy() > best) {
+                    best = stats.validationAccuracy();
+                    bestParams = spark.getNetwork().params().dup();
+                    sinceBest = 0;
+                } else if (eval != null && ++sinceBest >= settings.earlyStoppingPatience()
+                        && settings.earlyStoppingPatience() > 0) {
+                    LOG.info("train: validation accuracy has not improved on {} for {} epochs; stopping early",
+                            String.format(Locale.ROOT, "%.4f", best), sinceBest);
+                    break;
+                }
+            }
+            if (bestParams != null) {
+                // Keep the best epoch's parameters, not the last one's.
+                spark.getNetwork().setParams(bestParams);
             }
         } finally {
             master.deleteTempFiles(sc);
             data.unpersist();
+            if (held != null) {
+                held.unpersist();
+            }
         }
         return history;
+    }
+
+    /** Persisted serialised and cut from its lineage, so averaging rounds do not re-ship whole partitions. */
+    private static JavaRDD<DataSet> cached(JavaRDD<DataSet> rdd) {
+        JavaRDD<DataSet> persisted = rdd.persist(StorageLevel.MEMORY_AND_DISK_SER());
+        persisted.rdd().localCheckpoint();
+        return persisted;
     }
 
     private ParameterAveragingTrainingMaster trainingMaster() {

@@ -1,6 +1,7 @@
 package io.streamtrain.train;
 
 import io.streamtrain.core.HadoopFiles;
+import io.streamtrain.core.ParquetTables;
 import io.streamtrain.core.RecordSchema;
 import io.streamtrain.core.SchemaCheck;
 import io.streamtrain.core.Table;
@@ -14,7 +15,6 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
@@ -37,9 +37,13 @@ public final class TrainJob {
             createStructField(Curation.SPLIT, DataTypes.StringType, false),
     });
 
+    private static final int VALIDATION_BATCH = 256;
+
     static final StructType HISTORY = new StructType(new StructField[]{
             createStructField("epoch", DataTypes.IntegerType, false),
             createStructField("loss", DataTypes.DoubleType, false),
+            createStructField("validation_accuracy", DataTypes.DoubleType, false),
+            createStructField("validation_f1", DataTypes.DoubleType, false),
             createStructField("samples", DataTypes.LongType, false),
             createStructField("seconds", DataTypes.DoubleType, false),
             createStructField("samples_per_sec", DataTypes.DoubleType, false),
@@ -59,12 +63,15 @@ public final class TrainJob {
         SparkTrainer trainer = new SparkTrainer(sc, settings);
         JavaRDD<DataSet> minibatches = Minibatches.of(train, settings.batchSize(), schema.classCount(),
                 trainer.workers(), settings.seed());
+        Dataset<Row> validationRows = curatedSplit(spark, warehouse, Split.VALIDATION);
+        JavaRDD<DataSet> validation = validationRows.isEmpty() ? null
+                : Minibatches.of(validationRows, VALIDATION_BATCH, schema.classCount(), trainer.workers(), 0L);
         MultiLayerNetwork network = new MultiLayerNetwork(Models.mlp(settings, scaler.size(), schema.classCount()));
         network.init();
 
         String checkpoint = warehouse.model(runId) + "/" + ModelBundle.CHECKPOINT;
-        List<EpochStats> history = trainer.fit(network, minibatches,
-                net -> files.writeBytes(checkpoint, ModelBundle.serialize(net)));
+        List<EpochStats> history = trainer.fit(network, minibatches, validation,
+                (net, epoch) -> files.writeBytes(checkpoint, ModelBundle.serialize(net)));
 
         writeHistory(spark, warehouse, runId, history);
         new ModelBundle(runId, network, scaler).save(files, warehouse, effectiveConfig);
@@ -85,12 +92,9 @@ public final class TrainJob {
 
     private static void writeHistory(SparkSession spark, Warehouse warehouse, String runId, List<EpochStats> history) {
         List<Row> rows = history.stream()
-                .map(h -> RowFactory.create(h.epoch(), h.loss(), h.samples(), h.seconds(), h.samplesPerSec(), runId))
+                .map(h -> RowFactory.create(h.epoch(), h.loss(), h.validationAccuracy(), h.validationF1(), h.samples(), h.seconds(), h.samplesPerSec(), runId))
                 .toList();
-        spark.createDataFrame(rows, HISTORY).write()
-                .mode(SaveMode.Overwrite)
-                .option("partitionOverwriteMode", "dynamic")
-                .partitionBy("run_id")
-                .parquet(warehouse.table(Table.TRAINING_HISTORY));
+        ParquetTables.overwritePartitions(spark.createDataFrame(rows, HISTORY).coalesce(1),
+                warehouse.table(Table.TRAINING_HISTORY), "run_id");
     }
 }

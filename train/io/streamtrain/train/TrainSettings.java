@@ -19,10 +19,11 @@ import java.util.List;
  * @param seed               weight initialisation and data shuffling
  * @param averagingFrequency minibatches each worker fits between two parameter averages
  * @param workers            Spark partitions training runs on; 0 means the cluster's default parallelism
+ * @param earlyStoppingPatience epochs without a better validation accuracy before training stops; 0 never stops
  */
 public record TrainSettings(List<Integer> hiddenLayers, String activation, double dropout, double l2, Updater updater,
                             double learningRate, int batchSize, int epochs, long seed, int averagingFrequency,
-                            int workers) {
+                            int workers, int earlyStoppingPatience) {
 
     public static final String HIDDEN_LAYERS = "train.mlp.hidden-layers";
     public static final String ACTIVATION = "train.mlp.activation";
@@ -35,12 +36,19 @@ public record TrainSettings(List<Integer> hiddenLayers, String activation, doubl
     public static final String SEED = "train.seed";
     public static final String AVERAGING_FREQUENCY = "train.averaging-frequency";
     public static final String WORKERS = "train.workers";
+    public static final String EARLY_STOPPING_PATIENCE = "train.early-stopping-patience";
 
     /** Optimisers. */
     public enum Updater { SGD, NESTEROVS, ADAM, ADAGRAD, RMSPROP }
 
     private static final List<String> ACTIVATIONS = List.of("relu", "leakyrelu", "elu", "tanh", "sigmoid", "swish",
             "gelu", "identity");
+
+    /** The same settings with another epoch count and worker count (benchmarks). */
+    public TrainSettings with(int epochs, int workers) {
+        return new TrainSettings(hiddenLayers, activation, dropout, l2, updater, learningRate, batchSize, epochs, seed,
+                averagingFrequency, workers, earlyStoppingPatience);
+    }
 
     public TrainSettings {
         hiddenLayers = List.copyOf(hiddenLayers);
@@ -53,6 +61,7 @@ public record TrainSettings(List<Integer> hiddenLayers, String activation, doubl
         return new TrainSettings(s.positiveInts(HIDDEN_LAYERS), s.nonBlank(ACTIVATION).toLowerCase(),
                 s.doubleInRange(DROPOUT, 0, 1), s.doubleInRange(L2, 0, 1), s.oneOf(UPDATER, Updater.class),
                 s.positiveDouble(LEARNING_RATE), s.intInRange(BATCH_SIZE, 1, 65_536), s.intInRange(EPOCHS, 1, 10_000),
-                s.raw().getLong(SEED), s.positiveInt(AVERAGING_FREQUENCY), s.intInRange(WORKERS, 0, 100_000));
+                s.raw().getLong(SEED), s.positiveInt(AVERAGING_FREQUENCY), s.intInRange(WORKERS, 0, 100_000),
+                s.intInRange(EARLY_STOPPING_PATIENCE, 0, 10_000));
     }
 }

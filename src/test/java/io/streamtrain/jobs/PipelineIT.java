@@ -57,7 +57,7 @@ class PipelineIT {
                 "--format", "idx"))).isZero();
         assertThat(StreamTrain.execute(command("produce", "--input", bad.toString(), "--format", "jsonl"))).isZero();
         assertThat(StreamTrain.execute(command("pipeline", "--stages", "ingest,preprocess,train,evaluate",
-                "--run-id", "it-1", "--set", "train.epochs=6"))).isZero();
+                "--run-id", "it-1", "--set", "train.epochs=6", "--set", "train.early-stopping-patience=0"))).isZero();
         // A second scheduled run finds nothing new and must not add a row.
         assertThat(StreamTrain.execute(command("ingest"))).isZero();
 
@@ -101,8 +101,13 @@ class PipelineIT {
                     .selectExpr("sum(count)").first().getLong(0)).isEqualTo(1000);
             assertThat(tmp.resolve("warehouse/models/it-1/model.zip")).exists();
             assertThat(Files.readString(tmp.resolve("warehouse/models/latest")).trim()).isEqualTo("it-1");
-            assertThat(spark.read().parquet(warehouse.table(Table.TRAINING_HISTORY)).where("run_id = 'it-1'").count())
-                    .isEqualTo(6);
+            Dataset<Row> history = spark.read().parquet(warehouse.table(Table.TRAINING_HISTORY))
+                    .where("run_id = 'it-1'");
+            assertThat(history.count()).isEqualTo(6);
+            // Validation is scored every epoch; the kept model is the best epoch's, so test accuracy is close to it.
+            double bestValidation = history.selectExpr("max(validation_accuracy)").first().getDouble(0);
+            assertThat(bestValidation).isGreaterThan(0.6);
+            assertThat(accuracy).isCloseTo(bestValidation, org.assertj.core.api.Assertions.within(0.1));
         } finally {
             spark.stop();
         }
