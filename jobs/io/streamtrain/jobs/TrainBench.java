@@ -68,11 +68,12 @@ final class TrainBench {
             workers = s.workers() > 0 ? s.workers() : sc.defaultParallelism();
             threads(Math.max(1, cores / workers));
             TrainSettings sparkSettings = s.with(epochs, workers);
-            JavaRDD<DataSet> rdd = sc.parallelize(train, workers);
+            SparkTrainer trainer = new SparkTrainer(sc, sparkSettings);
+            JavaRDD<DataSet> rdd = sc.parallelize(train, trainer.partitionsFor(trainImages.size()));
             MultiLayerNetwork distributed = new MultiLayerNetwork(Models.mlp(s, 784, classes));
             distributed.init();
             long t1 = System.nanoTime();
-            new SparkTrainer(sc, sparkSettings).fit(distributed, rdd, null, (net, epoch) -> { });
+            trainer.fit(distributed, rdd, null, (net, epoch) -> { });
             sparkSeconds = (System.nanoTime() - t1) / 1e9;
             threads(cores);
             sparkAccuracy = accuracy(distributed, test);

@@ -2,7 +2,9 @@ package io.streamtrain.train;
 
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.rdd.PartitionPruningRDD;
 import org.apache.spark.storage.StorageLevel;
+import scala.reflect.ClassTag$;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.Repartition;
@@ -16,6 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Random;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.BiConsumer;
@@ -51,8 +55,11 @@ public final class SparkTrainer {
                                 BiConsumer<MultiLayerNetwork, EpochStats> afterEpoch) {
         JavaRDD<DataSet> data = cached(minibatches);
         JavaRDD<DataSet> held = validation == null ? null : cached(validation);
-        long batches = data.count();
-        long examples = data.map(DataSet::numExamples).reduce(Integer::sum);
+        // One pass materialises the cache and counts minibatches and examples together.
+        long[] counts = data.map(d -> new long[]{1, d.numExamples()})
+                .reduce((a, b) -> new long[]{a[0] + b[0], a[1] + b[1]});
+        long batches = counts[0];
+        long examples = counts[1];
         LOG.info("train: {} examples in {} minibatches over {} partitions{}", examples, batches,
                 data.getNumPartitions(), held == null ? ", no validation split" : "");
 
@@ -65,7 +72,9 @@ public final class SparkTrainer {
         try {
             for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
                 long start = System.nanoTime();
-                spark.fit(data);
+                for (JavaRDD<DataSet> round : rounds(data, epoch)) {
+                    spark.fit(round);
+                }
                 double fitSeconds = (System.nanoTime() - start) / 1e9;
                 Evaluation eval = held == null ? null : spark.evaluate(held);
                 double seconds = (System.nanoTime() - start) / 1e9;
@@ -105,6 +114,57 @@ public final class SparkTrainer {
         return history;
     }
 
+    /**
+     * One averaging round per group of {@code workers} partitions, in a seeded order that changes every epoch.
+     *
+     * <p>Given the whole RDD, DL4J would cut each round out of it with a random split, and every round would then
+     * read and deserialise every partition. Handing it exactly the partitions of one round (each holding at most
+     * {@code averaging-frequency} minibatches, see {@link #partitionsFor}) makes a round read only its own data.
+     */
+    private List<JavaRDD<DataSet>> rounds(JavaRDD<DataSet> data, int epoch) {
+        int workers = workers();
+        int partitions = data.getNumPartitions();
+        int count = (partitions + workers - 1) / workers;
+        List<JavaRDD<DataSet>> rounds = new ArrayList<>();
+        for (int r = 0; r < count; r++) {
+            int first = r * workers;
+            PartitionPruningRDD<DataSet> slice = PartitionPruningRDD.create(data.rdd(),
+                    new PartitionRange(first, first + workers));
+            rounds.add(JavaRDD.fromRDD(slice, ClassTag$.MODULE$.apply(DataSet.class)));
+        }
+        Collections.shuffle(rounds, new Random(settings.seed() + epoch));
+        return rounds;
+    }
+
+    /**
+     * Partitions for {@code examples} training examples: enough that none holds more than
+     * {@code averaging-frequency} minibatches, and a multiple of the worker count.
+     */
+    public int partitionsFor(long examples) {
+        long perPartition = (long) settings.batchSize() * settings.averagingFrequency();
+        long partitions = Math.max(1, (examples + perPartition - 1) / perPartition);
+        long workers = workers();
+        return (int) (((partitions + workers - 1) / workers) * workers);
+    }
+
+    /** Selects partitions [from, to) of an RDD. */
+    private static final class PartitionRange extends scala.runtime.AbstractFunction1<Object, Object>
+            implements java.io.Serializable {
+        private final int from;
+        private final int to;
+
+        PartitionRange(int from, int to) {
+            this.from = from;
+            this.to = to;
+        }
+
+        @Override
+        public Object apply(Object index) {
+            int i = (Integer) index;
+            return i >= from && i < to;
+        }
+    }
+
     /** Persisted serialised and cut from its lineage, so averaging rounds do not re-ship whole partitions. */
     private static JavaRDD<DataSet> cached(JavaRDD<DataSet> rdd) {
         JavaRDD<DataSet> persisted = rdd.persist(StorageLevel.MEMORY_AND_DISK_SER());
@@ -114,14 +174,16 @@ public final class SparkTrainer {
 
     private ParameterAveragingTrainingMaster trainingMaster() {
         ParameterAveragingTrainingMaster.Builder builder = new ParameterAveragingTrainingMaster.Builder(
-                settings.batchSize())
+                workers(), settings.batchSize())
                 .batchSizePerWorker(settings.batchSize())
                 .averagingFrequency(settings.averagingFrequency())
                 .workerPrefetchNumBatches(2)
                 .rddTrainingApproach(RDDTrainingApproach.Direct)
                 .repartionData(Repartition.Never)
                 .rngSeed(settings.seed())
-                .saveUpdater(true);
+                .saveUpdater(true)
+                // Our RDD is persisted already; DL4J's own persist would cache every round's slice a second time.
+                .storageLevel(null);
         return builder.build();
     }
 

@@ -62,7 +62,7 @@ public final class TrainJob {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         SparkTrainer trainer = new SparkTrainer(sc, settings);
         JavaRDD<DataSet> minibatches = Minibatches.of(train, settings.batchSize(), schema.classCount(),
-                trainer.workers(), settings.seed());
+                trainer.partitionsFor(train.count()), settings.seed());
         Dataset<Row> validationRows = curatedSplit(spark, warehouse, Split.VALIDATION);
         JavaRDD<DataSet> validation = validationRows.isEmpty() ? null
                 : Minibatches.of(validationRows, VALIDATION_BATCH, schema.classCount(), trainer.workers(), 0L);

@@ -1,0 +1,93 @@
+package io.streamtrain.train;
+
+import io.streamtrain.testing.SparkLocalTest;
+import org.apache.spark.api.java.JavaRDD;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Spark local: distributed training is the same computation as single-JVM training where it should be, the method of
+ * DL4J's own TestCompareParameterAveragingSparkVsSingleMachine.
+ */
+public class SparkTrainerSparkTest extends SparkLocalTest {
+
+    private static final int FEATURES = 12;
+    private static final int CLASSES = 3;
+
+    private static TrainSettings settings(int workers, int averagingFrequency, int epochs) {
+        return new TrainSettings(List.of(8), "tanh", 0, 0, TrainSettings.Updater.SGD, 0.1, 8, epochs, 12345,
+                averagingFrequency, workers, 0);
+    }
+
+    private static List<DataSet> minibatches(int count, int size) {
+        Random random = new Random(7);
+        List<DataSet> out = new ArrayList<>();
+        for (int b = 0; b < count; b++) {
+            float[] x = new float[size * FEATURES];
+            float[] y = new float[size * CLASSES];
+            for (int r = 0; r < size; r++) {
+                int label = random.nextInt(CLASSES);
+                y[r * CLASSES + label] = 1;
+                for (int c = 0; c < FEATURES; c++) {
+                    x[r * FEATURES + c] = (float) (random.nextGaussian() + (c % CLASSES == label ? 1 : 0));
+                }
+            }
+            out.add(new DataSet(Nd4j.create(x, new long[]{size, FEATURES}, DataType.FLOAT),
+                    Nd4j.create(y, new long[]{size, CLASSES}, DataType.FLOAT)));
+        }
+        return out;
+    }
+
+    private static MultiLayerNetwork network(TrainSettings s) {
+        MultiLayerNetwork net = new MultiLayerNetwork(Models.mlp(s, FEATURES, CLASSES));
+        net.init();
+        return net;
+    }
+
+    @Test
+    public void oneWorkerGivesTheParametersOfSingleJvmTraining() {
+        TrainSettings s = settings(1, 1000, 2);
+        List<DataSet> data = minibatches(20, 8);
+        MultiLayerNetwork single = network(s);
+        INDArray initial = single.params().dup();
+        for (int epoch = 0; epoch < s.epochs(); epoch++) {
+            for (DataSet d : data) {
+                single.fit(d);
+            }
+        }
+
+        SparkTrainer trainer = new SparkTrainer(jsc(), s);
+        JavaRDD<DataSet> rdd = jsc().parallelize(data, trainer.partitionsFor(20 * 8));
+        assertThat(rdd.getNumPartitions()).isEqualTo(1);
+        MultiLayerNetwork distributed = network(s);
+        assertThat(distributed.params()).isEqualTo(initial);
+        List<EpochStats> history = trainer.fit(distributed, rdd, null, (net, stats) -> { });
+
+        assertThat(history).hasSize(2);
+        INDArray expected = single.params();
+        INDArray actual = distributed.params();
+        assertThat(actual.sub(initial).norm2Number().doubleValue()).as("training moved the parameters")
+                .isGreaterThan(0.1);
+        double maxDiff = actual.sub(expected).amax().getDouble(0);
+        assertThat(maxDiff).as("max |spark - single| over %d parameters", expected.length()).isLessThan(1e-5);
+    }
+
+    @Test
+    public void partitionsHoldAtMostOneAveragingRoundEach() {
+        TrainSettings s = settings(2, 5, 1);
+        SparkTrainer trainer = new SparkTrainer(jsc(), s);
+        // 8 examples per minibatch, 5 minibatches per round: 41 rounds' worth needs 9 partitions, rounded up to 10.
+        assertThat(trainer.partitionsFor(41 * 8 * 5 / 5 * 5 + 1)).isEqualTo(10);
+        assertThat(trainer.partitionsFor(1)).isEqualTo(2);
+    }
+}
