@@ -86,8 +86,11 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
     public void partitionsHoldAtMostOneAveragingRoundEach() {
         TrainSettings s = settings(2, 5, 1);
         SparkTrainer trainer = new SparkTrainer(jsc(), s);
-        // 8 examples per minibatch, 5 minibatches per round: 41 rounds' worth needs 9 partitions, rounded up to 10.
-        assertThat(trainer.partitionsFor(41 * 8 * 5 / 5 * 5 + 1)).isEqualTo(10);
+        // 40 examples per partition (5 minibatches of 8): 357 examples need 9 partitions, a multiple of 2 workers is 10.
+        assertThat(trainer.partitionsFor(357)).isEqualTo(10);
+        assertThat(trainer.partitionsFor(360)).isEqualTo(10);
+        assertThat(trainer.partitionsFor(400)).isEqualTo(10);
+        assertThat(trainer.partitionsFor(401)).isEqualTo(12);
         assertThat(trainer.partitionsFor(1)).isEqualTo(2);
     }
 }
