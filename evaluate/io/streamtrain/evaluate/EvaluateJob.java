@@ -7,6 +7,7 @@ import io.streamtrain.core.Table;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.preprocess.Split;
 import io.streamtrain.train.Minibatches;
+import io.streamtrain.train.Models;
 import io.streamtrain.train.ModelBundle;
 import io.streamtrain.train.TrainJob;
 import org.apache.spark.api.java.JavaRDD;
@@ -68,7 +69,8 @@ public final class EvaluateJob {
         ModelBundle bundle = ModelBundle.load(files, warehouse, modelRunId);
         Dataset<Row> test = TrainJob.curatedSplit(spark, warehouse, Split.TEST);
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        JavaRDD<DataSet> batches = Minibatches.of(test, EVAL_BATCH, schema.classCount(), sc.defaultParallelism(), 0L);
+        JavaRDD<DataSet> batches = Minibatches.of(test, EVAL_BATCH, schema.classCount(), sc.defaultParallelism(), 0L,
+                Models.timeSteps(bundle.network(), schema.featureCount()));
 
         SparkDl4jMultiLayer scorer = new SparkDl4jMultiLayer(sc, bundle.network(),
                 new ParameterAveragingTrainingMaster.Builder(EVAL_BATCH).build());

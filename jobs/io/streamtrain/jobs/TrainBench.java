@@ -3,6 +3,7 @@ package io.streamtrain.jobs;
 import io.streamtrain.core.Sessions;
 import io.streamtrain.ingest.FashionMnistIdx;
 import io.streamtrain.ingest.FashionMnistIdx.Image;
+import io.streamtrain.train.Minibatches;
 import io.streamtrain.train.Models;
 import io.streamtrain.train.SparkTrainer;
 import io.streamtrain.train.TrainSettings;
@@ -42,15 +43,15 @@ final class TrainBench {
                 data.resolve("t10k-labels-idx1-ubyte.gz"));
         double[][] stats = meanAndStd(trainImages);
         Collections.shuffle(trainImages = new ArrayList<>(trainImages), new Random(s.seed()));
-        List<DataSet> train = batches(trainImages, s.batchSize(), classes, stats);
-        List<DataSet> test = batches(testImages, 256, classes, stats);
+        int steps = s.architecture().timeSteps();
+        List<DataSet> train = batches(trainImages, s.batchSize(), classes, stats, steps);
+        List<DataSet> test = batches(testImages, 256, classes, stats, steps);
         long samples = (long) trainImages.size() * epochs;
         int cores = Runtime.getRuntime().availableProcessors();
 
         // Baseline: one JVM, all cores to ND4J's native threads.
         threads(cores);
-        MultiLayerNetwork single = new MultiLayerNetwork(Models.mlp(s, 784, classes));
-        single.init();
+        MultiLayerNetwork single = Models.network(s, 784, classes);
         long t0 = System.nanoTime();
         for (int e = 0; e < epochs; e++) {
             single.fit(new ListDataSetIterator<>(train, 1));
@@ -70,8 +71,7 @@ final class TrainBench {
             TrainSettings sparkSettings = s.with(epochs, workers);
             SparkTrainer trainer = new SparkTrainer(sc, sparkSettings);
             JavaRDD<DataSet> rdd = sc.parallelize(train, trainer.partitionsFor(trainImages.size()));
-            MultiLayerNetwork distributed = new MultiLayerNetwork(Models.mlp(s, 784, classes));
-            distributed.init();
+            MultiLayerNetwork distributed = Models.network(s, 784, classes);
             long t1 = System.nanoTime();
             trainer.fit(distributed, rdd, null, (net, epoch) -> { });
             sparkSeconds = (System.nanoTime() - t1) / 1e9;
@@ -83,11 +83,11 @@ final class TrainBench {
         double singleRate = samples / singleSeconds;
         double sparkRate = samples / sparkSeconds;
         return String.format(Locale.ROOT, String.join("%n",
-                "bench train: MLP %s, %s lr %s, batch %d, %d epochs, %d training images, %d cores",
+                "bench train: %s %s, %s lr %s, batch %d, %d epochs, %d training images, %d cores",
                 "single_jvm_samples_per_sec=%.0f single_jvm_seconds=%.1f single_jvm_test_accuracy=%.4f",
                 "spark_samples_per_sec=%.0f spark_seconds=%.1f spark_test_accuracy=%.4f (local, %d workers, averaging every %d)",
                 "train_ratio=%.3f accuracy_delta=%+.4f%n"),
-                s.hiddenLayers(), s.updater().name().toLowerCase(Locale.ROOT), s.learningRate(), s.batchSize(), epochs,
+                s.architecture().kind(), s.hiddenLayers(), s.updater().name().toLowerCase(Locale.ROOT), s.learningRate(), s.batchSize(), epochs,
                 trainImages.size(), cores, singleRate, singleSeconds, singleAccuracy, sparkRate, sparkSeconds,
                 sparkAccuracy, workers, s.averagingFrequency(), sparkRate / singleRate, sparkAccuracy - singleAccuracy);
     }
@@ -125,7 +125,8 @@ final class TrainBench {
         return new double[][]{mean, std};
     }
 
-    private static List<DataSet> batches(List<Image> images, int batchSize, int classes, double[][] stats) {
+    private static List<DataSet> batches(List<Image> images, int batchSize, int classes, double[][] stats,
+                                         int timeSteps) {
         List<DataSet> out = new ArrayList<>();
         int width = images.get(0).pixels().length;
         for (int start = 0; start < images.size(); start += batchSize) {
@@ -139,7 +140,7 @@ final class TrainBench {
                 }
                 y[r * classes + im.label()] = 1f;
             }
-            out.add(new DataSet(Nd4j.create(x, new long[]{n, width}, DataType.FLOAT),
+            out.add(new DataSet(Minibatches.shape(Nd4j.create(x, new long[]{n, width}, DataType.FLOAT), timeSteps),
                     Nd4j.create(y, new long[]{n, classes}, DataType.FLOAT)));
         }
         return out;

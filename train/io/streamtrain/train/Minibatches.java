@@ -27,18 +27,20 @@ public final class Minibatches {
      * Shuffles the rows once (seeded), spreads them over {@code partitions}, and packs each partition into
      * {@link DataSet}s of {@code batchSize} examples (the last one of a partition may be smaller).
      *
-     * @param rows rows with {@code features} (array of float) and {@code label} (class index)
+     * @param rows      rows with {@code features} (array of float) and {@code label} (class index)
+     * @param timeSteps 0 for flat feature vectors, else the number of time steps to cut each vector into
      */
-    public static JavaRDD<DataSet> of(Dataset<Row> rows, int batchSize, int classes, int partitions, long seed) {
+    public static JavaRDD<DataSet> of(Dataset<Row> rows, int batchSize, int classes, int partitions, long seed,
+                                      int timeSteps) {
         Dataset<Row> shuffled = rows.select(col("features"), col("label"))
                 .withColumn("shuffle", rand(seed))
                 .repartition(partitions)
                 .sortWithinPartitions("shuffle");
-        return shuffled.toJavaRDD().mapPartitions(it -> pack(it, batchSize, classes));
+        return shuffled.toJavaRDD().mapPartitions(it -> pack(it, batchSize, classes, timeSteps));
     }
 
     /** Lazily packs rows into minibatches: one minibatch of rows is held at a time. */
-    static Iterator<DataSet> pack(Iterator<Row> rows, int batchSize, int classes) {
+    static Iterator<DataSet> pack(Iterator<Row> rows, int batchSize, int classes, int timeSteps) {
         return new Iterator<>() {
             @Override
             public boolean hasNext() {
@@ -54,12 +56,12 @@ public final class Minibatches {
                 if (buffer.isEmpty()) {
                     throw new java.util.NoSuchElementException();
                 }
-                return toDataSet(buffer, classes);
+                return toDataSet(buffer, classes, timeSteps);
             }
         };
     }
 
-    static DataSet toDataSet(List<Row> rows, int classes) {
+    static DataSet toDataSet(List<Row> rows, int classes, int timeSteps) {
         int n = rows.size();
         List<Float> first = rows.get(0).getList(0);
         int width = first.size();
@@ -75,8 +77,21 @@ public final class Minibatches {
             }
             y[r * classes + rows.get(r).getInt(1)] = 1f;
         }
-        INDArray features = Nd4j.create(x, new long[]{n, width}, DataType.FLOAT);
+        INDArray features = shape(Nd4j.create(x, new long[]{n, width}, DataType.FLOAT), timeSteps);
         INDArray labels = Nd4j.create(y, new long[]{n, classes}, DataType.FLOAT);
         return new DataSet(features, labels);
+    }
+
+    /**
+     * Flat {@code [n, features]} as is when {@code timeSteps} is 0; otherwise DL4J's recurrent layout
+     * {@code [n, features / timeSteps, timeSteps]}, step t holding the t-th slice of each vector (an image's row t).
+     */
+    public static INDArray shape(INDArray flat, int timeSteps) {
+        if (timeSteps == 0) {
+            return flat;
+        }
+        long n = flat.size(0);
+        long size = flat.size(1) / timeSteps;
+        return flat.reshape('c', n, timeSteps, size).permute(0, 2, 1).dup('c');
     }
 }

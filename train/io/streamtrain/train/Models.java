@@ -2,8 +2,14 @@ package io.streamtrain.train;
 
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.LSTM;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.layers.recurrent.LastTimeStep;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.learning.config.AdaGrad;
@@ -20,27 +26,66 @@ public final class Models {
     private Models() {
     }
 
-    /** An MLP: the configured hidden layers, then a softmax output over {@code classes}. */
-    public static MultiLayerConfiguration mlp(TrainSettings s, int inputs, int classes) {
+    /** The configured network: MLP, CNN or LSTM, then the dense hidden layers, then a softmax over the classes. */
+    public static MultiLayerConfiguration build(TrainSettings s, int inputs, int classes) {
+        Architecture a = s.architecture();
+        a.requireFits(inputs);
         NeuralNetConfiguration.ListBuilder layers = new NeuralNetConfiguration.Builder()
                 .seed(s.seed())
                 .updater(updater(s))
                 .weightInit(WeightInit.XAVIER)
                 .l2(s.l2())
                 .list();
-        int in = inputs;
+        switch (a.kind()) {
+            case MLP -> layers.setInputType(InputType.feedForward(inputs));
+            case CNN -> {
+                layers.layer(new ConvolutionLayer.Builder(5, 5).nOut(a.filters().get(0)).activation(Activation.RELU)
+                        .build());
+                layers.layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2)
+                        .stride(2, 2).build());
+                layers.layer(new ConvolutionLayer.Builder(5, 5).nOut(a.filters().get(1)).activation(Activation.RELU)
+                        .build());
+                layers.layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2)
+                        .stride(2, 2).build());
+                // The curated table holds flat vectors; DL4J reshapes them to height x width x channels.
+                layers.setInputType(InputType.convolutionalFlat(a.height(), a.width(), a.channels()));
+            }
+            case LSTM -> {
+                layers.layer(new LastTimeStep(new LSTM.Builder().nOut(a.lstmUnits()).activation(Activation.TANH)
+                        .build()));
+                layers.setInputType(InputType.recurrent((long) a.width() * a.channels(), a.height()));
+            }
+        }
         for (int width : s.hiddenLayers()) {
-            DenseLayer.Builder dense = new DenseLayer.Builder().nIn(in).nOut(width).activation(activation(s));
+            DenseLayer.Builder dense = new DenseLayer.Builder().nOut(width).activation(activation(s));
             if (s.dropout() > 0) {
                 // DL4J's dropout parameter is the probability of keeping an input.
                 dense.dropOut(1.0 - s.dropout());
             }
             layers.layer(dense.build());
-            in = width;
         }
         layers.layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
-                .nIn(in).nOut(classes).activation(Activation.SOFTMAX).build());
+                .nOut(classes).activation(Activation.SOFTMAX).build());
         return layers.build();
+    }
+
+    /** An initialised network of the configured kind. */
+    public static MultiLayerNetwork network(TrainSettings s, int inputs, int classes) {
+        MultiLayerNetwork net = new MultiLayerNetwork(build(s, inputs, classes));
+        net.init();
+        return net;
+    }
+
+    /**
+     * Time steps a trained network reads its input in, or 0 for flat input: lets evaluation shape minibatches the
+     * way training did without being told the architecture.
+     */
+    public static int timeSteps(MultiLayerNetwork network, int inputs) {
+        var first = network.getLayerWiseConfigurations().getConf(0).getLayer();
+        if (first instanceof LastTimeStep last && last.getUnderlying() instanceof LSTM lstm) {
+            return (int) (inputs / lstm.getNIn());
+        }
+        return 0;
     }
 
     static IUpdater updater(TrainSettings s) {

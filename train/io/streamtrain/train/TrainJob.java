@@ -62,12 +62,12 @@ public final class TrainJob {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         SparkTrainer trainer = new SparkTrainer(sc, settings);
         JavaRDD<DataSet> minibatches = Minibatches.of(train, settings.batchSize(), schema.classCount(),
-                trainer.partitionsFor(train.count()), settings.seed());
+                trainer.partitionsFor(train.count()), settings.seed(), settings.architecture().timeSteps());
         Dataset<Row> validationRows = curatedSplit(spark, warehouse, Split.VALIDATION);
         JavaRDD<DataSet> validation = validationRows.isEmpty() ? null
-                : Minibatches.of(validationRows, VALIDATION_BATCH, schema.classCount(), trainer.workers(), 0L);
-        MultiLayerNetwork network = new MultiLayerNetwork(Models.mlp(settings, scaler.size(), schema.classCount()));
-        network.init();
+                : Minibatches.of(validationRows, VALIDATION_BATCH, schema.classCount(), trainer.workers(), 0L,
+                        settings.architecture().timeSteps());
+        MultiLayerNetwork network = Models.network(settings, scaler.size(), schema.classCount());
 
         String checkpoint = warehouse.model(runId) + "/" + ModelBundle.CHECKPOINT;
         List<EpochStats> history = trainer.fit(network, minibatches, validation,

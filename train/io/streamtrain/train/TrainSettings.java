@@ -20,10 +20,11 @@ import java.util.List;
  * @param averagingFrequency minibatches each worker fits between two parameter averages
  * @param workers            Spark partitions training runs on; 0 means the cluster's default parallelism
  * @param earlyStoppingPatience epochs without a better validation accuracy before training stops; 0 never stops
+ * @param architecture       which network: MLP, CNN or LSTM
  */
 public record TrainSettings(List<Integer> hiddenLayers, String activation, double dropout, double l2, Updater updater,
                             double learningRate, int batchSize, int epochs, long seed, int averagingFrequency,
-                            int workers, int earlyStoppingPatience) {
+                            int workers, int earlyStoppingPatience, Architecture architecture) {
 
     public static final String HIDDEN_LAYERS = "train.mlp.hidden-layers";
     public static final String ACTIVATION = "train.mlp.activation";
@@ -47,7 +48,7 @@ public record TrainSettings(List<Integer> hiddenLayers, String activation, doubl
     /** The same settings with another epoch count and worker count (benchmarks). */
     public TrainSettings with(int epochs, int workers) {
         return new TrainSettings(hiddenLayers, activation, dropout, l2, updater, learningRate, batchSize, epochs, seed,
-                averagingFrequency, workers, earlyStoppingPatience);
+                averagingFrequency, workers, earlyStoppingPatience, architecture);
     }
 
     public TrainSettings {
@@ -62,6 +63,6 @@ public record TrainSettings(List<Integer> hiddenLayers, String activation, doubl
                 s.doubleInRange(DROPOUT, 0, 1), s.doubleInRange(L2, 0, 1), s.oneOf(UPDATER, Updater.class),
                 s.positiveDouble(LEARNING_RATE), s.intInRange(BATCH_SIZE, 1, 65_536), s.intInRange(EPOCHS, 1, 10_000),
                 s.raw().getLong(SEED), s.positiveInt(AVERAGING_FREQUENCY), s.intInRange(WORKERS, 0, 100_000),
-                s.intInRange(EARLY_STOPPING_PATIENCE, 0, 10_000));
+                s.intInRange(EARLY_STOPPING_PATIENCE, 0, 10_000), Architecture.from(s));
     }
 }

@@ -26,7 +26,7 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
 
     private static TrainSettings settings(int workers, int averagingFrequency, int epochs) {
         return new TrainSettings(List.of(8), "tanh", 0, 0, TrainSettings.Updater.SGD, 0.1, 8, epochs, 12345,
-                averagingFrequency, workers, 0);
+                averagingFrequency, workers, 0, Architecture.mlp());
     }
 
     private static List<DataSet> minibatches(int count, int size) {
@@ -49,9 +49,7 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
     }
 
     private static MultiLayerNetwork network(TrainSettings s) {
-        MultiLayerNetwork net = new MultiLayerNetwork(Models.mlp(s, FEATURES, CLASSES));
-        net.init();
-        return net;
+        return Models.network(s, FEATURES, CLASSES);
     }
 
     @Test

@@ -1,0 +1,64 @@
+package io.streamtrain.train;
+
+import io.streamtrain.core.ConfigException;
+import io.streamtrain.core.ConfigLoader;
+import io.streamtrain.jobs.AppConfig;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Every configured architecture builds, reads Fashion-MNIST-shaped input, and outputs class probabilities. */
+class ModelsTest {
+
+    private static TrainSettings settings(String model, String... more) {
+        List<String> overrides = new java.util.ArrayList<>(List.of("train.model=" + model,
+                "train.mlp.hidden-layers=[16]", "train.cnn.filters=[4, 8]", "train.lstm.units=8"));
+        overrides.addAll(List.of(more));
+        return AppConfig.from(ConfigLoader.load(null, overrides)).train();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Architecture.Kind.class)
+    void buildsAndPredicts(Architecture.Kind kind) {
+        TrainSettings s = settings(kind.name().toLowerCase());
+        MultiLayerNetwork net = Models.network(s, 784, 10);
+        int steps = s.architecture().timeSteps();
+        assertThat(Models.timeSteps(net, 784)).isEqualTo(steps);
+        INDArray x = Minibatches.shape(Nd4j.rand(DataType.FLOAT, 5, 784), steps);
+        INDArray probabilities = net.output(x);
+        assertThat(probabilities.shape()).containsExactly(5, 10);
+        for (double p : probabilities.sum(1).toDoubleVector()) {
+            assertThat(p).isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-4));
+        }
+    }
+
+    @Test
+    void sequenceLayoutPutsImageRowTAtStepT() {
+        float[] image = new float[6];
+        for (int i = 0; i < 6; i++) {
+            image[i] = i;
+        }
+        // Two rows of three pixels: step 0 is row 0 (0, 1, 2), step 1 is row 1 (3, 4, 5).
+        INDArray seq = Minibatches.shape(Nd4j.create(image, new long[]{1, 6}, DataType.FLOAT), 2);
+        assertThat(seq.shape()).containsExactly(1, 3, 2);
+        assertThat(seq.getFloat(0, 2, 0)).isEqualTo(2f);
+        assertThat(seq.getFloat(0, 0, 1)).isEqualTo(3f);
+    }
+
+    @Test
+    void imageLayoutMustMatchTheFeatureCount() {
+        TrainSettings s = settings("cnn", "train.image.height=27");
+        assertThatThrownBy(() -> Models.build(s, 784, 10))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("schema.feature-count (784)");
+    }
+}
