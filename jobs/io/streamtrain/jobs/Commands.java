@@ -38,10 +38,17 @@ final class Commands {
             return null;
         }
 
+        boolean resume() {
+            return false;
+        }
+
         @Override
         public Integer call() {
             AppConfig config = options.load(extraSettings());
-            Pipeline.Outcome outcome = Pipeline.run(config, stages(), options.runId(), modelRunId());
+            if (resume() && options.runId == null) {
+                throw new io.streamtrain.core.ConfigException("--resume", true, "needs --run-id of the run to continue");
+            }
+            Pipeline.Outcome outcome = Pipeline.run(config, stages(), options.runId(), modelRunId(), resume());
             System.out.println(Summary.of(outcome, config.warehouse()));
             return StreamTrain.OK;
         }
@@ -117,8 +124,17 @@ final class Commands {
     @Command(name = "train", mixinStandardHelpOptions = true,
             description = "Train the configured network on curated/ with dl4j-spark; save models/<run-id>/.")
     static final class Train extends StageCommand {
+        @Option(names = "--resume", description = "Continue run --run-id from its last checkpoint (after a crash or"
+                + " a kill); the result equals an uninterrupted run.")
+        boolean resume;
+
         Set<Stage> stages() {
             return EnumSet.of(Stage.TRAIN);
+        }
+
+        @Override
+        boolean resume() {
+            return resume;
         }
     }
 
@@ -215,9 +231,13 @@ final class Commands {
         @Option(names = "--epochs", defaultValue = "2", description = "Epochs for both runs (default: ${DEFAULT-VALUE}).")
         int epochs;
 
+        @Option(names = "--train-images", defaultValue = "0",
+                description = "Train on the first N training images only (default: all).")
+        int limit;
+
         @Override
         public Integer call() {
-            System.out.println(TrainBench.run(options.load(List.of()), data.input, epochs));
+            System.out.println(TrainBench.run(options.load(List.of()), data.input, epochs, limit));
             return StreamTrain.OK;
         }
     }

@@ -35,8 +35,9 @@ public final class Pipeline {
 
     /**
      * @param modelRunId for evaluate without train: the bundle to score, or null for the latest
+     * @param resume     train continues run {@code runId} from its last checkpoint
      */
-    public static Outcome run(AppConfig config, Set<Stage> stages, String runId, String modelRunId) {
+    public static Outcome run(AppConfig config, Set<Stage> stages, String runId, String modelRunId, boolean resume) {
         boolean needsKafka = stages.contains(Stage.PRODUCE) || stages.contains(Stage.INGEST);
         boolean needsSpark = !stages.isEmpty() && !Set.of(Stage.PRODUCE).containsAll(stages);
         Long produced = null;
@@ -61,7 +62,7 @@ public final class Pipeline {
                     }
                     if (stages.contains(Stage.TRAIN)) {
                         trained = TrainJob.run(spark, config.train(), config.schema(), config.warehouse(), runId,
-                                config.render());
+                                resume, config.render());
                     }
                     if (stages.contains(Stage.EVALUATE)) {
                         String model = trained != null ? trained.runId() : modelRunId;

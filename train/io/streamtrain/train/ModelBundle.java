@@ -25,7 +25,6 @@ public record ModelBundle(String runId, MultiLayerNetwork network, Scaler scaler
     public static final String MODEL = "model.zip";
     public static final String SCALER = "scaler.json";
     public static final String CONFIG = "config.conf";
-    public static final String CHECKPOINT = "checkpoint.zip";
 
     /** Writes the bundle, then moves {@code latest} to it. */
     public void save(HadoopFiles files, Warehouse warehouse, String effectiveConfig) {

@@ -12,7 +12,6 @@ import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.nd4j.evaluation.EvaluationAveraging;
 import org.nd4j.evaluation.classification.Evaluation;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,65 +43,59 @@ public final class SparkTrainer {
     }
 
     /**
-     * Fits for {@code train.epochs} epochs, or fewer when the validation accuracy has not improved for
-     * {@code train.early-stopping-patience} epochs; the network then holds the parameters of its best epoch.
+     * Fits from {@code start} up to {@code train.epochs} epochs, or fewer when the validation accuracy has not
+     * improved for {@code train.early-stopping-patience} epochs; the network then holds the parameters of its best
+     * epoch.
      *
      * @param validation minibatches scored after every epoch, or null
-     * @param afterEpoch called with the network and the epoch's figures (checkpointing)
-     * @return the figures of every epoch that ran
+     * @param start      {@link TrainingState#start()}, or the state a checkpoint saved
+     * @param afterEpoch called with the network and the state after every epoch (checkpointing)
+     * @return the state after the last epoch
      */
-    public List<EpochStats> fit(MultiLayerNetwork network, JavaRDD<DataSet> minibatches, JavaRDD<DataSet> validation,
-                                BiConsumer<MultiLayerNetwork, EpochStats> afterEpoch) {
+    public TrainingState fit(MultiLayerNetwork network, JavaRDD<DataSet> minibatches, JavaRDD<DataSet> validation,
+                             TrainingState start, BiConsumer<MultiLayerNetwork, TrainingState> afterEpoch) {
         JavaRDD<DataSet> data = cached(minibatches);
         JavaRDD<DataSet> held = validation == null ? null : cached(validation);
         // One pass materialises the cache and counts minibatches and examples together.
         long[] counts = data.map(d -> new long[]{1, d.numExamples()})
                 .reduce((a, b) -> new long[]{a[0] + b[0], a[1] + b[1]});
-        long batches = counts[0];
         long examples = counts[1];
-        LOG.info("train: {} examples in {} minibatches over {} partitions{}", examples, batches,
-                data.getNumPartitions(), held == null ? ", no validation split" : "");
+        LOG.info("train: {} examples in {} minibatches over {} partitions{}{}", examples, counts[0],
+                data.getNumPartitions(), held == null ? ", no validation split" : "",
+                start.completedEpochs() > 0 ? ", resuming after epoch " + start.completedEpochs() : "");
 
         ParameterAveragingTrainingMaster master = trainingMaster();
         SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(sc, network, master);
-        List<EpochStats> history = new ArrayList<>();
-        double best = Double.NEGATIVE_INFINITY;
-        INDArray bestParams = null;
-        int sinceBest = 0;
+        TrainingState state = start;
         try {
-            for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
-                long start = System.nanoTime();
+            for (int epoch = start.completedEpochs() + 1; epoch <= settings.epochs()
+                    && !state.exhausted(settings.earlyStoppingPatience()); epoch++) {
+                long begin = System.nanoTime();
                 for (JavaRDD<DataSet> round : rounds(data, epoch)) {
                     spark.fit(round);
                 }
-                double fitSeconds = (System.nanoTime() - start) / 1e9;
+                double fitSeconds = (System.nanoTime() - begin) / 1e9;
                 Evaluation eval = held == null ? null : spark.evaluate(held);
-                double seconds = (System.nanoTime() - start) / 1e9;
+                double seconds = (System.nanoTime() - begin) / 1e9;
                 EpochStats stats = new EpochStats(epoch, spark.getScore(),
                         eval == null ? Double.NaN : eval.accuracy(),
                         eval == null ? Double.NaN : eval.f1(EvaluationAveraging.Macro),
                         examples, seconds, examples / fitSeconds);
-                history.add(stats);
+                state = state.after(stats, spark.getNetwork().params());
                 LOG.info(String.format(Locale.ROOT,
                         "train: epoch %d/%d  loss %.4f  val_acc %.4f  val_f1 %.4f  %.0f samples/s  %.1f s"
                                 + "  (about %.0f s left)", epoch, settings.epochs(), stats.loss(),
                         stats.validationAccuracy(), stats.validationF1(), stats.samplesPerSec(), seconds,
                         seconds * (settings.epochs() - epoch)));
-                afterEpoch.accept(spark.getNetwork(), stats);
-                if (eval != null && stats.validationAccuracy() > best) {
-                    best = stats.validationAccuracy();
-                    bestParams = spark.getNetwork().params().dup();
-                    sinceBest = 0;
-                } else if (eval != null && ++sinceBest >= settings.earlyStoppingPatience()
-                        && settings.earlyStoppingPatience() > 0) {
-                    LOG.info("train: validation accuracy has not improved on {} for {} epochs; stopping early",
-                            String.format(Locale.ROOT, "%.4f", best), sinceBest);
-                    break;
-                }
+                afterEpoch.accept(spark.getNetwork(), state);
             }
-            if (bestParams != null) {
+            if (state.exhausted(settings.earlyStoppingPatience())) {
+                LOG.info("train: validation accuracy has not improved on {} for {} epochs; stopped early",
+                        String.format(Locale.ROOT, "%.4f", state.bestAccuracy()), state.sinceBest());
+            }
+            if (state.bestParams() != null) {
                 // Keep the best epoch's parameters, not the last one's.
-                spark.getNetwork().setParams(bestParams);
+                spark.getNetwork().setParams(state.bestParams());
             }
         } finally {
             master.deleteTempFiles(sc);
@@ -111,7 +104,7 @@ public final class SparkTrainer {
                 held.unpersist();
             }
         }
-        return history;
+        return state;
     }
 
     /**

@@ -53,8 +53,11 @@ public final class TrainJob {
     private TrainJob() {
     }
 
+    /**
+     * @param resume continue run {@code runId} from its last checkpoint instead of starting afresh
+     */
     public static TrainResult run(SparkSession spark, TrainSettings settings, RecordSchema schema, Warehouse warehouse,
-                                  String runId, String effectiveConfig) {
+                                  String runId, boolean resume, String effectiveConfig) {
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
         Dataset<Row> train = curatedSplit(spark, warehouse, Split.TRAIN);
         Scaler scaler = PreprocessJob.loadScaler(files, warehouse);
@@ -67,11 +70,20 @@ public final class TrainJob {
         JavaRDD<DataSet> validation = validationRows.isEmpty() ? null
                 : Minibatches.of(validationRows, VALIDATION_BATCH, schema.classCount(), trainer.workers(), 0L,
                         settings.architecture().timeSteps());
-        MultiLayerNetwork network = Models.network(settings, scaler.size(), schema.classCount());
-
-        String checkpoint = warehouse.model(runId) + "/" + ModelBundle.CHECKPOINT;
-        List<EpochStats> history = trainer.fit(network, minibatches, validation,
-                (net, epoch) -> files.writeBytes(checkpoint, ModelBundle.serialize(net)));
+        Checkpoints checkpoints = new Checkpoints(files, warehouse.model(runId) + "/checkpoint");
+        MultiLayerNetwork network;
+        TrainingState start;
+        if (resume) {
+            Checkpoints.Resumed resumed = checkpoints.load().orElseThrow(() -> new IllegalStateException(
+                    "No checkpoint of run " + runId + " under " + warehouse.model(runId)
+                            + "/checkpoint: run train without --resume"));
+            network = resumed.network();
+            start = resumed.state();
+        } else {
+            network = Models.network(settings, scaler.size(), schema.classCount());
+            start = TrainingState.start();
+        }
+        List<EpochStats> history = trainer.fit(network, minibatches, validation, start, checkpoints::save).history();
 
         writeHistory(spark, warehouse, runId, history);
         new ModelBundle(runId, network, scaler).save(files, warehouse, effectiveConfig);

@@ -120,6 +120,7 @@ class PipelineIT {
         assertThat(StreamTrain.execute(command("pipeline", "--set", "train.batch-size=0"))).isEqualTo(2);
         assertThat(StreamTrain.execute(command("pipeline", "--stages", "ingest,fly"))).isEqualTo(2);
         assertThat(StreamTrain.execute("no-such-command")).isEqualTo(2);
+        assertThat(StreamTrain.execute(command("train", "--resume"))).as("--resume needs --run-id").isEqualTo(2);
         assertThat(tmp.resolve("warehouse")).doesNotExist();
     }
 }

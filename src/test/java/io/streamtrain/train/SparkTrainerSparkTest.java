@@ -69,7 +69,8 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
         assertThat(rdd.getNumPartitions()).isEqualTo(1);
         MultiLayerNetwork distributed = network(s);
         assertThat(distributed.params()).isEqualTo(initial);
-        List<EpochStats> history = trainer.fit(distributed, rdd, null, (net, stats) -> { });
+        List<EpochStats> history = trainer.fit(distributed, rdd, null, TrainingState.start(), (net, state) -> { })
+                .history();
 
         assertThat(history).hasSize(2);
         INDArray expected = single.params();
@@ -78,6 +79,43 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
                 .isGreaterThan(0.1);
         double maxDiff = actual.sub(expected).amax().getDouble(0);
         assertThat(maxDiff).as("max |spark - single| over %d parameters", expected.length()).isLessThan(1e-5);
+    }
+
+    @Test
+    public void aResumedRunEndsWithTheParametersOfAnUninterruptedOne() throws Exception {
+        TrainSettings s = new TrainSettings(List.of(8), "tanh", 0, 0, TrainSettings.Updater.ADAM, 0.01, 8, 3, 99, 2,
+                2, 0, Architecture.mlp());
+        List<DataSet> data = minibatches(24, 8);
+        SparkTrainer trainer = new SparkTrainer(jsc(), s);
+        int partitions = trainer.partitionsFor(24 * 8);
+        assertThat(partitions).as("several averaging rounds per epoch").isGreaterThan(2);
+
+        MultiLayerNetwork uninterrupted = network(s);
+        trainer.fit(uninterrupted, jsc().parallelize(data, partitions), null, TrainingState.start(), (n, st) -> { });
+
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("checkpoints");
+        Checkpoints checkpoints = new Checkpoints(new io.streamtrain.core.HadoopFiles(jsc().hadoopConfiguration()),
+                dir.toString());
+        MultiLayerNetwork killed = network(s);
+        try {
+            trainer.fit(killed, jsc().parallelize(data, partitions), null, TrainingState.start(), (net, state) -> {
+                checkpoints.save(net, state);
+                if (state.completedEpochs() == 1) {
+                    throw new IllegalStateException("killed after epoch 1");
+                }
+            });
+        } catch (IllegalStateException expected) {
+            assertThat(expected).hasMessage("killed after epoch 1");
+        }
+        Checkpoints.Resumed resumed = checkpoints.load().orElseThrow();
+        assertThat(resumed.state().completedEpochs()).isEqualTo(1);
+        TrainingState end = trainer.fit(resumed.network(), jsc().parallelize(data, partitions), null,
+                resumed.state(), checkpoints::save);
+
+        assertThat(end.history()).extracting(EpochStats::epoch).containsExactly(1, 2, 3);
+        double maxDiff = resumed.network().params().sub(uninterrupted.params()).amax().getDouble(0);
+        assertThat(maxDiff).as("max |resumed - uninterrupted|").isLessThan(1e-5);
+        assertThat(checkpoints.load().orElseThrow().state().completedEpochs()).isEqualTo(3);
     }
 
     @Test

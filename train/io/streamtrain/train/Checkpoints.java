@@ -1,0 +1,100 @@
+package io.streamtrain.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamtrain.core.HadoopFiles;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A checkpoint after every epoch under {@code models/<run-id>/checkpoint/}: {@code epoch-N/model.zip} (parameters and
+ * updater state), {@code epoch-N/best-params.bin}, and {@code state.json}, written last, which names the epoch and so
+ * commits it. A crash mid-write leaves the previous checkpoint in force.
+ */
+public final class Checkpoints {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String STATE = "state.json";
+
+    private final HadoopFiles files;
+    private final String dir;
+
+    /** What {@code state.json} holds. */
+    record Saved(int completedEpochs, Double bestAccuracy, int sinceBest, boolean hasBest, List<EpochStats> history) {
+    }
+
+    /** A network and the state to continue it from. */
+    public record Resumed(MultiLayerNetwork network, TrainingState state) {
+    }
+
+    public Checkpoints(HadoopFiles files, String dir) {
+        this.files = files;
+        this.dir = dir;
+    }
+
+    public void save(MultiLayerNetwork network, TrainingState state) {
+        int epoch = state.completedEpochs();
+        String epochDir = dir + "/epoch-" + epoch;
+        files.writeBytes(epochDir + "/model.zip", ModelBundle.serialize(network));
+        if (state.bestParams() != null) {
+            files.writeBytes(epochDir + "/best-params.bin", toBytes(state.bestParams()));
+        }
+        Double best = Double.isInfinite(state.bestAccuracy()) ? null : state.bestAccuracy();
+        try {
+            files.writeString(dir + "/" + STATE, JSON.writeValueAsString(new Saved(epoch, best, state.sinceBest(),
+                    state.bestParams() != null, state.history())));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (epoch > 1) {
+            files.deleteRecursively(dir + "/epoch-" + (epoch - 1));
+        }
+    }
+
+    /** The last committed checkpoint, if any. */
+    public Optional<Resumed> load() {
+        if (!files.exists(dir + "/" + STATE)) {
+            return Optional.empty();
+        }
+        try {
+            Saved saved = JSON.readValue(files.readString(dir + "/" + STATE), Saved.class);
+            String epochDir = dir + "/epoch-" + saved.completedEpochs();
+            MultiLayerNetwork network;
+            try (InputStream in = files.open(epochDir + "/model.zip")) {
+                network = ModelSerializer.restoreMultiLayerNetwork(in, true);
+            }
+            INDArray best = null;
+            if (saved.hasBest()) {
+                try (InputStream in = files.open(epochDir + "/best-params.bin")) {
+                    best = Nd4j.read(new DataInputStream(in));
+                }
+            }
+            double bestAccuracy = saved.bestAccuracy() == null ? Double.NEGATIVE_INFINITY : saved.bestAccuracy();
+            return Optional.of(new Resumed(network, new TrainingState(saved.completedEpochs(), bestAccuracy,
+                    saved.sinceBest(), best, saved.history())));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the checkpoint in " + dir, e);
+        }
+    }
+
+    private static byte[] toBytes(INDArray array) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (DataOutputStream data = new DataOutputStream(out)) {
+            Nd4j.write(array, data);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+}
