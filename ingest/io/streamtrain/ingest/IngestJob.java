@@ -1,8 +1,13 @@
 package io.streamtrain.ingest;
 
+import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.ParquetTables;
 import io.streamtrain.core.Table;
 import io.streamtrain.core.Warehouse;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
@@ -16,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Timestamp;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -35,12 +41,110 @@ public final class IngestJob {
 
     private static final Logger LOG = LoggerFactory.getLogger(IngestJob.class);
     static final String CHECKPOINT = "checkpoints/ingest";
+    static final String RANGES = "ingest/ranges";
 
     private IngestJob() {
     }
 
+    /**
+     * @param runId names the batch in range mode; the streaming modes name batches by their checkpoint's batch id
+     */
     public static IngestResult run(SparkSession spark, KafkaConnection kafka, IngestSettings settings,
-                                   IngestRules rules, Warehouse warehouse) {
+                                   IngestRules rules, Warehouse warehouse, String runId) {
+        HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+        OffsetLedger ledger = new OffsetLedger(files, spark.sparkContext().hadoopConfiguration(),
+                warehouse.internal(RANGES));
+        boolean streamed = files.exists(warehouse.internal(CHECKPOINT));
+        if (settings.mode() == IngestSettings.Mode.RANGE) {
+            if (streamed) {
+                throw new IllegalStateException(mixedModes(warehouse, "range", "a streaming checkpoint at "
+                        + warehouse.internal(CHECKPOINT)));
+            }
+            return runRanges(spark, kafka, rules, warehouse, ledger, runId);
+        }
+        if (!ledger.isEmpty()) {
+            throw new IllegalStateException(mixedModes(warehouse, settings.mode().name().toLowerCase().replace('_', '-'),
+                    "range runs recorded in " + warehouse.internal(RANGES)));
+        }
+        return runStream(spark, kafka, settings, rules, warehouse);
+    }
+
+    private static String mixedModes(Warehouse warehouse, String mode, String found) {
+        return "Warehouse " + warehouse.root() + " already has " + found + "; ingest --mode " + mode
+                + " tracks offsets separately and would land the same records twice. Use one mode per warehouse.";
+    }
+
+    /** Finishes any range run that died before committing, then reads (or re-reads) this run's range. */
+    private static IngestResult runRanges(SparkSession spark, KafkaConnection kafka, IngestRules rules,
+                                          Warehouse warehouse, OffsetLedger ledger, String runId) {
+        IngestResult total = new IngestResult(0, 0, 0, 0);
+        for (Map.Entry<String, OffsetRange> pending : ledger.all().entrySet()) {
+            if (!pending.getValue().committed() && !pending.getKey().equals(runId)) {
+                LOG.info("ingest: finishing range run {} that did not commit", pending.getKey());
+                total = total.plus(readRange(spark, kafka, rules, warehouse, ledger, pending.getKey(),
+                        pending.getValue()));
+            }
+        }
+        OffsetRange range = ledger.find(runId).orElseGet(() -> {
+            OffsetRange planned = resolve(kafka, ledger);
+            ledger.save(runId, planned);
+            return planned;
+        });
+        LOG.info("ingest: range run {} reads {} records of {} {} -> {}", runId, range.size(), range.topic(),
+                range.start(), range.end());
+        return total.plus(readRange(spark, kafka, rules, warehouse, ledger, runId, range));
+    }
+
+    private static long[] readRange(SparkSession spark, KafkaConnection kafka, IngestRules rules, Warehouse warehouse,
+                                    OffsetLedger ledger, String runId, OffsetRange range) {
+        long[] counts = new long[3];
+        if (range.size() > 0) {
+            DataFrameReader reader = spark.read().format("kafka")
+                    .option("kafka.bootstrap.servers", kafka.bootstrapServers())
+                    .option("subscribe", range.topic())
+                    .option("startingOffsets", OffsetRange.sparkJson(range.topic(), range.start()))
+                    .option("endingOffsets", OffsetRange.sparkJson(range.topic(), range.end()))
+                    .option("failOnDataLoss", "true")
+                    .option("kafka.isolation.level", "read_committed");
+            for (Map.Entry<String, String> e : kafka.settings().properties().entrySet()) {
+                reader = reader.option("kafka." + e.getKey(), e.getValue());
+            }
+            counts = writeBatch(reader.load(), "range-" + runId, rules, warehouse);
+        }
+        ledger.save(runId, range.asCommitted());
+        return counts;
+    }
+
+    /** From where the last range run ended (or the earliest offset) to the end offsets as of now. */
+    private static OffsetRange resolve(KafkaConnection kafka, OffsetLedger ledger) {
+        String topic = kafka.settings().topic();
+        Map<String, Object> props = kafka.clientProperties();
+        // End offsets of committed records only, the same bound read_committed reading stops at.
+        props.put("isolation.level", "read_committed");
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                     new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            Map<Integer, Long> claimed = ledger.claimedEnd(topic);
+            Map<Integer, Long> start = new HashMap<>();
+            Map<Integer, Long> end = new HashMap<>();
+            Map<TopicPartition, Long> earliest = consumer.beginningOffsets(partitions);
+            consumer.endOffsets(partitions).forEach((tp, o) -> {
+                long from = claimed.getOrDefault(tp.partition(), earliest.get(tp));
+                if (from < earliest.get(tp)) {
+                    // Same rule as failOnDataLoss: records deleted before anyone ingested them are a loss.
+                    throw new IllegalStateException("Offsets " + from + " to " + (earliest.get(tp) - 1) + " of " + tp
+                            + " were deleted by retention before they were ingested");
+                }
+                end.put(tp.partition(), o);
+                start.put(tp.partition(), from);
+            });
+            return new OffsetRange(topic, start, end, false);
+        }
+    }
+
+    private static IngestResult runStream(SparkSession spark, KafkaConnection kafka, IngestSettings settings,
+                                          IngestRules rules, Warehouse warehouse) {
         DataStreamReader reader = spark.readStream().format("kafka")
                 .option("kafka.bootstrap.servers", kafka.bootstrapServers())
                 .option("subscribe", kafka.settings().topic())

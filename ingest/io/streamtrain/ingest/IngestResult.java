@@ -10,6 +10,10 @@ package io.streamtrain.ingest;
  */
 public record IngestResult(long batches, long read, long landed, long quarantined) {
 
+    public IngestResult plus(long[] counts) {
+        return plus(counts[0], counts[1], counts[2]);
+    }
+
     public IngestResult plus(long read, long landed, long quarantined) {
         return new IngestResult(batches + 1, this.read + read, this.landed + landed, this.quarantined + quarantined);
     }

@@ -30,7 +30,12 @@ public record IngestSettings(Mode mode, String startingOffsets, long maxOffsetsP
         /** Structured Streaming with a processing-time trigger, until stopped. */
         STREAM,
         /** Everything published up to now, in bounded micro-batches, then exit: the scheduled case. */
-        AVAILABLE_NOW
+        AVAILABLE_NOW,
+        /**
+         * One batch read of the offsets after the previous range run up to the end offsets resolved now, recorded
+         * with the run id; a re-run of the id rewrites exactly the same output.
+         */
+        RANGE
     }
 
     public IngestSettings {

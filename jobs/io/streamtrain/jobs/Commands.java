@@ -101,7 +101,9 @@ final class Commands {
             description = "Read the topic exactly once into landing/ and quarantine/.")
     static final class Ingest extends StageCommand {
         @Option(names = "--mode", paramLabel = "MODE",
-                description = "available-now (default: take everything up to now, then exit) or stream (until stopped).")
+                description = "available-now (default: take everything up to now, then exit), stream (until stopped),"
+                        + " or range (the offsets after the last range run, recorded with --run-id; a re-run of the"
+                        + " same id rewrites the same output).")
         String mode;
 
         Set<Stage> stages() {

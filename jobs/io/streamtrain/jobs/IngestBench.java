@@ -57,7 +57,7 @@ final class IngestBench {
             long landedBytes;
             try {
                 long t0 = System.nanoTime();
-                result = IngestJob.run(spark, kafka, config.ingest(), config.ingestRules(), warehouse);
+                result = IngestJob.run(spark, kafka, config.ingest(), config.ingestRules(), warehouse, topic);
                 ingestSeconds = (System.nanoTime() - t0) / 1e9;
                 landedBytes = size(spark, warehouse.table(Table.LANDING));
             } finally {

@@ -55,7 +55,7 @@ public final class Pipeline {
                 try {
                     if (stages.contains(Stage.INGEST)) {
                         ingested = IngestJob.run(spark, kafka, config.ingest(), config.ingestRules(),
-                                config.warehouse());
+                                config.warehouse(), runId);
                     }
                     if (stages.contains(Stage.PREPROCESS)) {
                         curated = PreprocessJob.run(spark, config.preprocess(), config.schema(), config.warehouse());

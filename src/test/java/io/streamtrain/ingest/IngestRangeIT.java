@@ -1,0 +1,90 @@
+package io.streamtrain.ingest;
+
+import io.streamtrain.core.ConfigLoader;
+import io.streamtrain.core.Sessions;
+import io.streamtrain.core.Table;
+import io.streamtrain.core.Warehouse;
+import io.streamtrain.jobs.AppConfig;
+import io.streamtrain.jobs.StreamTrain;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Range mode with a real broker: each run id reads the offsets after the previous run, a re-run of an id rewrites
+ * exactly its own output, and mixing modes in one warehouse is refused.
+ */
+class IngestRangeIT {
+
+    private static final String LOCAL = "conf/local.conf";
+
+    @TempDir
+    Path tmp;
+
+    private String[] command(String subcommand, String... args) {
+        List<String> all = new ArrayList<>(List.of(subcommand, "--conf", LOCAL,
+                "--set", "warehouse=" + tmp.resolve("warehouse"),
+                "--set", "kafka.topic=range-it",
+                "--set", "spark.conf.\"spark.master\"=\"local[2]\""));
+        all.addAll(List.of(args));
+        return all.toArray(String[]::new);
+    }
+
+    private Path records(String prefix, int count, boolean withBad) throws IOException {
+        List<String> lines = new ArrayList<>();
+        String zeros = "0,".repeat(783) + "0";
+        for (int i = 0; i < count; i++) {
+            lines.add("{\"id\":\"" + prefix + i + "\",\"ts\":1,\"label\":" + (i % 10) + ",\"features\":[" + zeros + "]}");
+        }
+        if (withBad) {
+            lines.add("{\"id\":\"" + prefix + "bad\",\"ts\":1,\"label\":1,\"features\":[1]}");
+        }
+        Path file = tmp.resolve(prefix + ".jsonl");
+        Files.write(file, lines);
+        return file;
+    }
+
+    @Test
+    void eachRunReadsItsOwnRangeAndReRunsRewriteIt() throws IOException {
+        assertThat(StreamTrain.execute(command("produce", "--format", "jsonl", "--input",
+                records("a-", 120, true).toString()))).isZero();
+        assertThat(StreamTrain.execute(command("ingest", "--mode", "range", "--run-id", "r1"))).isZero();
+        assertThat(StreamTrain.execute(command("produce", "--format", "jsonl", "--input",
+                records("b-", 80, false).toString()))).isZero();
+        assertThat(StreamTrain.execute(command("ingest", "--mode", "range", "--run-id", "r2"))).isZero();
+        // Airflow retries both: nothing may change.
+        assertThat(StreamTrain.execute(command("ingest", "--mode", "range", "--run-id", "r1"))).isZero();
+        assertThat(StreamTrain.execute(command("ingest", "--mode", "range", "--run-id", "r2"))).isZero();
+        // A run with nothing new lands nothing.
+        assertThat(StreamTrain.execute(command("ingest", "--mode", "range", "--run-id", "r3"))).isZero();
+
+        Warehouse warehouse = new Warehouse(tmp.resolve("warehouse").toString());
+        SparkSession spark = Sessions.create(AppConfig.from(ConfigLoader.load(Path.of(LOCAL),
+                List.of("spark.conf.\"spark.master\"=\"local[2]\""))).spark());
+        try {
+            Dataset<Row> landing = spark.read().parquet(warehouse.table(Table.LANDING));
+            Dataset<Row> quarantine = spark.read().parquet(warehouse.table(Table.QUARANTINE));
+            assertThat(landing.count()).isEqualTo(200);
+            assertThat(landing.select("partition", "offset").distinct().count()).isEqualTo(200);
+            assertThat(landing.where("batch = 'range-r1'").count()).isEqualTo(120);
+            assertThat(landing.where("batch = 'range-r2' AND id LIKE 'b-%'").count()).isEqualTo(80);
+            assertThat(quarantine.count()).isEqualTo(1);
+            assertThat(quarantine.first().<String>getAs("batch")).isEqualTo("range-r1");
+        } finally {
+            spark.stop();
+        }
+
+        // The streaming modes keep their own offsets: refused on a warehouse that range mode owns.
+        assertThat(StreamTrain.execute(command("ingest", "--mode", "available-now"))).isEqualTo(1);
+    }
+}
