@@ -145,6 +145,7 @@ public final class IngestJob {
 
     private static IngestResult runStream(SparkSession spark, KafkaConnection kafka, IngestSettings settings,
                                           IngestRules rules, Warehouse warehouse) {
+        removeOrphanChecksums(spark, warehouse.internal(CHECKPOINT));
         DataStreamReader reader = spark.readStream().format("kafka")
                 .option("kafka.bootstrap.servers", kafka.bootstrapServers())
                 .option("subscribe", kafka.settings().topic())
@@ -180,6 +181,40 @@ public final class IngestJob {
         LOG.info("ingest: {} batches, {} read, {} landed, {} quarantined", result.batches(), result.read(),
                 result.landed(), result.quarantined());
         return result;
+    }
+
+    /**
+     * A process killed while Spark writes a checkpoint log entry on a local file system can leave the entry's
+     * checksum ({@code .N.crc}) without the entry ({@code N}); the restarted query then fails renaming its own
+     * {@code N} because the checksum "already exists" (found by IngestFaultIT). A checksum of no file is meaningless,
+     * so it is removed before the query starts.
+     */
+    static void removeOrphanChecksums(SparkSession spark, String checkpoint) {
+        for (String log : List.of("offsets", "commits")) {
+            org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(checkpoint, log);
+            try {
+                org.apache.hadoop.fs.FileSystem fs = dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
+                if (fs instanceof org.apache.hadoop.fs.ChecksumFileSystem checksummed) {
+                    // The checksumming view hides .crc files from listings.
+                    fs = checksummed.getRawFileSystem();
+                }
+                if (!fs.exists(dir)) {
+                    continue;
+                }
+                for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(dir)) {
+                    String name = f.getPath().getName();
+                    if (name.startsWith(".") && name.endsWith(".crc")) {
+                        String entry = name.substring(1, name.length() - 4);
+                        if (!fs.exists(new org.apache.hadoop.fs.Path(dir, entry))) {
+                            LOG.warn("ingest: removing orphan checksum {} left by an interrupted run", f.getPath());
+                            fs.delete(f.getPath(), false);
+                        }
+                    }
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("Cannot inspect the checkpoint " + dir, e);
+            }
+        }
     }
 
     /**

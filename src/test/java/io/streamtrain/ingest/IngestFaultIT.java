@@ -1,0 +1,136 @@
+package io.streamtrain.ingest;
+
+import io.streamtrain.core.ConfigLoader;
+import io.streamtrain.core.Sessions;
+import io.streamtrain.core.Table;
+import io.streamtrain.core.Warehouse;
+import io.streamtrain.jobs.AppConfig;
+import io.streamtrain.jobs.StreamTrain;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Exactly once across real failures: ingest runs as its own JVM and is killed with SIGKILL at random moments, the
+ * broker is restarted, and a crash between a batch's write and its commit is replayed; at the end every Kafka record
+ * is in landing exactly once, by (partition, offset) and by id.
+ */
+class IngestFaultIT {
+
+    private static final int RECORDS = 3000;
+    private static final String TOPIC = "fault-it";
+    private static final List<String> OPENS = List.of("java.lang", "java.lang.invoke", "java.lang.reflect", "java.io",
+            "java.net", "java.nio", "java.util", "java.util.concurrent", "java.util.concurrent.atomic", "sun.nio.ch",
+            "sun.nio.cs", "sun.security.action", "sun.util.calendar");
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void killedAndRestartedIngestLandsEveryRecordOnce() throws Exception {
+        Path kafkaDir = tmp.resolve("kafka");
+        Path warehouse = tmp.resolve("warehouse");
+        EmbeddedKafka broker = EmbeddedKafka.start(kafkaDir, 0);
+        try {
+            publish(broker.bootstrapServers());
+            Random random = new Random(20261123);
+            for (int kill = 0; kill < 2; kill++) {
+                Process ingest = startIngest(broker.bootstrapServers(), warehouse);
+                long delay = 7_000 + random.nextInt(6_000);
+                boolean finished = ingest.waitFor(delay, TimeUnit.MILLISECONDS);
+                if (!finished) {
+                    ingest.destroyForcibly().waitFor();
+                }
+                assertThat(finished).as("ingest %d was still running when killed after %d ms", kill, delay).isFalse();
+            }
+            // A broker restart between runs: same log, new port.
+            broker.close();
+            broker = EmbeddedKafka.start(kafkaDir, 0);
+            assertThat(runToEnd(broker.bootstrapServers(), warehouse)).isZero();
+
+            // A crash after the last batch wrote its output but before Spark committed it: Spark re-runs the batch.
+            Path commits = warehouse.resolve("_checkpoints/ingest/commits");
+            Path newest;
+            try (Stream<Path> files = Files.list(commits)) {
+                newest = files.filter(p -> p.getFileName().toString().matches("\\d+"))
+                        .max(Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString()))).orElseThrow();
+            }
+            Files.delete(newest);
+            assertThat(runToEnd(broker.bootstrapServers(), warehouse)).isZero();
+        } finally {
+            broker.close();
+        }
+
+        SparkSession spark = Sessions.create(AppConfig.from(ConfigLoader.load(Path.of("conf/local.conf"),
+                List.of("spark.conf.\"spark.master\"=\"local[2]\""))).spark());
+        try {
+            Warehouse w = new Warehouse(warehouse.toString());
+            Dataset<Row> landing = spark.read().parquet(w.table(Table.LANDING));
+            assertThat(landing.count()).isEqualTo(RECORDS);
+            assertThat(landing.select("partition", "offset").distinct().count()).isEqualTo(RECORDS);
+            assertThat(landing.select("id").distinct().count()).isEqualTo(RECORDS);
+            Dataset<Row> audit = spark.read().parquet(w.table(Table.INGEST_AUDIT));
+            assertThat(audit.selectExpr("sum(read)").first().getLong(0)).isEqualTo(RECORDS);
+            assertThat(audit.count()).as("several micro-batches").isGreaterThan(5);
+        } finally {
+            spark.stop();
+        }
+    }
+
+    private void publish(String bootstrap) {
+        KafkaSettings settings = new KafkaSettings(bootstrap, TOPIC, 2, 0, java.util.Map.of());
+        try (KafkaConnection kafka = KafkaConnection.open(settings, new Warehouse(tmp.toString()))) {
+            String zeros = "0,".repeat(783) + "0";
+            Iterator<Event> events = java.util.stream.IntStream.range(0, RECORDS).mapToObj(i -> {
+                String id = "f-" + i;
+                String json = "{\"id\":\"" + id + "\",\"ts\":1,\"label\":" + (i % 10) + ",\"features\":[" + zeros + "]}";
+                return new Event(id, json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }).iterator();
+            assertThat(new EventPublisher(kafka).publish(events)).isEqualTo(RECORDS);
+        }
+    }
+
+    private Process startIngest(String bootstrap, Path warehouse) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        OPENS.forEach(p -> cmd.add("--add-opens=java.base/" + p + "=ALL-UNNAMED"));
+        cmd.addAll(List.of("-Xmx1g", "-cp", System.getProperty("java.class.path"), StreamTrain.class.getName(),
+                "ingest", "--conf", "conf/local.conf",
+                "--set", "warehouse=" + warehouse,
+                "--set", "kafka.bootstrap-servers=\"" + bootstrap + "\"",
+                "--set", "kafka.topic=" + TOPIC,
+                "--set", "ingest.max-offsets-per-trigger=150",
+                "--set", "spark.conf.\"spark.master\"=\"local[1]\""));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("OMP_NUM_THREADS", "1");
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(new File(tmp.toFile(), "ingest.log")));
+        return pb.start();
+    }
+
+    private int runToEnd(String bootstrap, Path warehouse) throws Exception {
+        Process ingest = startIngest(bootstrap, warehouse);
+        assertThat(ingest.waitFor(5, TimeUnit.MINUTES)).as("ingest finished").isTrue();
+        if (ingest.exitValue() != 0) {
+            String log = Files.readString(tmp.resolve("ingest.log"));
+            System.err.println(log.substring(Math.max(0, log.length() - 6000)));
+        }
+        return ingest.exitValue();
+    }
+}
