@@ -3,6 +3,7 @@ package io.streamtrain.ingest;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.streamtrain.core.RecordSchema;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -38,9 +39,15 @@ public final class EventPublisher {
     }
 
     /** Publishes what {@code settings} names; returns the number of records sent. */
-    public long publish(ProduceSettings settings, long timestamp) {
+    public long publish(ProduceSettings settings, RecordSchema schema, long timestamp) {
         Path input = Path.of(settings.input());
         return switch (settings.format()) {
+            case CSV -> {
+                try (CsvEvents events = new CsvEvents(input, timestamp)) {
+                    yield publish(events);
+                }
+            }
+            case SYNTHETIC -> publish(new SyntheticEvents(schema, settings.synthetic(), timestamp));
             case IDX -> {
                 long total = 0;
                 for (Iterator<Event> part : FashionMnistIdx.folder(input, timestamp)) {

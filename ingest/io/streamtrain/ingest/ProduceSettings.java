@@ -5,23 +5,39 @@ import io.streamtrain.core.Settings;
 /**
  * What {@code produce} publishes.
  *
- * @param input  a Fashion-MNIST IDX folder, or a JSON-lines file
- * @param format how to read {@code input}
+ * @param input     a Fashion-MNIST IDX folder, a JSON-lines file or a CSV file
+ * @param format    how to read {@code input}, or {@code synthetic} to generate events instead
+ * @param synthetic the generator's settings, used with {@code format = synthetic}
  */
-public record ProduceSettings(String input, Format format) {
+public record ProduceSettings(String input, Format format, SyntheticEvents.Spec synthetic) {
 
     public static final String INPUT = "produce.input";
     public static final String FORMAT = "produce.format";
+    public static final String SYNTHETIC_RECORDS = "produce.synthetic.records";
+    public static final String SYNTHETIC_SEED = "produce.synthetic.seed";
+    public static final String SYNTHETIC_IMBALANCE = "produce.synthetic.imbalance";
+    public static final String SYNTHETIC_LABEL_NOISE = "produce.synthetic.label-noise";
+    public static final String SYNTHETIC_DUPLICATE_RATE = "produce.synthetic.duplicate-rate";
+    public static final String SYNTHETIC_MALFORMED_RATE = "produce.synthetic.malformed-rate";
 
     /** Input formats. */
     public enum Format {
         /** A folder of IDX files (train-* and t10k-* pairs, gzipped or not). */
         IDX,
         /** One JSON record per line, each sent as it is. */
-        JSONL
+        JSONL,
+        /** A CSV file with a header: a label column, an optional id column, the rest features. */
+        CSV,
+        /** Seeded generated events (see produce.synthetic). */
+        SYNTHETIC
     }
 
     public static ProduceSettings from(Settings s) {
-        return new ProduceSettings(s.nonBlank(INPUT), s.oneOf(FORMAT, Format.class));
+        double duplicates = s.doubleInRange(SYNTHETIC_DUPLICATE_RATE, 0, 1);
+        SyntheticEvents.Spec spec = new SyntheticEvents.Spec(s.positiveLong(SYNTHETIC_RECORDS),
+                s.raw().getLong(SYNTHETIC_SEED), s.doubleInRange(SYNTHETIC_IMBALANCE, 0, 10),
+                s.doubleInRange(SYNTHETIC_LABEL_NOISE, 0, 1), duplicates,
+                s.doubleInRange(SYNTHETIC_MALFORMED_RATE, 0, 1 - duplicates));
+        return new ProduceSettings(s.nonBlank(INPUT), s.oneOf(FORMAT, Format.class), spec);
     }
 }

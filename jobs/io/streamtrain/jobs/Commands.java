@@ -60,11 +60,20 @@ final class Commands {
                 description = "A Fashion-MNIST IDX folder or a JSON-lines file (default: produce.input).")
         String input;
 
-        @Option(names = "--format", paramLabel = "FORMAT", description = "idx or jsonl (default: produce.format).")
+        @Option(names = "--format", paramLabel = "FORMAT",
+                description = "idx, jsonl, csv or synthetic (default: produce.format).")
         String format;
+
+        @Option(names = "--synthetic", paramLabel = "N",
+                description = "Publish N generated events (produce.synthetic.* shapes them) instead of a file.")
+        Long synthetic;
 
         List<String> settings() {
             List<String> out = new ArrayList<>();
+            if (synthetic != null) {
+                out.add(ProduceSettings.FORMAT + "=synthetic");
+                out.add(ProduceSettings.SYNTHETIC_RECORDS + "=" + synthetic);
+            }
             if (input != null) {
                 out.add(ProduceSettings.INPUT + "=" + input);
             }

@@ -48,7 +48,8 @@ public final class Pipeline {
         long start = System.nanoTime();
         try (KafkaConnection kafka = needsKafka ? KafkaConnection.open(config.kafka(), config.warehouse()) : null) {
             if (stages.contains(Stage.PRODUCE)) {
-                produced = new EventPublisher(kafka).publish(config.produce(), System.currentTimeMillis());
+                produced = new EventPublisher(kafka).publish(config.produce(), config.schema(),
+                        System.currentTimeMillis());
             }
             if (needsSpark) {
                 SparkSession spark = Sessions.create(config.spark());
