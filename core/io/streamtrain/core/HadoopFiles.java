@@ -2,7 +2,9 @@ package io.streamtrain.core;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 
 import java.io.IOException;
@@ -13,8 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
 /**
- * Small files (pointers, JSON side cars, reports) on any Hadoop file system: local, HDFS or S3. Writes that others
- * may read concurrently go through a temporary name and a rename.
+ * Small files (pointers, JSON side cars, reports) on any Hadoop file system: local, HDFS or S3. Every write goes
+ * through a temporary name and one replacing rename.
  */
 public final class HadoopFiles {
 
@@ -56,12 +58,9 @@ public final class HadoopFiles {
             try (FSDataOutputStream out = fs.create(tmp, true)) {
                 out.write(content);
             }
-            if (fs.exists(target) && !fs.delete(target, false)) {
-                throw new IOException("cannot replace " + target);
-            }
-            if (!fs.rename(tmp, target)) {
-                throw new IOException("rename of " + tmp + " failed");
-            }
+            // One rename that replaces the target: readers see the old file or the new one, never neither
+            // (atomic on local file systems and HDFS; object stores copy).
+            FileContext.getFileContext(fs.getUri(), conf).rename(tmp, target, Options.Rename.OVERWRITE);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write " + path, e);
         }

@@ -227,9 +227,10 @@ public final class IngestJob {
         // No cache: re-reading a batch from Kafka and parsing it again is cheaper than serialising ~3 KB rows into
         // Spark's block store, so each output parses the batch once and counts its own rows on the way out.
         Dataset<Row> validated = Validation.validate(kafkaRows, rules, batch);
-        long landed = writeCounted(Validation.landed(validated), warehouse.table(Table.LANDING), "landed-" + batch);
+        long landed = writeCounted(Validation.landed(validated), warehouse.table(Table.LANDING), "landed-" + batch,
+                IngestTables.INGEST_DATE, IngestTables.BATCH);
         long quarantined = writeCounted(Validation.quarantined(validated), warehouse.table(Table.QUARANTINE),
-                "quarantined-" + batch);
+                "quarantined-" + batch, IngestTables.BATCH);
         long read = landed + quarantined;
         Dataset<Row> audit = kafkaRows.sparkSession().createDataFrame(List.of(RowFactory.create(read, landed,
                 quarantined, new Timestamp(System.currentTimeMillis()), batch)), IngestTables.AUDIT);
@@ -241,9 +242,9 @@ public final class IngestJob {
     }
 
     /** Writes the rows and returns how many were written, counted by the write itself. */
-    private static long writeCounted(Dataset<Row> rows, String path, String name) {
+    private static long writeCounted(Dataset<Row> rows, String path, String name, String... partitionColumns) {
         Observation observation = new Observation(name);
-        overwritePartitions(rows.observe(observation, count(lit(1)).as("rows")), path);
+        ParquetTables.overwritePartitions(rows.observe(observation, count(lit(1)).as("rows")), path, partitionColumns);
         try {
             return ((Number) observation.getAsJava().get("rows")).longValue();
         } catch (InterruptedException e) {

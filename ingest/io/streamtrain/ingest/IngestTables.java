@@ -11,6 +11,11 @@ public final class IngestTables {
 
     /** Partition column of landing, quarantine and the audit: which ingest micro-batch wrote the row. */
     public static final String BATCH = "batch";
+    /**
+     * Landing's first partition column: the UTC date of the record's Kafka timestamp, so that a re-run of a batch puts
+     * every record in the same partition as the first attempt did.
+     */
+    public static final String INGEST_DATE = "ingest_date";
 
     private static final StructField[] KAFKA = {
             createStructField("topic", DataTypes.StringType, false),
@@ -26,6 +31,7 @@ public final class IngestTables {
             createStructField("label", DataTypes.IntegerType, false),
             createStructField("features", DataTypes.createArrayType(DataTypes.FloatType, false), false),
             KAFKA[0], KAFKA[1], KAFKA[2], KAFKA[3],
+            createStructField(INGEST_DATE, DataTypes.StringType, true),
             createStructField(BATCH, DataTypes.StringType, false),
     });
 

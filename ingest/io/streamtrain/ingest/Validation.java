@@ -11,6 +11,7 @@ import java.sql.Timestamp;
 import java.util.Iterator;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.date_format;
 import static org.apache.spark.sql.functions.lit;
 
 /**
@@ -35,7 +36,9 @@ public final class Validation {
     }
 
     public static Dataset<Row> landed(Dataset<Row> validated) {
-        return validated.where(col("reason").isNull()).select(columns(IngestTables.LANDING.fieldNames()));
+        return validated.where(col("reason").isNull())
+                .withColumn(IngestTables.INGEST_DATE, date_format(col("kafka_timestamp"), "yyyy-MM-dd"))
+                .select(columns(IngestTables.LANDING.fieldNames()));
     }
 
     public static Dataset<Row> quarantined(Dataset<Row> validated) {

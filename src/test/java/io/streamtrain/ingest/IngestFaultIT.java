@@ -1,11 +1,9 @@
 package io.streamtrain.ingest;
 
-import io.streamtrain.core.ConfigLoader;
-import io.streamtrain.core.Sessions;
 import io.streamtrain.core.Table;
 import io.streamtrain.core.Warehouse;
-import io.streamtrain.jobs.AppConfig;
 import io.streamtrain.jobs.StreamTrain;
+import io.streamtrain.testing.LocalRuns;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -77,8 +75,7 @@ class IngestFaultIT {
             broker.close();
         }
 
-        SparkSession spark = Sessions.create(AppConfig.from(ConfigLoader.load(Path.of("conf/local.conf"),
-                List.of("spark.conf.\"spark.master\"=\"local[2]\""))).spark());
+        SparkSession spark = LocalRuns.session();
         try {
             Warehouse w = new Warehouse(warehouse.toString());
             Dataset<Row> landing = spark.read().parquet(w.table(Table.LANDING));

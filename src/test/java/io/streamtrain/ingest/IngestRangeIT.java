@@ -1,11 +1,9 @@
 package io.streamtrain.ingest;
 
-import io.streamtrain.core.ConfigLoader;
-import io.streamtrain.core.Sessions;
 import io.streamtrain.core.Table;
 import io.streamtrain.core.Warehouse;
-import io.streamtrain.jobs.AppConfig;
 import io.streamtrain.jobs.StreamTrain;
+import io.streamtrain.testing.LocalRuns;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -26,18 +24,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class IngestRangeIT {
 
-    private static final String LOCAL = "conf/local.conf";
-
     @TempDir
     Path tmp;
 
     private String[] command(String subcommand, String... args) {
-        List<String> all = new ArrayList<>(List.of(subcommand, "--conf", LOCAL,
-                "--set", "warehouse=" + tmp.resolve("warehouse"),
-                "--set", "kafka.topic=range-it",
-                "--set", "spark.conf.\"spark.master\"=\"local[2]\""));
-        all.addAll(List.of(args));
-        return all.toArray(String[]::new);
+        return LocalRuns.command(tmp.resolve("warehouse"), "range-it", subcommand, args);
     }
 
     private Path records(String prefix, int count, boolean withBad) throws IOException {
@@ -69,8 +60,7 @@ class IngestRangeIT {
         assertThat(StreamTrain.execute(command("ingest", "--mode", "range", "--run-id", "r3"))).isZero();
 
         Warehouse warehouse = new Warehouse(tmp.resolve("warehouse").toString());
-        SparkSession spark = Sessions.create(AppConfig.from(ConfigLoader.load(Path.of(LOCAL),
-                List.of("spark.conf.\"spark.master\"=\"local[2]\""))).spark());
+        SparkSession spark = LocalRuns.session();
         try {
             Dataset<Row> landing = spark.read().parquet(warehouse.table(Table.LANDING));
             Dataset<Row> quarantine = spark.read().parquet(warehouse.table(Table.QUARANTINE));

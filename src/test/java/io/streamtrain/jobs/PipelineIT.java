@@ -1,10 +1,9 @@
 package io.streamtrain.jobs;
 
-import io.streamtrain.core.ConfigLoader;
-import io.streamtrain.core.Sessions;
 import io.streamtrain.core.Table;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.testing.Fixtures;
+import io.streamtrain.testing.LocalRuns;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -14,7 +13,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.apache.spark.sql.functions.col;
@@ -27,18 +25,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class PipelineIT {
 
-    private static final String LOCAL = "conf/local.conf";
-
     @TempDir
     Path tmp;
 
     private String[] command(String subcommand, String... args) {
-        List<String> all = new ArrayList<>(List.of(subcommand, "--conf", LOCAL,
-                "--set", "warehouse=" + tmp.resolve("warehouse"),
-                "--set", "kafka.topic=pipeline-it",
-                "--set", "spark.conf.\"spark.master\"=\"local[2]\""));
-        all.addAll(List.of(args));
-        return all.toArray(String[]::new);
+        return LocalRuns.command(tmp.resolve("warehouse"), "pipeline-it", subcommand, args);
     }
 
     @Test
@@ -63,8 +54,7 @@ class PipelineIT {
 
         long published = 4000 + 6;
         Warehouse warehouse = new Warehouse(tmp.resolve("warehouse").toString());
-        SparkSession spark = Sessions.create(AppConfig.from(ConfigLoader.load(Path.of(LOCAL),
-                List.of("spark.conf.\"spark.master\"=\"local[2]\""))).spark());
+        SparkSession spark = LocalRuns.session();
         try {
             Dataset<Row> landing = spark.read().parquet(warehouse.table(Table.LANDING));
             Dataset<Row> quarantine = spark.read().parquet(warehouse.table(Table.QUARANTINE));

@@ -27,7 +27,7 @@ public class CurationSparkTest extends SparkLocalTest {
         for (int i = 0; i < f.length; i++) {
             boxed[i] = f[i];
         }
-        return RowFactory.create(id, 1L, label, boxed, "t", partition, offset, new Timestamp(0), "b0");
+        return RowFactory.create(id, 1L, label, boxed, "t", partition, offset, new Timestamp(0), "1970-01-01", "b0");
     }
 
     private Dataset<Row> landing(List<Row> rows) {
