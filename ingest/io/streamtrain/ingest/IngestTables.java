@@ -24,12 +24,12 @@ public final class IngestTables {
             createStructField("kafka_timestamp", DataTypes.TimestampType, true),
     };
 
-    /** A landed example with its Kafka coordinates. */
+    /** A landed example with its Kafka coordinates; the features packed as {@link PackedFeatures} describes. */
     public static final StructType LANDING = new StructType(new StructField[]{
             createStructField("id", DataTypes.StringType, false),
             createStructField("ts", DataTypes.LongType, false),
             createStructField("label", DataTypes.IntegerType, false),
-            createStructField("features", DataTypes.createArrayType(DataTypes.FloatType, false), false),
+            createStructField(PackedFeatures.COLUMN, DataTypes.BinaryType, false),
             KAFKA[0], KAFKA[1], KAFKA[2], KAFKA[3],
             createStructField(INGEST_DATE, DataTypes.StringType, true),
             createStructField(BATCH, DataTypes.StringType, false),
@@ -52,7 +52,7 @@ public final class IngestTables {
             createStructField("id", DataTypes.StringType, true),
             createStructField("ts", DataTypes.LongType, true),
             createStructField("label", DataTypes.IntegerType, true),
-            createStructField("features", DataTypes.createArrayType(DataTypes.FloatType, false), true),
+            createStructField(PackedFeatures.COLUMN, DataTypes.BinaryType, true),
             KAFKA[0], KAFKA[1], KAFKA[2], KAFKA[3],
             createStructField("key", DataTypes.StringType, true),
             createStructField("value", DataTypes.BinaryType, true),

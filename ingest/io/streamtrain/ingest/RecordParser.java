@@ -21,6 +21,7 @@ import java.util.Map;
  *
  * <p>A streaming parser reads the value once, with no intermediate tree, and stops at the first problem, so a huge
  * array or deep nesting costs no more than the limits allow. Unknown fields are skipped for forward compatibility.
+ * Plain records take a faster path first ({@link RecordScanner}) that accepts exactly what this parser accepts.
  * Not thread-safe: use one instance per task.
  */
 public final class RecordParser {
@@ -31,6 +32,7 @@ public final class RecordParser {
 
     private final IngestRules rules;
     private final Map<String, Integer> labelIndex;
+    private final RecordScanner scanner;
     private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -38,6 +40,7 @@ public final class RecordParser {
     public RecordParser(IngestRules rules) {
         this.rules = rules;
         this.labelIndex = rules.schema().labelIndex();
+        this.scanner = new RecordScanner(rules, labelIndex);
     }
 
     /**
@@ -52,6 +55,15 @@ public final class RecordParser {
             return ParsedRecord.rejected(Reason.OVERSIZED_RECORD,
                     "value has " + value.length + " bytes, more than ingest.max-record-bytes=" + rules.maxRecordBytes());
         }
+        ParsedRecord plain = scanner.scan(key, value);
+        if (plain != null) {
+            return plain;
+        }
+        return parseFully(key, value);
+    }
+
+    /** Jackson's reading of the record, which decides every record the fast scanner leaves open. */
+    ParsedRecord parseFully(String key, byte[] value) {
         try {
             utf8.reset().decode(ByteBuffer.wrap(value));
         } catch (CharacterCodingException e) {

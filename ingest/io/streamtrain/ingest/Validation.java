@@ -85,22 +85,13 @@ public final class Validation {
                     long offset = r.getLong(4);
                     Timestamp timestamp = r.isNullAt(5) ? null : r.getTimestamp(5);
                     if (p.isAccepted()) {
-                        return RowFactory.create(p.id(), p.ts(), p.label(), boxed(p.features()), topic, partition,
-                                offset, timestamp, key, null, null, null, batch);
+                        return RowFactory.create(p.id(), p.ts(), p.label(), PackedFeatures.pack(p.features()), topic,
+                                partition, offset, timestamp, key, null, null, null, batch);
                     }
                     return RowFactory.create(null, null, null, null, topic, partition, offset, timestamp, key, value,
                             p.reason().name(), p.message(), batch);
                 }
             };
         }
-
-        private static Float[] boxed(float[] values) {
-            Float[] out = new Float[values.length];
-            for (int i = 0; i < values.length; i++) {
-                out[i] = values[i];
-            }
-            return out;
-        }
     }
-
 }

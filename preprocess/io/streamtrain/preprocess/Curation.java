@@ -2,6 +2,7 @@ package io.streamtrain.preprocess;
 
 import io.streamtrain.core.RecordSchema;
 import io.streamtrain.ingest.IngestTables;
+import io.streamtrain.ingest.PackedFeatures;
 import io.streamtrain.ingest.Reason;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -27,9 +28,16 @@ public final class Curation {
 
     public static final String STAGE = "preprocess";
     public static final String SPLIT = "split";
+    public static final String FEATURES = "features";
     private static final int BUCKETS = 10_000;
 
     private Curation() {
+    }
+
+    /** Landing rows with the packed features turned into the {@code features} array every later stage reads. */
+    public static Dataset<Row> unpacked(Dataset<Row> landing) {
+        return landing.withColumn(FEATURES, PackedFeatures.unpack(col(PackedFeatures.COLUMN)))
+                .drop(PackedFeatures.COLUMN);
     }
 
     /**

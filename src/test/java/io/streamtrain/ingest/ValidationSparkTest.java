@@ -73,5 +73,11 @@ public class ValidationSparkTest extends SparkLocalTest {
         assertThat(new String((byte[]) hot.getAs("value"), StandardCharsets.UTF_8)).contains("\"hot\"");
         assertThat(hot.<String>getAs("stage")).isEqualTo("ingest");
         assertThat(hot.<Long>getAs("offset")).isEqualTo(43L);
+
+        // The landed vector reads back exactly as sent, through the same SQL function users call.
+        PackedFeatures.register(spark());
+        landed.createOrReplaceTempView("landed");
+        Row ok = spark().sql("SELECT unpack_features(features_f32le) AS f FROM landed WHERE id = 'ok-7'").first();
+        assertThat(ok.<Float>getList(0)).containsExactly(0f, 0.5f, 1f);
     }
 }

@@ -1,6 +1,7 @@
 package io.streamtrain.preprocess;
 
 import io.streamtrain.ingest.IngestTables;
+import io.streamtrain.ingest.PackedFeatures;
 import io.streamtrain.testing.Fixtures;
 import io.streamtrain.testing.SparkLocalTest;
 import org.apache.spark.sql.Dataset;
@@ -23,15 +24,11 @@ import static org.assertj.core.api.Assertions.within;
 public class CurationSparkTest extends SparkLocalTest {
 
     private static Row landed(String id, int label, float[] f, int partition, long offset) {
-        Float[] boxed = new Float[f.length];
-        for (int i = 0; i < f.length; i++) {
-            boxed[i] = f[i];
-        }
-        return RowFactory.create(id, 1L, label, boxed, "t", partition, offset, new Timestamp(0), "1970-01-01", "b0");
+        return RowFactory.create(id, 1L, label, PackedFeatures.pack(f), "t", partition, offset, new Timestamp(0), "1970-01-01", "b0");
     }
 
     private Dataset<Row> landing(List<Row> rows) {
-        return spark().createDataFrame(rows, IngestTables.LANDING);
+        return Curation.unpacked(spark().createDataFrame(rows, IngestTables.LANDING));
     }
 
     private static PreprocessSettings settings(double validation, double test) {

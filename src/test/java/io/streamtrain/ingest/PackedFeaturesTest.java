@@ -1,0 +1,28 @@
+package io.streamtrain.ingest;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Unit: the landing encoding of a feature vector round-trips bit for bit and is little-endian float32. */
+class PackedFeaturesTest {
+
+    @Test
+    void roundTripsEveryFloatExactly() {
+        float[] values = {0f, 255f, -1.5f, Float.MIN_VALUE, Float.MAX_VALUE, 1e-30f, 0.1f};
+        assertThat(PackedFeatures.unpack(PackedFeatures.pack(values))).containsExactly(values);
+    }
+
+    @Test
+    void isLittleEndianFloat32() {
+        // 1.0f is 0x3F800000.
+        assertThat(PackedFeatures.pack(new float[]{1f})).containsExactly(0x00, 0x00, 0x80, 0x3F);
+    }
+
+    @Test
+    void refusesBytesThatAreNotWholeFloats() {
+        assertThatThrownBy(() -> PackedFeatures.unpack(new byte[7]))
+                .hasMessageContaining("7 bytes").hasMessageContaining("multiple of 4");
+    }
+}
