@@ -3,8 +3,10 @@ package io.streamtrain.jobs;
 import io.streamtrain.core.Sessions;
 import io.streamtrain.core.Table;
 import io.streamtrain.core.HadoopFiles;
+import io.streamtrain.ingest.PackedFeatures;
 import io.streamtrain.ingest.IngestSettings;
 import io.streamtrain.ingest.ProduceSettings;
+import io.streamtrain.train.TrainJob;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -38,17 +40,18 @@ final class Commands {
             return null;
         }
 
-        boolean resume() {
-            return false;
+        TrainJob.Start trainStart() {
+            return TrainJob.Start.FRESH;
         }
 
         @Override
         public Integer call() {
             AppConfig config = options.load(extraSettings());
-            if (resume() && options.runId == null) {
+            TrainJob.Start start = trainStart();
+            if (start.resume() && options.runId == null) {
                 throw new io.streamtrain.core.ConfigException("--resume", true, "needs --run-id of the run to continue");
             }
-            Pipeline.Outcome outcome = Pipeline.run(config, stages(), options.runId(), modelRunId(), resume());
+            Pipeline.Outcome outcome = Pipeline.run(config, stages(), options.runId(), modelRunId(), start);
             System.out.println(Summary.of(outcome, config.warehouse()));
             return StreamTrain.OK;
         }
@@ -139,13 +142,22 @@ final class Commands {
                 + " a kill); the result equals an uninterrupted run.")
         boolean resume;
 
+        @Option(names = "--warm-start", paramLabel = "MODEL", description = "Fine-tune model MODEL (a run id or"
+                + " 'latest') on the curated training rows of landing batches it has not seen, as its lineage.json"
+                + " records; a new bundle is saved under this run's id.")
+        String warmStart;
+
         Set<Stage> stages() {
             return EnumSet.of(Stage.TRAIN);
         }
 
         @Override
-        boolean resume() {
-            return resume;
+        TrainJob.Start trainStart() {
+            if (resume && warmStart != null) {
+                throw new io.streamtrain.core.ConfigException("--warm-start", warmStart,
+                        "cannot be combined with --resume: resume continues a run, warm start begins a new one");
+            }
+            return new TrainJob.Start(resume, warmStart);
         }
     }
 
@@ -208,6 +220,7 @@ final class Commands {
                         spark.read().parquet(path).createOrReplaceTempView(table.viewName());
                     }
                 }
+                PackedFeatures.register(spark);
                 spark.sql(query).show(limit, false);
             } finally {
                 spark.stop();

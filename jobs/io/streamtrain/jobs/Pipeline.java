@@ -35,9 +35,10 @@ public final class Pipeline {
 
     /**
      * @param modelRunId for evaluate without train: the bundle to score, or null for the latest
-     * @param resume     train continues run {@code runId} from its last checkpoint
+     * @param trainStart how train begins: fresh, resumed or warm-started
      */
-    public static Outcome run(AppConfig config, Set<Stage> stages, String runId, String modelRunId, boolean resume) {
+    public static Outcome run(AppConfig config, Set<Stage> stages, String runId, String modelRunId,
+                              TrainJob.Start trainStart) {
         boolean needsKafka = stages.contains(Stage.PRODUCE) || stages.contains(Stage.INGEST);
         boolean needsSpark = !stages.isEmpty() && !Set.of(Stage.PRODUCE).containsAll(stages);
         Long produced = null;
@@ -63,7 +64,7 @@ public final class Pipeline {
                     }
                     if (stages.contains(Stage.TRAIN)) {
                         trained = TrainJob.run(spark, config.train(), config.schema(), config.warehouse(), runId,
-                                resume, config.render());
+                                trainStart, config.render());
                     }
                     if (stages.contains(Stage.EVALUATE)) {
                         String model = trained != null ? trained.runId() : modelRunId;

@@ -22,7 +22,9 @@ final class Summary {
                     o.curated().landed(), o.curated().train(), o.curated().validation(), o.curated().test(),
                     o.curated().quarantined()));
         }
-        if (o.trained() != null) {
+        if (o.trained() != null && o.trained().history().isEmpty()) {
+            sb.append(String.format("train:      nothing new to fine-tune model %s on%n", o.trained().runId()));
+        } else if (o.trained() != null) {
             var last = o.trained().history().get(o.trained().history().size() - 1);
             sb.append(String.format("train:      run %s, %d epochs, final loss %.4f, %.0f samples/s -> %s%n",
                     o.trained().runId(), o.trained().history().size(), last.loss(), last.samplesPerSec(),

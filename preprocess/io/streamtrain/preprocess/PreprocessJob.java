@@ -42,10 +42,12 @@ public final class PreprocessJob {
         Dataset<Row> landing = spark.read().parquet(landingPath);
         SchemaCheck.require(landing, IngestTables.LANDING, "landing table at " + landingPath);
 
-        Dataset<Row> checked = Curation.check(landing, schema).persist(StorageLevel.MEMORY_AND_DISK_SER());
+        Dataset<Row> checked = Curation.check(Curation.unpacked(landing), schema)
+                .persist(StorageLevel.MEMORY_AND_DISK_SER());
         try {
             Dataset<Row> curated = Curation.assignSplit(Curation.accepted(checked), settings)
-                    .select("id", "label", "features", "topic", "partition", "offset", Curation.SPLIT)
+                    .select("id", "label", "features", "topic", "partition", "offset", IngestTables.BATCH,
+                            Curation.SPLIT)
                     .persist(StorageLevel.MEMORY_AND_DISK_SER());
             Scaler scaler = Scaler.fit(curated.where(col(Curation.SPLIT).equalTo(Split.TRAIN.value())),
                     settings.minStd());

@@ -14,7 +14,8 @@ import java.io.UncheckedIOException;
 /**
  * A trained model with what it takes to use it: {@code models/<run-id>/} holds {@code model.zip} (with updater state,
  * so training can continue), {@code scaler.json} and {@code config.conf} (the effective configuration, secrets
- * redacted). {@code models/latest} names the newest bundle and is moved only after a bundle is complete.
+ * redacted) and {@code lineage.json} (see {@link Lineage}). {@code models/latest} names the newest bundle and is
+ * moved only after a bundle is complete.
  *
  * @param runId   the training run
  * @param network the trained network
@@ -26,13 +27,24 @@ public record ModelBundle(String runId, MultiLayerNetwork network, Scaler scaler
     public static final String SCALER = "scaler.json";
     public static final String CONFIG = "config.conf";
 
-    /** Writes the bundle, then moves {@code latest} to it. */
-    public void save(HadoopFiles files, Warehouse warehouse, String effectiveConfig) {
+    /** Writes the bundle, then moves {@code latest} to it (an atomic replace, after everything else is written). */
+    public void save(HadoopFiles files, Warehouse warehouse, String effectiveConfig, Lineage lineage) {
         String dir = warehouse.model(runId);
         files.writeBytes(dir + "/" + MODEL, serialize(network));
         files.writeString(dir + "/" + SCALER, scaler.toJson());
         files.writeString(dir + "/" + CONFIG, effectiveConfig);
+        files.writeString(dir + "/" + Lineage.FILE, lineage.toJson());
         files.writeString(warehouse.latestModelPointer(), runId + "\n");
+    }
+
+    /** The lineage of bundle {@code runId}; a warm start cannot tell new data from old without it. */
+    public static Lineage lineage(HadoopFiles files, Warehouse warehouse, String runId) {
+        String path = warehouse.model(runId) + "/" + Lineage.FILE;
+        if (!files.exists(path)) {
+            throw new IllegalStateException("Model " + runId + " has no " + path + ", so the data it was trained on"
+                    + " is unknown; warm-start from a model trained by this version of streamtrain");
+        }
+        return Lineage.fromJson(files.readString(path));
     }
 
     /** Loads {@code models/<runId>}, or the bundle {@code models/latest} names when runId is null. */

@@ -6,6 +6,7 @@ import io.streamtrain.core.RecordSchema;
 import io.streamtrain.core.SchemaCheck;
 import io.streamtrain.core.Table;
 import io.streamtrain.core.Warehouse;
+import io.streamtrain.ingest.IngestTables;
 import io.streamtrain.preprocess.Curation;
 import io.streamtrain.preprocess.PreprocessJob;
 import io.streamtrain.preprocess.Scaler;
@@ -20,11 +21,17 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.apache.spark.storage.StorageLevel;
 import org.nd4j.linalg.dataset.DataSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.types.DataTypes.createStructField;
 
 /** Trains on the curated training split and saves a model bundle. */
@@ -35,8 +42,13 @@ public final class TrainJob {
             createStructField("label", DataTypes.IntegerType, false),
             createStructField("features", DataTypes.createArrayType(DataTypes.FloatType, false), false),
             createStructField(Curation.SPLIT, DataTypes.StringType, false),
+            createStructField("topic", DataTypes.StringType, false),
+            createStructField("partition", DataTypes.IntegerType, false),
+            createStructField("offset", DataTypes.LongType, false),
+            createStructField(IngestTables.BATCH, DataTypes.StringType, false),
     });
 
+    private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
     private static final int VALIDATION_BATCH = 256;
 
     static final StructType HISTORY = new StructType(new StructField[]{
@@ -53,40 +65,89 @@ public final class TrainJob {
     private TrainJob() {
     }
 
+    /** How a run begins: from scratch, from its own last checkpoint, or from another run's model. */
+    public record Start(boolean resume, String warmStartFrom) {
+        public static final Start FRESH = new Start(false, null);
+
+        public Start {
+            if (resume && warmStartFrom != null) {
+                throw new IllegalArgumentException("--resume continues a run and --warm-start begins a new one from "
+                        + "another model; use one of them");
+            }
+        }
+    }
+
     /**
-     * @param resume continue run {@code runId} from its last checkpoint instead of starting afresh
+     * @param start fresh, {@code --resume} (continue run {@code runId} from its last checkpoint) or
+     *              {@code --warm-start MODEL} (fine-tune model MODEL on the landing batches it has not seen)
      */
     public static TrainResult run(SparkSession spark, TrainSettings settings, RecordSchema schema, Warehouse warehouse,
-                                  String runId, boolean resume, String effectiveConfig) {
+                                  String runId, Start start, String effectiveConfig) {
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
         Dataset<Row> train = curatedSplit(spark, warehouse, Split.TRAIN);
         Scaler scaler = PreprocessJob.loadScaler(files, warehouse);
+        ModelBundle base = null;
+        Lineage baseLineage = null;
+        if (start.warmStartFrom() != null) {
+            // ModelBundle.load reads the latest pointer for a null run id.
+            base = ModelBundle.load(files, warehouse, start.warmStartFrom().equals("latest") ? null
+                    : start.warmStartFrom());
+            baseLineage = ModelBundle.lineage(files, warehouse, base.runId());
+            train = train.where(not(col(IngestTables.BATCH).isin(baseLineage.landingBatches().toArray())));
+            if (!base.scaler().equals(scaler)) {
+                LOG.warn("train: curated/ was rescaled since model {} was trained; fine-tuning on the new scaling",
+                        base.runId());
+            }
+        }
+        train = train.persist(StorageLevel.MEMORY_AND_DISK_SER());
+        long trainRows = train.count();
+        if (trainRows == 0) {
+            train.unpersist();
+            if (base != null) {
+                LOG.info("train: no curated training rows from landing batches model {} has not seen; nothing to do",
+                        base.runId());
+                return new TrainResult(base.runId(), 0, List.of());
+            }
+            throw new IllegalStateException("The curated training split is empty: ingest and preprocess data first");
+        }
 
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         SparkTrainer trainer = new SparkTrainer(sc, settings);
         JavaRDD<DataSet> minibatches = Minibatches.of(train, settings.batchSize(), schema.classCount(),
-                trainer.partitionsFor(train.count()), settings.seed(), settings.architecture().timeSteps());
+                trainer.partitionsFor(trainRows), settings.seed(), settings.architecture().timeSteps());
         Dataset<Row> validationRows = curatedSplit(spark, warehouse, Split.VALIDATION);
         JavaRDD<DataSet> validation = validationRows.isEmpty() ? null
                 : Minibatches.of(validationRows, VALIDATION_BATCH, schema.classCount(), trainer.workers(), 0L,
                         settings.architecture().timeSteps());
         Checkpoints checkpoints = new Checkpoints(files, warehouse.model(runId) + "/checkpoint");
         MultiLayerNetwork network;
-        TrainingState start;
-        if (resume) {
+        TrainingState state;
+        if (start.resume()) {
             Checkpoints.Resumed resumed = checkpoints.load().orElseThrow(() -> new IllegalStateException(
                     "No checkpoint of run " + runId + " under " + warehouse.model(runId)
                             + "/checkpoint: run train without --resume"));
             network = resumed.network();
-            start = resumed.state();
+            state = resumed.state();
+        } else if (base != null) {
+            network = base.network();
+            state = TrainingState.start();
+            LOG.info("train: fine-tuning model {} on {} rows of landing batches it has not seen", base.runId(),
+                    trainRows);
         } else {
             network = Models.network(settings, scaler.size(), schema.classCount());
-            start = TrainingState.start();
+            state = TrainingState.start();
         }
-        List<EpochStats> history = trainer.fit(network, minibatches, validation, start, checkpoints::save).history();
+        Map<String, Long> curatedRows = new TreeMap<>(Map.of(Split.TRAIN.value(), trainRows));
+        if (validation != null) {
+            curatedRows.put(Split.VALIDATION.value(), validationRows.count());
+        }
+        Lineage lineage = Lineage.of(train, curatedRows, warehouse.table(Table.LANDING), baseLineage,
+                base == null ? null : base.runId(), spark.sparkContext().hadoopConfiguration());
+        List<EpochStats> history = trainer.fit(network, minibatches, validation, state, checkpoints::save).history();
+        train.unpersist();
 
         writeHistory(spark, warehouse, runId, history);
-        new ModelBundle(runId, network, scaler).save(files, warehouse, effectiveConfig);
+        new ModelBundle(runId, network, scaler).save(files, warehouse, effectiveConfig, lineage);
         long examples = history.isEmpty() ? 0 : history.get(0).samples();
         return new TrainResult(runId, examples, history);
     }

@@ -1,9 +1,12 @@
 package io.streamtrain.jobs;
 
+import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.Table;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.testing.Fixtures;
 import io.streamtrain.testing.LocalRuns;
+import io.streamtrain.train.Lineage;
+import io.streamtrain.train.ModelBundle;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -103,6 +106,43 @@ class PipelineIT {
         }
         assertThat(StreamTrain.execute(command("sql",
                 "SELECT class, metric, value FROM evaluation WHERE metric = 'accuracy'"))).isZero();
+
+        warmStartLearnsOnlyFromBatchesTheModelHasNotSeen(warehouse);
+    }
+
+    /** New events arrive; a warm start fine-tunes it-1 on them alone, and its lineage says exactly that. */
+    private void warmStartLearnsOnlyFromBatchesTheModelHasNotSeen(Warehouse warehouse) throws IOException {
+        HadoopFiles files = new HadoopFiles(new org.apache.hadoop.conf.Configuration());
+        Lineage first = ModelBundle.lineage(files, warehouse, "it-1");
+        assertThat(first.warmStartOf()).isNull();
+        assertThat(first.landingBatches()).containsExactly("stream-0");
+        assertThat(first.landingFiles()).isNotEmpty().allMatch(f -> f.contains("/batch=stream-0/"));
+        long firstTrained = first.kafka().stream().mapToLong(Lineage.KafkaRange::records).sum();
+        assertThat(firstTrained).isEqualTo(first.curatedRows().get("train"));
+
+        assertThat(StreamTrain.execute(command("produce", "--synthetic", "400",
+                "--set", "produce.synthetic.malformed-rate=0", "--set", "produce.synthetic.duplicate-rate=0"))).isZero();
+        assertThat(StreamTrain.execute(command("pipeline", "--stages", "ingest,preprocess"))).isZero();
+        assertThat(StreamTrain.execute(command("train", "--run-id", "it-2", "--warm-start", "latest",
+                "--set", "train.epochs=1"))).isZero();
+
+        Lineage second = ModelBundle.lineage(files, warehouse, "it-2");
+        assertThat(second.warmStartOf()).isEqualTo("it-1");
+        assertThat(second.landingBatches()).containsExactly("stream-0", "stream-1");
+        assertThat(second.landingFiles()).isNotEmpty().allMatch(f -> f.contains("/batch=stream-1/"));
+        long newTrained = second.kafka().stream().mapToLong(Lineage.KafkaRange::records).sum();
+        assertThat(newTrained).isEqualTo(second.curatedRows().get("train")).isBetween(200L, 400L);
+        for (Lineage.KafkaRange range : second.kafka()) {
+            long firstEnd = first.kafka().stream().filter(r -> r.partition() == range.partition())
+                    .mapToLong(Lineage.KafkaRange::toOffset).max().orElse(-1);
+            assertThat(range.fromOffset()).as("only records after it-1's").isGreaterThan(firstEnd);
+        }
+        assertThat(Files.readString(tmp.resolve("warehouse/models/latest")).trim()).isEqualTo("it-2");
+
+        // Nothing newer than it-2: a scheduled warm start succeeds and leaves latest alone.
+        assertThat(StreamTrain.execute(command("train", "--run-id", "it-3", "--warm-start", "it-2"))).isZero();
+        assertThat(tmp.resolve("warehouse/models/it-3/model.zip")).doesNotExist();
+        assertThat(Files.readString(tmp.resolve("warehouse/models/latest")).trim()).isEqualTo("it-2");
     }
 
     @Test
@@ -111,6 +151,8 @@ class PipelineIT {
         assertThat(StreamTrain.execute(command("pipeline", "--stages", "ingest,fly"))).isEqualTo(2);
         assertThat(StreamTrain.execute("no-such-command")).isEqualTo(2);
         assertThat(StreamTrain.execute(command("train", "--resume"))).as("--resume needs --run-id").isEqualTo(2);
+        assertThat(StreamTrain.execute(command("train", "--run-id", "x", "--resume", "--warm-start", "latest")))
+                .as("--resume and --warm-start exclude each other").isEqualTo(2);
         assertThat(tmp.resolve("warehouse")).doesNotExist();
     }
 }
