@@ -26,9 +26,9 @@ import java.util.function.BiConsumer;
 /**
  * Fits a network on an RDD of minibatches with dl4j-spark's parameter averaging.
  *
- * <p>The settings are the fastest measured on one machine (shared/RECIPES.md): the minibatch RDD is built once,
- * persisted serialised and cut from its lineage ({@code localCheckpoint}), so averaging rounds do not re-ship whole
- * partitions; DL4J trains on it directly ({@code RDDTrainingApproach.Direct}) without repartitioning.
+ * <p>The settings are the fastest measured on one machine: the minibatch RDD is built once, persisted as Java arrays
+ * and cut from its lineage ({@code localCheckpoint}), so averaging rounds do not re-ship or re-read whole partitions;
+ * DL4J trains on each round's partitions directly ({@code RDDTrainingApproach.Direct}) without repartitioning.
  */
 public final class SparkTrainer {
 
@@ -54,10 +54,10 @@ public final class SparkTrainer {
      */
     public TrainingState fit(MultiLayerNetwork network, JavaRDD<DataSet> minibatches, JavaRDD<DataSet> validation,
                              TrainingState start, BiConsumer<MultiLayerNetwork, TrainingState> afterEpoch) {
-        JavaRDD<DataSet> data = cached(minibatches);
-        JavaRDD<DataSet> held = validation == null ? null : cached(validation);
+        JavaRDD<CachedMinibatch> data = cached(minibatches);
+        JavaRDD<CachedMinibatch> held = validation == null ? null : cached(validation);
         // One pass materialises the cache and counts minibatches and examples together.
-        long[] counts = data.map(d -> new long[]{1, d.numExamples()})
+        long[] counts = data.map(d -> new long[]{1, d.examples()})
                 .reduce((a, b) -> new long[]{a[0] + b[0], a[1] + b[1]});
         long examples = counts[1];
         LOG.info("train: {} examples in {} minibatches over {} partitions{}{}", examples, counts[0],
@@ -71,11 +71,11 @@ public final class SparkTrainer {
             for (int epoch = start.completedEpochs() + 1; epoch <= settings.epochs()
                     && !state.exhausted(settings.earlyStoppingPatience()); epoch++) {
                 long begin = System.nanoTime();
-                for (JavaRDD<DataSet> round : rounds(data, epoch)) {
-                    spark.fit(round);
+                for (JavaRDD<CachedMinibatch> round : rounds(data, epoch)) {
+                    spark.fit(round.map(CachedMinibatch::toDataSet));
                 }
                 double fitSeconds = (System.nanoTime() - begin) / 1e9;
-                Evaluation eval = held == null ? null : spark.evaluate(held);
+                Evaluation eval = held == null ? null : spark.evaluate(held.map(CachedMinibatch::toDataSet));
                 double seconds = (System.nanoTime() - begin) / 1e9;
                 EpochStats stats = new EpochStats(epoch, spark.getScore(),
                         eval == null ? Double.NaN : eval.accuracy(),
@@ -114,16 +114,16 @@ public final class SparkTrainer {
      * read and deserialise every partition. Handing it exactly the partitions of one round (each holding at most
      * {@code averaging-frequency} minibatches, see {@link #partitionsFor}) makes a round read only its own data.
      */
-    private List<JavaRDD<DataSet>> rounds(JavaRDD<DataSet> data, int epoch) {
+    private List<JavaRDD<CachedMinibatch>> rounds(JavaRDD<CachedMinibatch> data, int epoch) {
         int workers = workers();
         int partitions = data.getNumPartitions();
         int count = (partitions + workers - 1) / workers;
-        List<JavaRDD<DataSet>> rounds = new ArrayList<>();
+        List<JavaRDD<CachedMinibatch>> rounds = new ArrayList<>();
         for (int r = 0; r < count; r++) {
             int first = r * workers;
-            PartitionPruningRDD<DataSet> slice = PartitionPruningRDD.create(data.rdd(),
+            PartitionPruningRDD<CachedMinibatch> slice = PartitionPruningRDD.create(data.rdd(),
                     new PartitionRange(first, first + workers));
-            rounds.add(JavaRDD.fromRDD(slice, ClassTag$.MODULE$.apply(DataSet.class)));
+            rounds.add(JavaRDD.fromRDD(slice, ClassTag$.MODULE$.apply(CachedMinibatch.class)));
         }
         Collections.shuffle(rounds, new Random(settings.seed() + epoch));
         return rounds;
@@ -158,9 +158,12 @@ public final class SparkTrainer {
         }
     }
 
-    /** Persisted serialised and cut from its lineage, so averaging rounds do not re-ship whole partitions. */
-    private static JavaRDD<DataSet> cached(JavaRDD<DataSet> rdd) {
-        JavaRDD<DataSet> persisted = rdd.persist(StorageLevel.MEMORY_AND_DISK_SER());
+    /**
+     * Built once as Java arrays (see {@link CachedMinibatch}), persisted and cut from its lineage, so epochs and
+     * averaging rounds neither rebuild nor deserialise minibatches.
+     */
+    private static JavaRDD<CachedMinibatch> cached(JavaRDD<DataSet> rdd) {
+        JavaRDD<CachedMinibatch> persisted = rdd.map(CachedMinibatch::of).persist(StorageLevel.MEMORY_AND_DISK());
         persisted.rdd().localCheckpoint();
         return persisted;
     }
