@@ -13,28 +13,45 @@ import java.io.Serializable;
  * <p>Why not cache {@link DataSet}s: held deserialised, their off-heap buffers are invisible to Spark's memory
  * accounting; held serialised, ND4J's Kryo serializer reads them back one float at a time, which took a quarter of
  * every training task (profiled). Java arrays are sized correctly by Spark, spill to disk like any block, and turn
- * into a {@link DataSet} with one bulk copy per array.
+ * into a {@link DataSet} with one bulk copy per array. They are also the cheap way to ship minibatches from a driver.
  *
- * @param features     features in C order
- * @param featureShape their shape ({@code [n, width]}, or {@code [n, size, steps]} for sequences)
- * @param labels       one-hot labels in C order
- * @param labelShape   their shape, {@code [n, classes]}
+ * <p>A class, not a record: Spark's Kryo cannot serialise records on Java 17 (it needs field offsets, which records
+ * do not give), and a cached block is serialised whenever it spills to disk or is read by another executor.
  */
-record CachedMinibatch(float[] features, long[] featureShape, float[] labels, long[] labelShape)
-        implements Serializable {
+public final class CachedMinibatch implements Serializable {
 
-    static CachedMinibatch of(DataSet d) {
+    private static final long serialVersionUID = 1L;
+
+    private final float[] features;
+    private final long[] featureShape;
+    private final float[] labels;
+    private final long[] labelShape;
+
+    /**
+     * @param features     features in C order
+     * @param featureShape their shape ({@code [n, width]}, or {@code [n, size, steps]} for sequences)
+     * @param labels       one-hot labels in C order
+     * @param labelShape   their shape, {@code [n, classes]}
+     */
+    public CachedMinibatch(float[] features, long[] featureShape, float[] labels, long[] labelShape) {
+        this.features = features;
+        this.featureShape = featureShape;
+        this.labels = labels;
+        this.labelShape = labelShape;
+    }
+
+    public static CachedMinibatch of(DataSet d) {
         INDArray x = d.getFeatures();
         INDArray y = d.getLabels();
         return new CachedMinibatch(x.dup('c').data().asFloat(), x.shape(), y.dup('c').data().asFloat(), y.shape());
     }
 
-    DataSet toDataSet() {
+    public DataSet toDataSet() {
         return new DataSet(Nd4j.create(features, featureShape, DataType.FLOAT),
                 Nd4j.create(labels, labelShape, DataType.FLOAT));
     }
 
-    int examples() {
+    public int examples() {
         return (int) featureShape[0];
     }
 }
