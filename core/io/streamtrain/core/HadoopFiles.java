@@ -35,6 +35,24 @@ public final class HadoopFiles {
         }
     }
 
+    /** Whether any file under {@code dir}, at any depth, has a name ending in {@code suffix}. */
+    public boolean containsFile(String dir, String suffix) {
+        try {
+            Path p = new Path(dir);
+            var files = p.getFileSystem(conf).listFiles(p, true);
+            while (files.hasNext()) {
+                if (files.next().getPath().getName().endsWith(suffix)) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (java.io.FileNotFoundException e) {
+            return false;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot list " + dir, e);
+        }
+    }
+
     public String readString(String path) {
         Path p = new Path(path);
         try (InputStream in = p.getFileSystem(conf).open(p)) {

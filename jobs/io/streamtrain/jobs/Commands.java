@@ -216,7 +216,8 @@ final class Commands {
                 HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
                 for (Table table : Table.values()) {
                     String path = config.warehouse().table(table);
-                    if (files.exists(path)) {
+                    // A folder without data files yet (quarantine after a run with no bad records) has no schema.
+                    if (files.containsFile(path, ".parquet")) {
                         spark.read().parquet(path).createOrReplaceTempView(table.viewName());
                     }
                 }
