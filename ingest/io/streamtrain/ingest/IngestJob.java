@@ -7,13 +7,11 @@ import io.streamtrain.core.Warehouse;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.streaming.DataStreamReader;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.StreamingQueryException;
 import org.apache.spark.sql.streaming.Trigger;
@@ -100,17 +98,12 @@ public final class IngestJob {
                                     OffsetLedger ledger, String runId, OffsetRange range) {
         long[] counts = new long[3];
         if (range.size() > 0) {
-            DataFrameReader reader = spark.read().format("kafka")
-                    .option("kafka.bootstrap.servers", kafka.bootstrapServers())
-                    .option("subscribe", range.topic())
+            Dataset<Row> rows = spark.read().format("kafka")
+                    .options(sourceOptions(kafka, range.topic()))
                     .option("startingOffsets", OffsetRange.sparkJson(range.topic(), range.start()))
                     .option("endingOffsets", OffsetRange.sparkJson(range.topic(), range.end()))
-                    .option("failOnDataLoss", "true")
-                    .option("kafka.isolation.level", "read_committed");
-            for (Map.Entry<String, String> e : kafka.settings().properties().entrySet()) {
-                reader = reader.option("kafka." + e.getKey(), e.getValue());
-            }
-            counts = writeBatch(reader.load(), "range-" + runId, rules, warehouse);
+                    .load();
+            counts = writeBatch(rows, "range-" + runId, rules, warehouse);
         }
         ledger.save(runId, range.asCommitted());
         return counts;
@@ -144,22 +137,29 @@ public final class IngestJob {
         }
     }
 
+    /** The Kafka source options every mode shares: the cluster, the topic, the guarantees and the user's settings. */
+    private static Map<String, String> sourceOptions(KafkaConnection kafka, String topic) {
+        Map<String, String> options = new HashMap<>();
+        options.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+        options.put("subscribe", topic);
+        // Records deleted by retention before we read them are a loss: fail rather than skip.
+        options.put("failOnDataLoss", "true");
+        // Only committed records of transactional producers.
+        options.put("kafka.isolation.level", "read_committed");
+        for (Map.Entry<String, String> e : kafka.settings().properties().entrySet()) {
+            options.put("kafka." + e.getKey(), e.getValue());
+        }
+        return options;
+    }
+
     private static IngestResult runStream(SparkSession spark, KafkaConnection kafka, IngestSettings settings,
                                           IngestRules rules, Warehouse warehouse) {
         removeOrphanChecksums(spark, warehouse.internal(CHECKPOINT));
-        DataStreamReader reader = spark.readStream().format("kafka")
-                .option("kafka.bootstrap.servers", kafka.bootstrapServers())
-                .option("subscribe", kafka.settings().topic())
+        Dataset<Row> source = spark.readStream().format("kafka")
+                .options(sourceOptions(kafka, kafka.settings().topic()))
                 .option("startingOffsets", settings.startingOffsets())
                 .option("maxOffsetsPerTrigger", settings.maxOffsetsPerTrigger())
-                // Records deleted by retention before we read them are a loss: fail rather than skip.
-                .option("failOnDataLoss", "true")
-                // Only committed records of transactional producers.
-                .option("kafka.isolation.level", "read_committed");
-        for (Map.Entry<String, String> e : kafka.settings().properties().entrySet()) {
-            reader = reader.option("kafka." + e.getKey(), e.getValue());
-        }
-        Dataset<Row> source = reader.load();
+                .load();
         AtomicReference<IngestResult> total = new AtomicReference<>(new IngestResult(0, 0, 0, 0));
         Trigger trigger = settings.mode() == IngestSettings.Mode.STREAM
                 ? Trigger.ProcessingTime(settings.triggerSeconds(), TimeUnit.SECONDS)

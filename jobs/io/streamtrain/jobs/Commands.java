@@ -153,10 +153,6 @@ final class Commands {
 
         @Override
         TrainJob.Start trainStart() {
-            if (resume && warmStart != null) {
-                throw new io.streamtrain.core.ConfigException("--warm-start", warmStart,
-                        "cannot be combined with --resume: resume continues a run, warm start begins a new one");
-            }
             return new TrainJob.Start(resume, warmStart);
         }
     }

@@ -15,7 +15,6 @@ import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.evaluation.classification.Evaluation;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -217,8 +216,7 @@ final class TrainBench {
                 }
                 y[r * classes + im.label()] = 1f;
             }
-            out.add(new DataSet(Minibatches.shape(Nd4j.create(x, new long[]{n, width}, DataType.FLOAT), timeSteps),
-                    Nd4j.create(y, new long[]{n, classes}, DataType.FLOAT)));
+            out.add(Minibatches.dataSet(x, y, n, classes, timeSteps));
         }
         return out;
     }

@@ -18,6 +18,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
 
 /**
  * Rebuilds the curated table from the whole landing table: check, split, fit the scaler on train, scale, write.
@@ -68,8 +70,9 @@ public final class PreprocessJob {
                     .option("compression", "zstd")
                     .partitionBy(IngestTables.BATCH)
                     .parquet(quarantinePath);
-            PreprocessResult result = count(spark.read().parquet(curatedPath),
-                    checked.where(col("reason").isNotNull()).count(), checked.count());
+            // One pass over the cached rows: count(reason) counts the rejected ones, whose reason is set.
+            Row totals = checked.agg(count(lit(1)), count(col("reason"))).first();
+            PreprocessResult result = result(spark.read().parquet(curatedPath), totals.getLong(1), totals.getLong(0));
             LOG.info("preprocess: {} landed -> train {}, validation {}, test {}, quarantined {}", result.landed(),
                     result.train(), result.validation(), result.test(), result.quarantined());
             return result;
@@ -83,7 +86,7 @@ public final class PreprocessJob {
         return Scaler.fromJson(files.readString(warehouse.table(Table.CURATED) + "/" + SCALER_FILE));
     }
 
-    private static PreprocessResult count(Dataset<Row> curated, long quarantined, long landed) {
+    private static PreprocessResult result(Dataset<Row> curated, long quarantined, long landed) {
         Map<String, Long> bySplit = new HashMap<>();
         for (Row r : curated.groupBy(Curation.SPLIT).count().collectAsList()) {
             bySplit.put(r.getString(0), r.getLong(1));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.streamtrain.ingest.IngestTables;
+import io.streamtrain.preprocess.Split;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -16,10 +17,10 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.TreeSet;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
@@ -46,31 +47,41 @@ public record Lineage(String warmStartOf, Map<String, Long> curatedRows, List<St
     }
 
     /**
-     * @param train       the training rows actually used (curated columns, with topic, partition, offset, batch)
+     * @param train       the training rows actually used (curated columns, with topic, partition, offset, batch);
+     *                    one aggregation, a row per Kafka partition, reaches the driver
      * @param landingPath the landing table, to name the files of the batches
      * @param ancestor    the lineage of the warm-start base model, or null
      */
-    static Lineage of(Dataset<Row> train, Map<String, Long> curatedRows, String landingPath, Lineage ancestor,
-                      String ancestorRunId, Configuration hadoop) {
+    static Lineage of(Dataset<Row> train, String landingPath, Lineage ancestor, String ancestorRunId,
+                      Configuration hadoop) {
         List<KafkaRange> kafka = new ArrayList<>();
         TreeSet<String> batches = new TreeSet<>();
-        Dataset<Row> ranges = train.groupBy(col("topic"), col("partition"), col(IngestTables.BATCH))
-                .agg(min("offset"), max("offset"), count("offset"));
-        Map<String, KafkaRange> byPartition = new TreeMap<>();
+        Dataset<Row> ranges = train.groupBy(col("topic"), col("partition"))
+                .agg(min("offset"), max("offset"), count("offset"), collect_set(IngestTables.BATCH))
+                .orderBy("topic", "partition");
         for (Row r : ranges.collectAsList()) {
-            batches.add(r.getString(2));
-            KafkaRange range = new KafkaRange(r.getString(0), r.getInt(1), r.getLong(3), r.getLong(4), r.getLong(5));
-            byPartition.merge(range.topic() + "/" + range.partition(), range, (a, b) -> new KafkaRange(a.topic(),
-                    a.partition(), Math.min(a.fromOffset(), b.fromOffset()), Math.max(a.toOffset(), b.toOffset()),
-                    a.records() + b.records()));
+            kafka.add(new KafkaRange(r.getString(0), r.getInt(1), r.getLong(2), r.getLong(3), r.getLong(4)));
+            batches.addAll(r.getList(5));
         }
-        kafka.addAll(byPartition.values());
         List<String> files = landingFiles(landingPath, batches, hadoop);
         TreeSet<String> all = new TreeSet<>(batches);
         if (ancestor != null) {
             all.addAll(ancestor.landingBatches());
         }
-        return new Lineage(ancestorRunId, curatedRows, List.copyOf(all), files, kafka);
+        long rows = kafka.stream().mapToLong(KafkaRange::records).sum();
+        return new Lineage(ancestorRunId, Map.of(Split.TRAIN.value(), rows), List.copyOf(all), files, kafka);
+    }
+
+    /** Training examples behind this model, as counted by {@link #of}. */
+    long trainRows() {
+        return curatedRows.getOrDefault(Split.TRAIN.value(), 0L);
+    }
+
+    /** This lineage with the number of rows read from one more curated split. */
+    Lineage withSplitRows(Split split, long rows) {
+        Map<String, Long> all = new java.util.TreeMap<>(curatedRows);
+        all.put(split.value(), rows);
+        return new Lineage(warmStartOf, all, landingBatches, landingFiles, kafka);
     }
 
     private static List<String> landingFiles(String landingPath, Iterable<String> batches, Configuration hadoop) {

@@ -77,7 +77,15 @@ public final class Minibatches {
             }
             y[r * classes + rows.get(r).getInt(1)] = 1f;
         }
-        INDArray features = shape(Nd4j.create(x, new long[]{n, width}, DataType.FLOAT), timeSteps);
+        return dataSet(x, y, n, classes, timeSteps);
+    }
+
+    /**
+     * A minibatch of {@code n} examples from row-major features {@code x} ({@code n * width}) and one-hot labels
+     * {@code y} ({@code n * classes}), shaped for the model as {@link #shape} describes.
+     */
+    public static DataSet dataSet(float[] x, float[] y, int n, int classes, int timeSteps) {
+        INDArray features = shape(Nd4j.create(x, new long[]{n, x.length / n}, DataType.FLOAT), timeSteps);
         INDArray labels = Nd4j.create(y, new long[]{n, classes}, DataType.FLOAT);
         return new DataSet(features, labels);
     }

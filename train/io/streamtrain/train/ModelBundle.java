@@ -47,10 +47,13 @@ public record ModelBundle(String runId, MultiLayerNetwork network, Scaler scaler
         return Lineage.fromJson(files.readString(path));
     }
 
-    /** Loads {@code models/<runId>}, or the bundle {@code models/latest} names when runId is null. */
+    /** What users write for the newest model ({@code --model latest}, {@code --warm-start latest}). */
+    public static final String LATEST = "latest";
+
+    /** Loads {@code models/<runId>}, or the bundle {@code models/latest} names when runId is null or "latest". */
     public static ModelBundle load(HadoopFiles files, Warehouse warehouse, String runId) {
         String id = runId;
-        if (id == null) {
+        if (id == null || id.equals(LATEST)) {
             String pointer = warehouse.latestModelPointer();
             if (!files.exists(pointer)) {
                 throw new IllegalStateException("No trained model: " + pointer + " does not exist; run train first");

@@ -1,5 +1,6 @@
 package io.streamtrain.train;
 
+import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.ParquetTables;
 import io.streamtrain.core.RecordSchema;
@@ -21,14 +22,11 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.apache.spark.storage.StorageLevel;
 import org.nd4j.linalg.dataset.DataSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.not;
@@ -71,8 +69,8 @@ public final class TrainJob {
 
         public Start {
             if (resume && warmStartFrom != null) {
-                throw new IllegalArgumentException("--resume continues a run and --warm-start begins a new one from "
-                        + "another model; use one of them");
+                throw new ConfigException("--warm-start", warmStartFrom,
+                        "cannot be combined with --resume: resume continues a run, warm start begins a new one");
             }
         }
     }
@@ -89,9 +87,7 @@ public final class TrainJob {
         ModelBundle base = null;
         Lineage baseLineage = null;
         if (start.warmStartFrom() != null) {
-            // ModelBundle.load reads the latest pointer for a null run id.
-            base = ModelBundle.load(files, warehouse, start.warmStartFrom().equals("latest") ? null
-                    : start.warmStartFrom());
+            base = ModelBundle.load(files, warehouse, start.warmStartFrom());
             baseLineage = ModelBundle.lineage(files, warehouse, base.runId());
             train = train.where(not(col(IngestTables.BATCH).isin(baseLineage.landingBatches().toArray())));
             if (!base.scaler().equals(scaler)) {
@@ -99,10 +95,11 @@ public final class TrainJob {
                         base.runId());
             }
         }
-        train = train.persist(StorageLevel.MEMORY_AND_DISK_SER());
-        long trainRows = train.count();
+        // One small aggregation gives the lineage and the row count together.
+        Lineage lineage = Lineage.of(train, warehouse.table(Table.LANDING), baseLineage,
+                base == null ? null : base.runId(), spark.sparkContext().hadoopConfiguration());
+        long trainRows = lineage.trainRows();
         if (trainRows == 0) {
-            train.unpersist();
             if (base != null) {
                 LOG.info("train: no curated training rows from landing batches model {} has not seen; nothing to do",
                         base.runId());
@@ -116,9 +113,13 @@ public final class TrainJob {
         JavaRDD<DataSet> minibatches = Minibatches.of(train, settings.batchSize(), schema.classCount(),
                 trainer.partitionsFor(trainRows), settings.seed(), settings.architecture().timeSteps());
         Dataset<Row> validationRows = curatedSplit(spark, warehouse, Split.VALIDATION);
-        JavaRDD<DataSet> validation = validationRows.isEmpty() ? null
+        long validationCount = validationRows.count();
+        JavaRDD<DataSet> validation = validationCount == 0 ? null
                 : Minibatches.of(validationRows, VALIDATION_BATCH, schema.classCount(), trainer.workers(), 0L,
                         settings.architecture().timeSteps());
+        if (validation != null) {
+            lineage = lineage.withSplitRows(Split.VALIDATION, validationCount);
+        }
         Checkpoints checkpoints = new Checkpoints(files, warehouse.model(runId) + "/checkpoint");
         MultiLayerNetwork network;
         TrainingState state;
@@ -137,14 +138,7 @@ public final class TrainJob {
             network = Models.network(settings, scaler.size(), schema.classCount());
             state = TrainingState.start();
         }
-        Map<String, Long> curatedRows = new TreeMap<>(Map.of(Split.TRAIN.value(), trainRows));
-        if (validation != null) {
-            curatedRows.put(Split.VALIDATION.value(), validationRows.count());
-        }
-        Lineage lineage = Lineage.of(train, curatedRows, warehouse.table(Table.LANDING), baseLineage,
-                base == null ? null : base.runId(), spark.sparkContext().hadoopConfiguration());
         List<EpochStats> history = trainer.fit(network, minibatches, validation, state, checkpoints::save).history();
-        train.unpersist();
 
         writeHistory(spark, warehouse, runId, history);
         new ModelBundle(runId, network, scaler).save(files, warehouse, effectiveConfig, lineage);
