@@ -1,11 +1,13 @@
 package io.streamtrain.core;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException.BadValue;
 import com.typesafe.config.ConfigException.Missing;
 import com.typesafe.config.ConfigException.WrongType;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -95,6 +97,22 @@ public final class Settings {
         double value = number(key);
         if (!(value > 0) || Double.isInfinite(value)) {
             throw new ConfigException(key, value, "must be a positive finite number");
+        }
+        return value;
+    }
+
+    /** A positive duration in HOCON's notation, e.g. {@code 30 minutes} or {@code 90s}. */
+    public Duration positiveDuration(String key) {
+        Duration value;
+        try {
+            value = config.getDuration(key);
+        } catch (Missing e) {
+            throw new ConfigException(key, "<missing>", "a value is required");
+        } catch (BadValue | WrongType e) {
+            throw new ConfigException(key, render(key), "must be a duration such as 30 minutes or 90s");
+        }
+        if (value.isZero() || value.isNegative()) {
+            throw new ConfigException(key, render(key), "must be a positive duration");
         }
         return value;
     }

@@ -75,7 +75,7 @@ final class TrainBench {
         int workers;
         try {
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            workers = s.workers() > 0 ? s.workers() : sc.defaultParallelism();
+            workers = s.distribution().workers() > 0 ? s.distribution().workers() : sc.defaultParallelism();
             threads(Math.max(1, cores / workers));
             TrainSettings sparkSettings = s.with(epochs, workers);
             SparkTrainer trainer = new SparkTrainer(sc, sparkSettings);
@@ -98,11 +98,12 @@ final class TrainBench {
                 "bench train: %s %s, %s lr %s, batch %d, %d epochs, %d training images, %d cores",
                 "single_jvm_samples_per_sec=%.0f single_jvm_seconds=%.1f single_jvm_test_accuracy=%.4f"
                         + " (best of samples/s at%s: %d threads)",
-                "spark_samples_per_sec=%.0f spark_seconds=%.1f spark_test_accuracy=%.4f (local, %d workers, averaging every %d)",
+                "spark_samples_per_sec=%.0f spark_seconds=%.1f spark_test_accuracy=%.4f (local, %d workers, %s)",
                 "train_ratio=%.3f accuracy_delta=%+.4f%n"),
-                s.architecture().kind(), s.hiddenLayers(), s.updater().name().toLowerCase(Locale.ROOT), s.learningRate(), s.batchSize(), epochs,
+                s.architecture().kind(), s.hiddenLayers(), s.optimizer().updater().name().toLowerCase(Locale.ROOT),
+                s.optimizer().learningRate(), s.batchSize(), epochs,
                 in.trainCount(), cores, singleRate, singleSeconds, singleAccuracy, tried, baselineThreads, sparkRate, sparkSeconds,
-                sparkAccuracy, workers, s.averagingFrequency(), sparkRate / singleRate, sparkAccuracy - singleAccuracy);
+                sparkAccuracy, workers, s.distribution().describe(), sparkRate / singleRate, sparkAccuracy - singleAccuracy);
     }
 
     /** The same minibatches for both runs: shuffled once (seeded), standardised with training statistics. */

@@ -10,14 +10,7 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.layers.recurrent.LastTimeStep;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.learning.config.AdaGrad;
-import org.nd4j.linalg.learning.config.Adam;
-import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.learning.config.Nesterovs;
-import org.nd4j.linalg.learning.config.RmsProp;
-import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /** Builds DL4J network configurations from {@link TrainSettings}. */
@@ -32,8 +25,9 @@ public final class Models {
         a.requireFits(inputs);
         NeuralNetConfiguration.ListBuilder layers = new NeuralNetConfiguration.Builder()
                 .seed(s.seed())
-                .updater(updater(s))
-                .weightInit(WeightInit.XAVIER)
+                .updater(s.optimizer().dl4j())
+                .weightInit(s.weightInit().dl4j())
+                .l1(s.l1())
                 .l2(s.l2())
                 .list();
         switch (a.kind()) {
@@ -86,17 +80,6 @@ public final class Models {
             return (int) (inputs / lstm.getNIn());
         }
         return 0;
-    }
-
-    static IUpdater updater(TrainSettings s) {
-        double lr = s.learningRate();
-        return switch (s.updater()) {
-            case SGD -> new Sgd(lr);
-            case NESTEROVS -> new Nesterovs(lr, 0.9);
-            case ADAM -> new Adam(lr);
-            case ADAGRAD -> new AdaGrad(lr);
-            case RMSPROP -> new RmsProp(lr);
-        };
     }
 
     private static Activation activation(TrainSettings s) {

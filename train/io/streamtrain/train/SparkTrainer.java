@@ -10,25 +10,35 @@ import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
 import org.nd4j.evaluation.EvaluationAveraging;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.DataSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.Random;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 
 /**
- * Fits a network on an RDD of minibatches with dl4j-spark's parameter averaging.
+ * Fits a network on an RDD of minibatches with one of dl4j-spark's training masters (see {@link Distribution}).
  *
- * <p>The settings are the fastest measured on one machine: the minibatch RDD is built once, persisted as Java arrays
- * and cut from its lineage ({@code localCheckpoint}), so averaging rounds do not re-ship or re-read whole partitions;
- * DL4J trains on each round's partitions directly ({@code RDDTrainingApproach.Direct}) without repartitioning.
+ * <p>The minibatch RDD is built once, persisted as Java arrays and cut from its lineage ({@code localCheckpoint}), so
+ * epochs neither rebuild nor deserialise minibatches. Parameter averaging then trains each averaging round on just
+ * that round's partitions ({@code RDDTrainingApproach.Direct}, no repartitioning): the fastest setting measured on
+ * one machine. Gradient sharing trains a whole epoch in one pass over one partition per worker.
  */
 public final class SparkTrainer {
 
@@ -64,20 +74,20 @@ public final class SparkTrainer {
                 data.getNumPartitions(), held == null ? ", no validation split" : "",
                 start.completedEpochs() > 0 ? ", resuming after epoch " + start.completedEpochs() : "");
 
-        ParameterAveragingTrainingMaster master = trainingMaster();
-        SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(sc, network, master);
+        JavaRDD<CachedMinibatch> lossSample = data.mapPartitions(LossSample::new).persist(StorageLevel.MEMORY_ONLY());
         TrainingState state = start;
-        try {
+        try (Epochs epochs = settings.distribution().master() == Distribution.Master.AVERAGING
+                ? new Averaging(network, data) : new Sharing(network, data)) {
+            SparkDl4jMultiLayer spark = epochs.spark();
             for (int epoch = start.completedEpochs() + 1; epoch <= settings.epochs()
                     && !state.exhausted(settings.earlyStoppingPatience()); epoch++) {
                 long begin = System.nanoTime();
-                for (JavaRDD<CachedMinibatch> round : rounds(data, epoch)) {
-                    spark.fit(round.map(CachedMinibatch::toDataSet));
-                }
+                epochs.fit(epoch);
                 double fitSeconds = (System.nanoTime() - begin) / 1e9;
+                double loss = lossOf(spark.getNetwork(), lossSample);
                 Evaluation eval = held == null ? null : spark.evaluate(held.map(CachedMinibatch::toDataSet));
                 double seconds = (System.nanoTime() - begin) / 1e9;
-                EpochStats stats = new EpochStats(epoch, spark.getScore(),
+                EpochStats stats = new EpochStats(epoch, loss,
                         eval == null ? Double.NaN : eval.accuracy(),
                         eval == null ? Double.NaN : eval.f1(EvaluationAveraging.Macro),
                         examples, seconds, examples / fitSeconds);
@@ -98,13 +108,23 @@ public final class SparkTrainer {
                 spark.getNetwork().setParams(state.bestParams());
             }
         } finally {
-            master.deleteTempFiles(sc);
+            lossSample.unpersist();
             data.unpersist();
             if (held != null) {
                 held.unpersist();
             }
         }
         return state;
+    }
+
+    /**
+     * Mean loss over {@code sample}, scored on a copy of the network: DL4J broadcasts the parameter array it scores
+     * with as it is, and Spark 3.5 closes a broadcast value that is {@code AutoCloseable} when it cleans the broadcast
+     * up, which would free the live parameters of the network under training.
+     */
+    private double lossOf(MultiLayerNetwork network, JavaRDD<CachedMinibatch> sample) {
+        return new SparkDl4jMultiLayer(sc, network.clone(), null)
+                .calculateScore(sample.map(CachedMinibatch::toDataSet), true);
     }
 
     /**
@@ -134,10 +154,36 @@ public final class SparkTrainer {
      * {@code averaging-frequency} minibatches, and a multiple of the worker count.
      */
     public int partitionsFor(long examples) {
-        long perPartition = (long) settings.batchSize() * settings.averagingFrequency();
+        long perPartition = (long) settings.batchSize() * settings.distribution().averagingFrequency();
         long partitions = Math.max(1, (examples + perPartition - 1) / perPartition);
         long workers = workers();
         return (int) (((partitions + workers - 1) / workers) * workers);
+    }
+
+    /**
+     * The first minibatches of a partition: the training loss each epoch reports is the mean loss over these after
+     * the epoch, with dropout off. It costs a forward pass over a few percent of the data and means the same under
+     * both masters (gradient sharing reports no loss of its own when a JVM runs several workers).
+     */
+    private static final class LossSample implements Iterator<CachedMinibatch> {
+        private static final int PER_PARTITION = 4;
+        private final Iterator<CachedMinibatch> partition;
+        private int taken;
+
+        LossSample(Iterator<CachedMinibatch> partition) {
+            this.partition = partition;
+        }
+
+        @Override
+        public boolean hasNext() {
+            return taken < PER_PARTITION && partition.hasNext();
+        }
+
+        @Override
+        public CachedMinibatch next() {
+            taken++;
+            return partition.next();
+        }
     }
 
     /** Selects partitions [from, to) of an RDD. */
@@ -168,23 +214,122 @@ public final class SparkTrainer {
         return persisted;
     }
 
-    private ParameterAveragingTrainingMaster trainingMaster() {
-        ParameterAveragingTrainingMaster.Builder builder = new ParameterAveragingTrainingMaster.Builder(
-                workers(), settings.batchSize())
-                .batchSizePerWorker(settings.batchSize())
-                .averagingFrequency(settings.averagingFrequency())
-                .workerPrefetchNumBatches(2)
-                .rddTrainingApproach(RDDTrainingApproach.Direct)
-                .repartionData(Repartition.Never)
-                .rngSeed(settings.seed())
-                .saveUpdater(true)
-                // Our RDD is persisted already; DL4J's own persist would cache every round's slice a second time.
-                .storageLevel(null);
-        return builder.build();
+    /** One training master fitting epochs. */
+    private interface Epochs extends AutoCloseable {
+
+        SparkDl4jMultiLayer spark();
+
+        /** One pass over the training data. */
+        void fit(int epoch);
+
+        @Override
+        void close();
+    }
+
+    /** Parameter averaging, one averaging round per group of {@code workers} partitions. */
+    private final class Averaging implements Epochs {
+
+        private final JavaRDD<CachedMinibatch> data;
+        private final ParameterAveragingTrainingMaster master;
+        private final SparkDl4jMultiLayer spark;
+
+        Averaging(MultiLayerNetwork network, JavaRDD<CachedMinibatch> data) {
+            this.data = data;
+            this.master = new ParameterAveragingTrainingMaster.Builder(workers(), settings.batchSize())
+                    .batchSizePerWorker(settings.batchSize())
+                    .averagingFrequency(settings.distribution().averagingFrequency())
+                    .workerPrefetchNumBatches(2)
+                    .rddTrainingApproach(RDDTrainingApproach.Direct)
+                    .repartionData(Repartition.Never)
+                    .rngSeed(settings.seed())
+                    .saveUpdater(true)
+                    // Our RDD is persisted already; DL4J's own persist would cache every round's slice again.
+                    .storageLevel(null)
+                    .build();
+            this.spark = new SparkDl4jMultiLayer(sc, network, master);
+        }
+
+        @Override
+        public SparkDl4jMultiLayer spark() {
+            return spark;
+        }
+
+        @Override
+        public void fit(int epoch) {
+            for (JavaRDD<CachedMinibatch> round : rounds(data, epoch)) {
+                // Every fit counts as an epoch in DL4J; learning-rate schedules need the real epoch index.
+                spark.getNetwork().setEpochCount(epoch - 1);
+                spark.fit(round.map(CachedMinibatch::toDataSet));
+            }
+            spark.getNetwork().setEpochCount(epoch);
+        }
+
+        @Override
+        public void close() {
+            master.deleteTempFiles(sc);
+        }
+    }
+
+    /** Gradient sharing: every epoch is one pass of one task per worker over a fixed, cached RDD. */
+    private final class Sharing implements Epochs {
+
+        private final JavaRDD<DataSet> epoch;
+        private final SharedTrainingMaster master;
+        private final SparkDl4jMultiLayer spark;
+        private final Duration timeout;
+        private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "streamtrain-sharing");
+            t.setDaemon(true);
+            return t;
+        });
+
+        Sharing(MultiLayerNetwork network, JavaRDD<CachedMinibatch> data) {
+            GradientSharing.prepareJvm();
+            Distribution.Sharing sharing = settings.distribution().sharing();
+            this.timeout = sharing.epochTimeout();
+            int workers = workers();
+            // One partition per task slot: DL4J makes the first task of a JVM the trainer and parks the others until
+            // it is done, so more partitions than slots would train in waves.
+            this.epoch = data.coalesce(workers).map(CachedMinibatch::toDataSet);
+            this.master = GradientSharing.master(sharing, settings);
+            this.spark = new SparkDl4jMultiLayer(sc, network, master);
+        }
+
+        @Override
+        public SparkDl4jMultiLayer spark() {
+            return spark;
+        }
+
+        @Override
+        public void fit(int index) {
+            Future<?> pass = runner.submit(() -> spark.fit(epoch));
+            try {
+                pass.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                sc.cancelAllJobs();
+                pass.cancel(true);
+                throw new IllegalStateException("gradient sharing: epoch " + index + " did not finish within "
+                        + timeout + " (" + Distribution.Sharing.EPOCH_TIMEOUT + "); workers may not reach "
+                        + settings.distribution().sharing().controller() + ":" + settings.distribution().sharing().port()
+                        + " over UDP", e);
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                sc.cancelAllJobs();
+                throw new IllegalStateException("gradient sharing interrupted in epoch " + index, e);
+            }
+        }
+
+        @Override
+        public void close() {
+            runner.shutdownNow();
+            master.deleteTempFiles(sc);
+        }
     }
 
     /** Partitions to train on: the configured number, or one per task slot. */
     public int workers() {
-        return settings.workers() > 0 ? settings.workers() : sc.defaultParallelism();
+        return settings.distribution().workers() > 0 ? settings.distribution().workers() : sc.defaultParallelism();
     }
 }

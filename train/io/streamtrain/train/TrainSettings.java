@@ -2,54 +2,61 @@ package io.streamtrain.train;
 
 import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.Settings;
+import org.deeplearning4j.nn.weights.WeightInit;
 
 import java.util.List;
 
 /**
  * The model and how to fit it.
  *
- * @param hiddenLayers       sizes of the MLP's hidden layers
- * @param activation         activation of hidden layers (relu, tanh, leakyrelu, elu, sigmoid, ...)
- * @param dropout            probability of dropping a hidden unit's input, 0 for none
- * @param l2                 L2 weight decay, 0 for none
- * @param updater            the optimiser
- * @param learningRate       the optimiser's learning rate
- * @param batchSize          examples per minibatch
- * @param epochs             passes over the training split
- * @param seed               weight initialisation and data shuffling
- * @param averagingFrequency minibatches each worker fits between two parameter averages
- * @param workers            Spark partitions training runs on; 0 means the cluster's default parallelism
+ * @param hiddenLayers          sizes of the dense hidden layers
+ * @param activation            activation of hidden layers (relu, tanh, leakyrelu, elu, sigmoid, ...)
+ * @param dropout               probability of dropping a hidden unit's input, 0 for none
+ * @param l1                    L1 weight penalty, 0 for none
+ * @param l2                    L2 weight decay, 0 for none
+ * @param weightInit            how weights start
+ * @param optimizer             the optimiser and its learning-rate schedule
+ * @param batchSize             examples per minibatch
+ * @param epochs                passes over the training split
+ * @param seed                  weight initialisation and data shuffling
  * @param earlyStoppingPatience epochs without a better validation accuracy before training stops; 0 never stops
- * @param architecture       which network: MLP, CNN or LSTM
+ * @param architecture          which network: MLP, CNN or LSTM
+ * @param distribution          how Spark workers combine their work
  */
-public record TrainSettings(List<Integer> hiddenLayers, String activation, double dropout, double l2, Updater updater,
-                            double learningRate, int batchSize, int epochs, long seed, int averagingFrequency,
-                            int workers, int earlyStoppingPatience, Architecture architecture) {
+public record TrainSettings(List<Integer> hiddenLayers, String activation, double dropout, double l1, double l2,
+                            Init weightInit, Optimizer optimizer, int batchSize, int epochs, long seed,
+                            int earlyStoppingPatience, Architecture architecture, Distribution distribution) {
 
     public static final String HIDDEN_LAYERS = "train.mlp.hidden-layers";
     public static final String ACTIVATION = "train.mlp.activation";
     public static final String DROPOUT = "train.mlp.dropout";
+    public static final String L1 = "train.l1";
     public static final String L2 = "train.l2";
-    public static final String UPDATER = "train.updater";
-    public static final String LEARNING_RATE = "train.learning-rate";
+    public static final String WEIGHT_INIT = "train.weight-init";
     public static final String BATCH_SIZE = "train.batch-size";
     public static final String EPOCHS = "train.epochs";
     public static final String SEED = "train.seed";
-    public static final String AVERAGING_FREQUENCY = "train.averaging-frequency";
-    public static final String WORKERS = "train.workers";
     public static final String EARLY_STOPPING_PATIENCE = "train.early-stopping-patience";
 
-    /** Optimisers. */
-    public enum Updater { SGD, NESTEROVS, ADAM, ADAGRAD, RMSPROP }
+    /** Weight initialisations that need no further parameters. */
+    public enum Init {
+        XAVIER(WeightInit.XAVIER), XAVIER_UNIFORM(WeightInit.XAVIER_UNIFORM), RELU(WeightInit.RELU),
+        RELU_UNIFORM(WeightInit.RELU_UNIFORM), LECUN_NORMAL(WeightInit.LECUN_NORMAL),
+        LECUN_UNIFORM(WeightInit.LECUN_UNIFORM);
+
+        private final WeightInit dl4j;
+
+        Init(WeightInit dl4j) {
+            this.dl4j = dl4j;
+        }
+
+        public WeightInit dl4j() {
+            return dl4j;
+        }
+    }
 
     private static final List<String> ACTIVATIONS = List.of("relu", "leakyrelu", "elu", "tanh", "sigmoid", "swish",
             "gelu", "identity");
-
-    /** The same settings with another epoch count and worker count (benchmarks). */
-    public TrainSettings with(int epochs, int workers) {
-        return new TrainSettings(hiddenLayers, activation, dropout, l2, updater, learningRate, batchSize, epochs, seed,
-                averagingFrequency, workers, earlyStoppingPatience, architecture);
-    }
 
     public TrainSettings {
         hiddenLayers = List.copyOf(hiddenLayers);
@@ -58,11 +65,17 @@ public record TrainSettings(List<Integer> hiddenLayers, String activation, doubl
         }
     }
 
+    /** The same settings with another epoch count and worker count (benchmarks). */
+    public TrainSettings with(int epochs, int workers) {
+        return new TrainSettings(hiddenLayers, activation, dropout, l1, l2, weightInit, optimizer, batchSize, epochs,
+                seed, earlyStoppingPatience, architecture, distribution.withWorkers(workers));
+    }
+
     public static TrainSettings from(Settings s) {
         return new TrainSettings(s.positiveInts(HIDDEN_LAYERS), s.nonBlank(ACTIVATION).toLowerCase(),
-                s.doubleInRange(DROPOUT, 0, 1), s.doubleInRange(L2, 0, 1), s.oneOf(UPDATER, Updater.class),
-                s.positiveDouble(LEARNING_RATE), s.intInRange(BATCH_SIZE, 1, 65_536), s.intInRange(EPOCHS, 1, 10_000),
-                s.raw().getLong(SEED), s.positiveInt(AVERAGING_FREQUENCY), s.intInRange(WORKERS, 0, 100_000),
-                s.intInRange(EARLY_STOPPING_PATIENCE, 0, 10_000), Architecture.from(s));
+                s.doubleInRange(DROPOUT, 0, 1), s.doubleInRange(L1, 0, 1), s.doubleInRange(L2, 0, 1),
+                s.oneOf(WEIGHT_INIT, Init.class), Optimizer.from(s), s.intInRange(BATCH_SIZE, 1, 65_536),
+                s.intInRange(EPOCHS, 1, 10_000), s.raw().getLong(SEED),
+                s.intInRange(EARLY_STOPPING_PATIENCE, 0, 10_000), Architecture.from(s), Distribution.from(s));
     }
 }

@@ -25,8 +25,9 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
     private static final int CLASSES = 3;
 
     private static TrainSettings settings(int workers, int averagingFrequency, int epochs) {
-        return new TrainSettings(List.of(8), "tanh", 0, 0, TrainSettings.Updater.SGD, 0.1, 8, epochs, 12345,
-                averagingFrequency, workers, 0, Architecture.mlp());
+        return new TrainSettings(List.of(8), "tanh", 0, 0, 0, TrainSettings.Init.XAVIER,
+                Optimizer.constant(Optimizer.Updater.SGD, 0.1), 8, epochs, 12345, 0, Architecture.mlp(),
+                Distribution.averaging(averagingFrequency, workers));
     }
 
     private static List<DataSet> minibatches(int count, int size) {
@@ -83,8 +84,9 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
 
     @Test
     public void aResumedRunEndsWithTheParametersOfAnUninterruptedOne() throws Exception {
-        TrainSettings s = new TrainSettings(List.of(8), "tanh", 0, 0, TrainSettings.Updater.ADAM, 0.01, 8, 3, 99, 2,
-                2, 0, Architecture.mlp());
+        TrainSettings s = new TrainSettings(List.of(8), "tanh", 0, 0, 0, TrainSettings.Init.XAVIER,
+                Optimizer.constant(Optimizer.Updater.ADAM, 0.01), 8, 3, 99, 0, Architecture.mlp(),
+                Distribution.averaging(2, 2));
         List<DataSet> data = minibatches(24, 8);
         SparkTrainer trainer = new SparkTrainer(jsc(), s);
         int partitions = trainer.partitionsFor(24 * 8);
@@ -116,6 +118,58 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
         double maxDiff = resumed.network().params().sub(uninterrupted.params()).amax().getDouble(0);
         assertThat(maxDiff).as("max |resumed - uninterrupted|").isLessThan(1e-5);
         assertThat(checkpoints.load().orElseThrow().state().completedEpochs()).isEqualTo(3);
+    }
+
+    @Test
+    public void gradientSharingTrainsTheDriversNetwork() {
+        TrainSettings averaging = settings(2, 5, 3);
+        TrainSettings s = new TrainSettings(averaging.hiddenLayers(), averaging.activation(), 0, 0, 0,
+                TrainSettings.Init.XAVIER, Optimizer.constant(Optimizer.Updater.ADAM, 0.01), 8, 3, 12345, 0,
+                Architecture.mlp(), new Distribution(Distribution.Master.SHARING, 5, 2,
+                new Distribution.Sharing(1e-3, "127.0.0.1", 40321, "", java.time.Duration.ofMinutes(2))));
+        List<DataSet> data = minibatches(40, 8);
+        SparkTrainer trainer = new SparkTrainer(jsc(), s);
+        MultiLayerNetwork network = network(s);
+        INDArray initial = network.params().dup();
+        double before = accuracy(network, data);
+
+        TrainingState end = trainer.fit(network, jsc().parallelize(data, 4), jsc().parallelize(data, 2),
+                TrainingState.start(), (net, state) -> { });
+
+        assertThat(end.history()).extracting(EpochStats::epoch).containsExactly(1, 2, 3);
+        assertThat(network.params().sub(initial).norm2Number().doubleValue())
+                .as("updates from the workers reached the driver's parameters").isGreaterThan(0.1);
+        assertThat(accuracy(network, data)).as("training accuracy, %.3f before training", before)
+                .isGreaterThan(Math.max(0.8, before + 0.2));
+        assertThat(end.history().get(2).validationAccuracy()).isGreaterThan(0.8);
+    }
+
+    @Test
+    public void theEpochCountFollowsEpochsNotAveragingRoundsSoSchedulesStepPerEpoch() {
+        TrainSettings base = settings(2, 1, 2);
+        TrainSettings s = new TrainSettings(base.hiddenLayers(), base.activation(), 0, 0, 0, TrainSettings.Init.XAVIER,
+                new Optimizer(Optimizer.Updater.SGD, 0.1, Optimizer.Schedule.STEP, 0.5, 1), 8, 2, 12345, 0,
+                Architecture.mlp(), base.distribution());
+        SparkTrainer trainer = new SparkTrainer(jsc(), s);
+        MultiLayerNetwork network = network(s);
+        List<Integer> epochCounts = new ArrayList<>();
+        trainer.fit(network, jsc().parallelize(minibatches(12, 8), trainer.partitionsFor(12 * 8)), null,
+                TrainingState.start(), (net, state) -> epochCounts.add(net.getEpochCount()));
+
+        assertThat(trainer.partitionsFor(12 * 8)).as("several averaging rounds per epoch").isGreaterThan(2);
+        assertThat(epochCounts).containsExactly(1, 2);
+        org.nd4j.linalg.learning.config.Sgd sgd = (org.nd4j.linalg.learning.config.Sgd)
+                network.getLayerWiseConfigurations().getConf(0).getLayer().getUpdaterByParam("W");
+        assertThat(sgd.getLearningRate(0, 0)).isEqualTo(0.1);
+        assertThat(sgd.getLearningRate(0, 1)).isEqualTo(0.05);
+    }
+
+    private static double accuracy(MultiLayerNetwork network, List<DataSet> data) {
+        org.nd4j.evaluation.classification.Evaluation eval = new org.nd4j.evaluation.classification.Evaluation(CLASSES);
+        for (DataSet d : data) {
+            eval.eval(d.getLabels(), network.output(d.getFeatures()));
+        }
+        return eval.accuracy();
     }
 
     @Test
