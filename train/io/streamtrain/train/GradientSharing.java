@@ -1,13 +1,18 @@
 package io.streamtrain.train;
 
+import io.streamtrain.core.ConfigException;
 import org.deeplearning4j.optimize.solvers.accumulation.encoding.threshold.AdaptiveThresholdAlgorithm;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.spark.impl.repartitioner.NoOpRepartitioner;
 import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
 import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
+import org.nd4j.parameterserver.distributed.v2.ModelParameterServer;
 import org.nd4j.parameterserver.distributed.v2.enums.MeshBuildMode;
 import org.nd4j.parameterserver.distributed.v2.transport.PortSupplier;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 
 /**
  * Builds dl4j-spark's {@link SharedTrainingMaster} (gradient sharing over Aeron UDP) with the settings that work in
@@ -34,6 +39,23 @@ final class GradientSharing {
     }
 
     /**
+     * Stops this JVM's parameter server (a JVM-wide singleton in DL4J) and its Aeron threads, which otherwise keep
+     * polling, a good part of a core, until the JVM exits; the next gradient-sharing training starts it again.
+     */
+    static void stopParameterServer() {
+        ModelParameterServer.getInstance().shutdown();
+    }
+
+    /** Whether {@code host} names this machine only (localhost, 127.x.x.x, ::1). */
+    static boolean isLoopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            throw new ConfigException(Distribution.Sharing.CONTROLLER, host, "is not a known host name or address");
+        }
+    }
+
+    /**
      * A master that trains each partition of an {@code RDD<DataSet>} as it is (one DataSet is one minibatch), without
      * repartitioning or persisting it again: the caller hands over one cached partition per task slot.
      */
@@ -50,7 +72,7 @@ final class GradientSharing {
         return new SharedTrainingMaster.Builder(network, settings.batchSize())
                 .batchSizePerWorker(settings.batchSize())
                 .thresholdAlgorithm(new AdaptiveThresholdAlgorithm(sharing.threshold()))
-                // One trainer per executor JVM, using all of its cores through ND4J's native threads. With more,
+                // One trainer per executor JVM, with OMP_NUM_THREADS native threads. With more trainers,
                 // DL4J's ParallelWrapper deadlocks now and then at the start of an epoch: one trainer waits in
                 // EncodedGradientsAccumulator.synchronize for the others while holding a lock they need.
                 .workersPerNode(1)

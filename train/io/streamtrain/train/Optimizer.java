@@ -9,6 +9,7 @@ import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.learning.config.RmsProp;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.schedule.ExponentialSchedule;
+import org.nd4j.linalg.schedule.FixedSchedule;
 import org.nd4j.linalg.schedule.ISchedule;
 import org.nd4j.linalg.schedule.ScheduleType;
 import org.nd4j.linalg.schedule.StepSchedule;
@@ -48,8 +49,8 @@ public record Optimizer(Updater updater, double learningRate, Schedule schedule,
 
     public Optimizer {
         if (schedule != Schedule.NONE && !(decay > 0 && decay <= 1)) {
-            throw new ConfigException(DECAY, decay, "must be in (0, 1] for a " + schedule.name().toLowerCase()
-                    + " schedule");
+            throw new ConfigException(DECAY, decay, "must be in (0, 1] for "
+                    + (schedule == Schedule.STEP ? "a step" : "an exponential") + " schedule");
         }
     }
 
@@ -65,20 +66,12 @@ public record Optimizer(Updater updater, double learningRate, Schedule schedule,
 
     /** DL4J's updater with this rate and schedule. */
     public IUpdater dl4j() {
-        if (schedule == Schedule.NONE) {
-            double lr = learningRate;
-            return switch (updater) {
-                case SGD -> new Sgd(lr);
-                case NESTEROVS -> new Nesterovs(lr, Nesterovs.DEFAULT_NESTEROV_MOMENTUM);
-                case ADAM -> new Adam(lr);
-                case ADAGRAD -> new AdaGrad(lr);
-                case RMSPROP -> new RmsProp(lr);
-            };
-        }
         // DL4J counts epochs in the network configuration; SparkTrainer keeps that count equal to the epoch index.
-        ISchedule rate = schedule == Schedule.STEP
-                ? new StepSchedule(ScheduleType.EPOCH, learningRate, decay, every)
-                : new ExponentialSchedule(ScheduleType.EPOCH, learningRate, decay);
+        ISchedule rate = switch (schedule) {
+            case NONE -> new FixedSchedule(learningRate);
+            case STEP -> new StepSchedule(ScheduleType.EPOCH, learningRate, decay, every);
+            case EXPONENTIAL -> new ExponentialSchedule(ScheduleType.EPOCH, learningRate, decay);
+        };
         return switch (updater) {
             case SGD -> new Sgd(rate);
             case NESTEROVS -> new Nesterovs(rate, Nesterovs.DEFAULT_NESTEROV_MOMENTUM);

@@ -1,5 +1,6 @@
 package io.streamtrain.train;
 
+import io.streamtrain.core.ConfigException;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.PartitionPruningRDD;
@@ -286,6 +287,10 @@ public final class SparkTrainer {
         Sharing(MultiLayerNetwork network, JavaRDD<CachedMinibatch> data) {
             GradientSharing.prepareJvm();
             Distribution.Sharing sharing = settings.distribution().sharing();
+            if (!sc.isLocal() && GradientSharing.isLoopback(sharing.controller())) {
+                throw new ConfigException(Distribution.Sharing.CONTROLLER, sharing.controller(), "is a loopback "
+                        + "address, which executors on other machines cannot reach: set the driver's address");
+            }
             this.timeout = sharing.epochTimeout();
             int workers = workers();
             // One partition per task slot: DL4J makes the first task of a JVM the trainer and parks the others until
@@ -325,6 +330,7 @@ public final class SparkTrainer {
         public void close() {
             runner.shutdownNow();
             master.deleteTempFiles(sc);
+            GradientSharing.stopParameterServer();
         }
     }
 

@@ -65,6 +65,35 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void trainingMasterScheduleAndSharingAreTyped() {
+        AppConfig c = load("train.master=sharing", "train.sharing.port=40999", "train.sharing.epoch-timeout=90s",
+                "train.learning-rate-schedule.kind=step", "train.weight-init=relu-uniform");
+        assertThat(c.train().distribution().master()).isEqualTo(io.streamtrain.train.Distribution.Master.SHARING);
+        assertThat(c.train().distribution().sharing().port()).isEqualTo(40999);
+        assertThat(c.train().distribution().sharing().epochTimeout()).hasSeconds(90);
+        assertThat(c.train().optimizer().schedule()).isEqualTo(io.streamtrain.train.Optimizer.Schedule.STEP);
+        assertThat(c.train().weightInit()).isEqualTo(io.streamtrain.train.TrainSettings.Init.RELU_UNIFORM);
+        assertThat(load().train().distribution().master()).isEqualTo(io.streamtrain.train.Distribution.Master.AVERAGING);
+    }
+
+    @Test
+    void badTrainingSettingsNameKeyValueAndRule() {
+        assertThatThrownBy(() -> load("train.master=ring-allreduce"))
+                .hasMessage("Invalid value 'ring-allreduce' for 'train.master': must be one of averaging, sharing");
+        assertThatThrownBy(() -> load("train.learning-rate-schedule.kind=exponential",
+                "train.learning-rate-schedule.decay=1.5"))
+                .hasMessage("Invalid value '1.5' for 'train.learning-rate-schedule.decay': must be in (0, 1] for an "
+                        + "exponential schedule");
+        assertThatThrownBy(() -> load("train.sharing.network-mask=10.0.0.0"))
+                .hasMessageStartingWith("Invalid value '10.0.0.0' for 'train.sharing.network-mask'");
+        assertThatThrownBy(() -> load("train.sharing.epoch-timeout=soon"))
+                .hasMessage("Invalid value 'soon' for 'train.sharing.epoch-timeout': must be a duration such as "
+                        + "30 minutes or 90s");
+        assertThatThrownBy(() -> load("train.sharing.port=80"))
+                .hasMessage("Invalid value '80' for 'train.sharing.port': must be an integer from 1024 to 65535");
+    }
+
+    @Test
     void typoInKeyIsRefused() {
         assertThatThrownBy(() -> load("train.epoch=3"))
                 .hasMessage("Invalid value '3' for 'train.epoch': is not a known setting (see conf/application.conf)");

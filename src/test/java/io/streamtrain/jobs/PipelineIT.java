@@ -128,8 +128,10 @@ class PipelineIT {
         assertThat(StreamTrain.execute(command("produce", "--synthetic", "400",
                 "--set", "produce.synthetic.malformed-rate=0", "--set", "produce.synthetic.duplicate-rate=0"))).isZero();
         assertThat(StreamTrain.execute(command("pipeline", "--stages", "ingest,preprocess"))).isZero();
+        // Fine-tuned with the other training master: gradient sharing is a change of configuration only.
         assertThat(StreamTrain.execute(command("train", "--run-id", "it-2", "--warm-start", "latest",
-                "--set", "train.epochs=1"))).isZero();
+                "--set", "train.epochs=1", "--set", "train.master=sharing", "--set", "train.sharing.port=40457")))
+                .isZero();
 
         Lineage second = ModelBundle.lineage(files, warehouse, "it-2");
         assertThat(second.warmStartOf()).isEqualTo("it-1");
