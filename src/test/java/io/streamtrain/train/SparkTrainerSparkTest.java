@@ -132,6 +132,7 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
         MultiLayerNetwork network = network(s);
         INDArray initial = network.params().dup();
         double before = accuracy(network, data);
+        java.util.Set<String> aeronDirsBefore = aeronDirs();
 
         TrainingState end = trainer.fit(network, jsc().parallelize(data, 4), jsc().parallelize(data, 2),
                 TrainingState.start(), (net, state) -> { });
@@ -142,6 +143,14 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
         assertThat(accuracy(network, data)).as("training accuracy, %.3f before training", before)
                 .isGreaterThan(Math.max(0.8, before + 0.2));
         assertThat(end.history().get(2).validationAccuracy()).isGreaterThan(0.8);
+        assertThat(aeronDirs()).as("the media driver's folder is removed after training")
+                .isSubsetOf(aeronDirsBefore);
+    }
+
+    private static java.util.Set<String> aeronDirs() {
+        java.io.File[] dirs = new java.io.File("/dev/shm").listFiles((dir, name) -> name.startsWith("aeron-"));
+        return dirs == null ? java.util.Set.of()
+                : java.util.Arrays.stream(dirs).map(java.io.File::getName).collect(java.util.stream.Collectors.toSet());
     }
 
     @Test
