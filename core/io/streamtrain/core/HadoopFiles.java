@@ -7,6 +7,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -46,7 +47,7 @@ public final class HadoopFiles {
                 }
             }
             return false;
-        } catch (java.io.FileNotFoundException e) {
+        } catch (FileNotFoundException e) {
             return false;
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot list " + dir, e);

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -36,13 +37,7 @@ public final class Settings {
     }
 
     public String string(String key) {
-        try {
-            return config.getString(key);
-        } catch (Missing e) {
-            throw new ConfigException(key, "<missing>", "a value is required");
-        } catch (WrongType e) {
-            throw new ConfigException(key, render(key), "must be a string");
-        }
+        return read(key, config::getString, "a value is required", "must be a string");
     }
 
     public String nonBlank(String key) {
@@ -70,14 +65,7 @@ public final class Settings {
     }
 
     public long positiveLong(String key) {
-        long value;
-        try {
-            value = config.getLong(key);
-        } catch (Missing e) {
-            throw new ConfigException(key, "<missing>", "a value is required");
-        } catch (WrongType e) {
-            throw new ConfigException(key, render(key), "must be a positive integer");
-        }
+        long value = read(key, config::getLong, "a value is required", "must be a positive integer");
         if (value <= 0) {
             throw new ConfigException(key, value, "must be a positive integer");
         }
@@ -103,14 +91,8 @@ public final class Settings {
 
     /** A positive duration in HOCON's notation, e.g. {@code 30 minutes} or {@code 90s}. */
     public Duration positiveDuration(String key) {
-        Duration value;
-        try {
-            value = config.getDuration(key);
-        } catch (Missing e) {
-            throw new ConfigException(key, "<missing>", "a value is required");
-        } catch (BadValue | WrongType e) {
-            throw new ConfigException(key, render(key), "must be a duration such as 30 minutes or 90s");
-        }
+        Duration value = read(key, config::getDuration, "a value is required",
+                "must be a duration such as 30 minutes or 90s");
         if (value.isZero() || value.isNegative()) {
             throw new ConfigException(key, render(key), "must be a positive duration");
         }
@@ -118,13 +100,7 @@ public final class Settings {
     }
 
     public boolean bool(String key) {
-        try {
-            return config.getBoolean(key);
-        } catch (Missing e) {
-            throw new ConfigException(key, "<missing>", "a value is required");
-        } catch (WrongType e) {
-            throw new ConfigException(key, render(key), "must be true or false");
-        }
+        return read(key, config::getBoolean, "a value is required", "must be true or false");
     }
 
     public <E extends Enum<E>> E oneOf(String key, Class<E> type) {
@@ -138,24 +114,12 @@ public final class Settings {
     }
 
     public List<String> strings(String key) {
-        try {
-            return List.copyOf(config.getStringList(key));
-        } catch (Missing e) {
-            throw new ConfigException(key, "<missing>", "a list is required");
-        } catch (WrongType e) {
-            throw new ConfigException(key, render(key), "must be a list of strings");
-        }
+        return List.copyOf(read(key, config::getStringList, "a list is required", "must be a list of strings"));
     }
 
     public List<Integer> positiveInts(String key) {
-        List<Integer> values;
-        try {
-            values = List.copyOf(config.getIntList(key));
-        } catch (Missing e) {
-            throw new ConfigException(key, "<missing>", "a list is required");
-        } catch (WrongType e) {
-            throw new ConfigException(key, render(key), "must be a list of positive integers");
-        }
+        List<Integer> values = List.copyOf(read(key, config::getIntList, "a list is required",
+                "must be a list of positive integers"));
         for (int v : values) {
             if (v <= 0) {
                 throw new ConfigException(key, values, "must be a list of positive integers");
@@ -199,22 +163,24 @@ public final class Settings {
     }
 
     private int integer(String key) {
-        try {
-            return config.getInt(key);
-        } catch (Missing e) {
-            throw new ConfigException(key, "<missing>", "a value is required");
-        } catch (WrongType e) {
-            throw new ConfigException(key, render(key), "must be an integer");
-        }
+        return read(key, config::getInt, "a value is required", "must be an integer");
     }
 
     private double number(String key) {
+        return read(key, config::getDouble, "a value is required", "must be a number");
+    }
+
+    /**
+     * {@code key} read by {@code getter}; a missing value fails with {@code whenMissing}, a value of another type or
+     * format (a word for a number, "soon" for a duration) with {@code expected}, both naming the key and value.
+     */
+    private <T> T read(String key, Function<String, T> getter, String whenMissing, String expected) {
         try {
-            return config.getDouble(key);
+            return getter.apply(key);
         } catch (Missing e) {
-            throw new ConfigException(key, "<missing>", "a value is required");
-        } catch (WrongType e) {
-            throw new ConfigException(key, render(key), "must be a number");
+            throw new ConfigException(key, "<missing>", whenMissing);
+        } catch (WrongType | BadValue e) {
+            throw new ConfigException(key, render(key), expected);
         }
     }
 

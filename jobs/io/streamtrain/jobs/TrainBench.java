@@ -35,10 +35,11 @@ final class TrainBench {
     private TrainBench() {
     }
 
+    private static final int BASELINE_RUNS = 2;
+
     /**
      * @param limit use only the first {@code limit} training images (0 for all)
      */
-    private static final int BASELINE_RUNS = 2;
 
     static String run(AppConfig config, Path data, int epochs, int limit) {
         TrainSettings s = config.train();
@@ -75,10 +76,9 @@ final class TrainBench {
         int workers;
         try {
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            workers = s.distribution().workers() > 0 ? s.distribution().workers() : sc.defaultParallelism();
+            SparkTrainer trainer = new SparkTrainer(sc, s.withEpochs(epochs));
+            workers = trainer.workers();
             threads(Math.max(1, cores / workers));
-            TrainSettings sparkSettings = s.with(epochs, workers);
-            SparkTrainer trainer = new SparkTrainer(sc, sparkSettings);
             // Shipped from the driver as Java arrays: production builds minibatches on the executors, and DL4J's own
             // DataSet serializer would make this benchmark measure slow shipping rather than training.
             JavaRDD<DataSet> rdd = sc.parallelize(train.stream().map(CachedMinibatch::of).toList(),

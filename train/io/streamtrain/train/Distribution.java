@@ -74,11 +74,6 @@ public record Distribution(Master master, int averagingFrequency, int workers, S
                 s.intInRange(WORKERS, 0, 100_000), Sharing.from(s));
     }
 
-    /** The same with another worker count. */
-    public Distribution withWorkers(int count) {
-        return new Distribution(master, averagingFrequency, count, sharing);
-    }
-
     /** A short description for logs and benchmarks. */
     public String describe() {
         return master == Master.AVERAGING ? "parameter averaging every " + averagingFrequency

@@ -35,7 +35,7 @@ final class GradientSharing {
     static final String DELETE_ON_SHUTDOWN = "aeron.dir.delete.on.shutdown";
 
     /** Sets the JVM-wide Aeron properties the parameter server needs, unless the user set them. */
-    static void prepareJvm() {
+    private static void prepareJvm() {
         if (System.getProperty(UNBLOCK_TIMEOUT) == null) {
             System.setProperty(UNBLOCK_TIMEOUT, UNBLOCK_NANOS);
         }
@@ -53,7 +53,7 @@ final class GradientSharing {
     }
 
     /** Whether {@code host} names this machine only (localhost, 127.x.x.x, ::1). */
-    static boolean isLoopback(String host) {
+    private static boolean isLoopback(String host) {
         try {
             return InetAddress.getByName(host).isLoopbackAddress();
         } catch (UnknownHostException e) {
@@ -63,9 +63,16 @@ final class GradientSharing {
 
     /**
      * A master that trains each partition of an {@code RDD<DataSet>} as it is (one DataSet is one minibatch), without
-     * repartitioning or persisting it again: the caller hands over one cached partition per task slot.
+     * repartitioning or persisting it again: the caller hands over one cached partition per task slot. Refuses a
+     * loopback controller outside local mode, and sets this JVM's Aeron properties.
      */
-    static SharedTrainingMaster master(Distribution.Sharing sharing, TrainSettings settings) {
+    static SharedTrainingMaster master(TrainSettings settings, boolean localMode) {
+        Distribution.Sharing sharing = settings.distribution().sharing();
+        if (!localMode && isLoopback(sharing.controller())) {
+            throw new ConfigException(Distribution.Sharing.CONTROLLER, sharing.controller(), "is a loopback "
+                    + "address, which executors on other machines cannot reach: set the driver's address");
+        }
+        prepareJvm();
         VoidConfiguration network = VoidConfiguration.builder()
                 .controllerAddress(sharing.controller())
                 .meshBuildMode(MeshBuildMode.PLAIN)

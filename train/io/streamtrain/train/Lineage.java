@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 import static org.apache.spark.sql.functions.col;
@@ -79,7 +80,7 @@ public record Lineage(String warmStartOf, Map<String, Long> curatedRows, List<St
 
     /** This lineage with the number of rows read from one more curated split. */
     Lineage withSplitRows(Split split, long rows) {
-        Map<String, Long> all = new java.util.TreeMap<>(curatedRows);
+        Map<String, Long> all = new TreeMap<>(curatedRows);
         all.put(split.value(), rows);
         return new Lineage(warmStartOf, all, landingBatches, landingFiles, kafka);
     }

@@ -1,6 +1,5 @@
 package io.streamtrain.train;
 
-import io.streamtrain.core.ConfigException;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.PartitionPruningRDD;
@@ -9,16 +8,15 @@ import scala.reflect.ClassTag$;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.Repartition;
+import org.deeplearning4j.spark.api.TrainingMaster;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
-import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
 import org.nd4j.evaluation.EvaluationAveraging;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.DataSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
@@ -79,7 +77,7 @@ public final class SparkTrainer {
         TrainingState state = start;
         try (Epochs epochs = settings.distribution().master() == Distribution.Master.AVERAGING
                 ? new Averaging(network, data) : new Sharing(network, data)) {
-            SparkDl4jMultiLayer spark = epochs.spark();
+            SparkDl4jMultiLayer spark = epochs.spark;
             for (int epoch = start.completedEpochs() + 1; epoch <= settings.epochs()
                     && !state.exhausted(settings.earlyStoppingPatience()); epoch++) {
                 long begin = System.nanoTime();
@@ -215,28 +213,33 @@ public final class SparkTrainer {
         return persisted;
     }
 
-    /** One training master fitting epochs. */
-    private interface Epochs extends AutoCloseable {
+    /** A training master with the network it fits, one epoch at a time. */
+    private abstract class Epochs implements AutoCloseable {
 
-        SparkDl4jMultiLayer spark();
+        final TrainingMaster<?, ?> master;
+        final SparkDl4jMultiLayer spark;
+
+        Epochs(MultiLayerNetwork network, TrainingMaster<?, ?> master) {
+            this.master = master;
+            this.spark = new SparkDl4jMultiLayer(sc, network, master);
+        }
 
         /** One pass over the training data. */
-        void fit(int epoch);
+        abstract void fit(int epoch);
 
         @Override
-        void close();
+        public void close() {
+            master.deleteTempFiles(sc);
+        }
     }
 
     /** Parameter averaging, one averaging round per group of {@code workers} partitions. */
-    private final class Averaging implements Epochs {
+    private final class Averaging extends Epochs {
 
         private final JavaRDD<CachedMinibatch> data;
-        private final ParameterAveragingTrainingMaster master;
-        private final SparkDl4jMultiLayer spark;
 
         Averaging(MultiLayerNetwork network, JavaRDD<CachedMinibatch> data) {
-            this.data = data;
-            this.master = new ParameterAveragingTrainingMaster.Builder(workers(), settings.batchSize())
+            super(network, new ParameterAveragingTrainingMaster.Builder(workers(), settings.batchSize())
                     .batchSizePerWorker(settings.batchSize())
                     .averagingFrequency(settings.distribution().averagingFrequency())
                     .workerPrefetchNumBatches(2)
@@ -246,38 +249,26 @@ public final class SparkTrainer {
                     .saveUpdater(true)
                     // Our RDD is persisted already; DL4J's own persist would cache every round's slice again.
                     .storageLevel(null)
-                    .build();
-            this.spark = new SparkDl4jMultiLayer(sc, network, master);
+                    .build());
+            this.data = data;
         }
 
         @Override
-        public SparkDl4jMultiLayer spark() {
-            return spark;
-        }
-
-        @Override
-        public void fit(int epoch) {
+        void fit(int epoch) {
             for (JavaRDD<CachedMinibatch> round : rounds(data, epoch)) {
-                // Every fit counts as an epoch in DL4J; learning-rate schedules need the real epoch index.
+                // DL4J counts an epoch at the end of every fit, so every round would advance learning-rate schedules.
+                // Each round starts at the epoch index instead, and the last one leaves the count at this epoch.
                 spark.getNetwork().setEpochCount(epoch - 1);
                 spark.fit(round.map(CachedMinibatch::toDataSet));
             }
-            spark.getNetwork().setEpochCount(epoch);
-        }
-
-        @Override
-        public void close() {
-            master.deleteTempFiles(sc);
         }
     }
 
     /** Gradient sharing: every epoch is one pass of one task per worker over a fixed, cached RDD. */
-    private final class Sharing implements Epochs {
+    private final class Sharing extends Epochs {
 
         private final JavaRDD<DataSet> epoch;
-        private final SharedTrainingMaster master;
-        private final SparkDl4jMultiLayer spark;
-        private final Duration timeout;
+        private final Distribution.Sharing sharing;
         private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "streamtrain-sharing");
             t.setDaemon(true);
@@ -285,38 +276,24 @@ public final class SparkTrainer {
         });
 
         Sharing(MultiLayerNetwork network, JavaRDD<CachedMinibatch> data) {
-            GradientSharing.prepareJvm();
-            Distribution.Sharing sharing = settings.distribution().sharing();
-            if (!sc.isLocal() && GradientSharing.isLoopback(sharing.controller())) {
-                throw new ConfigException(Distribution.Sharing.CONTROLLER, sharing.controller(), "is a loopback "
-                        + "address, which executors on other machines cannot reach: set the driver's address");
-            }
-            this.timeout = sharing.epochTimeout();
-            int workers = workers();
+            super(network, GradientSharing.master(settings, sc.isLocal()));
+            this.sharing = settings.distribution().sharing();
             // One partition per task slot: DL4J makes the first task of a JVM the trainer and parks the others until
             // it is done, so more partitions than slots would train in waves.
-            this.epoch = data.coalesce(workers).map(CachedMinibatch::toDataSet);
-            this.master = GradientSharing.master(sharing, settings);
-            this.spark = new SparkDl4jMultiLayer(sc, network, master);
+            this.epoch = data.coalesce(workers()).map(CachedMinibatch::toDataSet);
         }
 
         @Override
-        public SparkDl4jMultiLayer spark() {
-            return spark;
-        }
-
-        @Override
-        public void fit(int index) {
+        void fit(int index) {
             Future<?> pass = runner.submit(() -> spark.fit(epoch));
             try {
-                pass.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                pass.get(sharing.epochTimeout().toMillis(), TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
                 sc.cancelAllJobs();
                 pass.cancel(true);
                 throw new IllegalStateException("gradient sharing: epoch " + index + " did not finish within "
-                        + timeout + " (" + Distribution.Sharing.EPOCH_TIMEOUT + "); workers may not reach "
-                        + settings.distribution().sharing().controller() + ":" + settings.distribution().sharing().port()
-                        + " over UDP", e);
+                        + sharing.epochTimeout() + " (" + Distribution.Sharing.EPOCH_TIMEOUT + "); workers may not "
+                        + "reach " + sharing.controller() + ":" + sharing.port() + " over UDP", e);
             } catch (ExecutionException e) {
                 throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
             } catch (InterruptedException e) {
@@ -329,7 +306,7 @@ public final class SparkTrainer {
         @Override
         public void close() {
             runner.shutdownNow();
-            master.deleteTempFiles(sc);
+            super.close();
             GradientSharing.stopParameterServer();
         }
     }

@@ -65,10 +65,10 @@ public record TrainSettings(List<Integer> hiddenLayers, String activation, doubl
         }
     }
 
-    /** The same settings with another epoch count and worker count (benchmarks). */
-    public TrainSettings with(int epochs, int workers) {
+    /** The same settings with another epoch count (benchmarks). */
+    public TrainSettings withEpochs(int epochs) {
         return new TrainSettings(hiddenLayers, activation, dropout, l1, l2, weightInit, optimizer, batchSize, epochs,
-                seed, earlyStoppingPatience, architecture, distribution.withWorkers(workers));
+                seed, earlyStoppingPatience, architecture, distribution);
     }
 
     public static TrainSettings from(Settings s) {

@@ -2,6 +2,8 @@ package io.streamtrain.train;
 
 import io.streamtrain.testing.SparkLocalTest;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerStageSubmitted;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -121,7 +123,7 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
     }
 
     @Test
-    public void gradientSharingTrainsTheDriversNetwork() {
+    public void gradientSharingTrainsTheDriversNetwork() throws InterruptedException {
         TrainSettings averaging = settings(2, 5, 3);
         TrainSettings s = new TrainSettings(averaging.hiddenLayers(), averaging.activation(), 0, 0, 0,
                 TrainSettings.Init.XAVIER, Optimizer.constant(Optimizer.Updater.ADAM, 0.01), 8, 3, 12345, 0,
@@ -133,9 +135,32 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
         INDArray initial = network.params().dup();
         double before = accuracy(network, data);
         java.util.Set<String> aeronDirsBefore = aeronDirs();
+        List<String> stages = new java.util.concurrent.CopyOnWriteArrayList<>();
+        SparkListener stageNames = new SparkListener() {
+            @Override
+            public void onStageSubmitted(SparkListenerStageSubmitted submitted) {
+                stages.add(submitted.stageInfo().name());
+            }
+        };
+        jsc().sc().addSparkListener(stageNames);
 
-        TrainingState end = trainer.fit(network, jsc().parallelize(data, 4), jsc().parallelize(data, 2),
-                TrainingState.start(), (net, state) -> { });
+        TrainingState end;
+        try {
+            end = trainer.fit(network, jsc().parallelize(data, 4), jsc().parallelize(data, 2),
+                    TrainingState.start(), (net, state) -> { });
+            // Listener events arrive asynchronously.
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (stages.stream().noneMatch(n -> n.contains("SharedTrainingMaster"))
+                    && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50);
+            }
+        } finally {
+            jsc().sc().removeSparkListener(stageNames);
+        }
+
+        assertThat(stages).as("Spark stages: dl4j-spark's SharedTrainingMaster did the training")
+                .anyMatch(n -> n.contains("SharedTrainingMaster"))
+                .noneMatch(n -> n.contains("ParameterAveraging"));
 
         assertThat(end.history()).extracting(EpochStats::epoch).containsExactly(1, 2, 3);
         assertThat(network.params().sub(initial).norm2Number().doubleValue())
