@@ -10,9 +10,16 @@ import io.streamtrain.ingest.FashionMnistIdx.Image;
 import io.streamtrain.ingest.IngestJob;
 import io.streamtrain.ingest.IngestResult;
 import io.streamtrain.ingest.KafkaConnection;
+import io.streamtrain.ingest.PackedFeatures;
+import io.streamtrain.ingest.ParsedRecord;
+import io.streamtrain.ingest.RecordParser;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.ContentSummary;
 import org.apache.hadoop.fs.Path;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.parquet.bytes.BytesInput;
+import org.apache.parquet.hadoop.CodecFactory;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -68,15 +75,73 @@ final class IngestBench {
             }
             double ingestRate = records / ingestSeconds;
             double consumerRate = records / consumerSeconds;
+            int cores = Runtime.getRuntime().availableProcessors();
+            double floorRate = floorRate(config, images, Math.min(records, FLOOR_RECORDS), cores);
             return String.format(Locale.ROOT, String.join("%n",
                     "bench ingest: %d Fashion-MNIST records, topic %s with %d partitions",
                     "ingest_records_per_sec=%.0f ingest_seconds=%.1f (Kafka -> parse, validate -> landing Parquet, zstd)",
                     "consumer_records_per_sec=%.0f consumer_seconds=%.1f (plain kafka-clients consumer, bytes only)",
                     "ingest_ratio=%.3f",
+                    "parse_compress_records_per_sec=%.0f parse_compress_ratio=%.3f (no Kafka, Spark or Parquet: only"
+                            + " parsing, validating, packing and zstd, in memory on %d threads)",
                     "json_bytes_per_record=%.0f landed_bytes_per_record=%.0f%n"),
                     records, topic, config.kafka().partitions(), ingestRate, ingestSeconds, consumerRate,
-                    consumerSeconds, ingestRate / consumerRate, (double) jsonBytes.get() / records,
-                    (double) landedBytes / records);
+                    consumerSeconds, ingestRate / consumerRate, floorRate, floorRate / consumerRate, cores,
+                    (double) jsonBytes.get() / records, (double) landedBytes / records);
+        }
+    }
+
+    private static final int FLOOR_RECORDS = 100_000;
+    private static final int ZSTD_BLOCK = 1 << 20;
+
+    /**
+     * Records/s of the work every ingest of these records must do, whatever moves them: parse and validate each JSON
+     * value ({@link RecordParser}, as ingest does), pack its features, and zstd-compress the packed bytes in 1 MiB
+     * blocks with Parquet's own page compressor, on {@code threads} threads over values already in memory. The best of two
+     * passes (the first warms the JIT): an upper bound on {@code ingest_records_per_sec} on this machine.
+     */
+    private static double floorRate(AppConfig config, List<Image> images, int records, int threads) {
+        List<byte[]> values = new java.util.ArrayList<>(records);
+        events(images, records, new AtomicLong()).forEachRemaining(e -> values.add(e.value()));
+        double best = 0;
+        for (int pass = 0; pass < 2; pass++) {
+            long t0 = System.nanoTime();
+            long landed = java.util.stream.IntStream.range(0, threads).parallel().mapToLong(t -> {
+                RecordParser parser = new RecordParser(config.ingestRules());
+                // The compressor Parquet's writer uses for its pages.
+                CodecFactory codecs = new CodecFactory(new Configuration(), ZSTD_BLOCK);
+                CodecFactory.BytesCompressor zstd = codecs.getCompressor(CompressionCodecName.ZSTD);
+                java.io.ByteArrayOutputStream block = new java.io.ByteArrayOutputStream(ZSTD_BLOCK + 8192);
+                long accepted = 0;
+                long compressed = 0;
+                for (int i = t; i < values.size(); i += threads) {
+                    ParsedRecord r = parser.parse(null, values.get(i));
+                    if (r.isAccepted()) {
+                        block.writeBytes(PackedFeatures.pack(r.features()));
+                        accepted++;
+                    }
+                    if (block.size() >= ZSTD_BLOCK || i + threads >= values.size()) {
+                        compressed += compress(zstd, block.toByteArray());
+                        block.reset();
+                    }
+                }
+                codecs.release();
+                return compressed > 0 ? accepted : 0;
+            }).sum();
+            if (landed != records) {
+                throw new IllegalStateException("bench ingest: the parse-and-compress pass accepted " + landed
+                        + " of " + records + " records");
+            }
+            best = Math.max(best, records / ((System.nanoTime() - t0) / 1e9));
+        }
+        return best;
+    }
+
+    private static long compress(CodecFactory.BytesCompressor zstd, byte[] block) {
+        try {
+            return zstd.compress(BytesInput.from(block)).size();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -14,9 +14,11 @@ import java.util.List;
  * @param width    image columns
  * @param channels image channels
  * @param filters  filters of the CNN's two 5x5 convolutions
+ * @param batchNormalization whether each CNN convolution is followed by batch normalisation
  * @param lstmUnits units of the LSTM layer
  */
-public record Architecture(Kind kind, int height, int width, int channels, List<Integer> filters, int lstmUnits)
+public record Architecture(Kind kind, int height, int width, int channels, List<Integer> filters,
+                           boolean batchNormalization, int lstmUnits)
         implements Serializable {
 
     public static final String MODEL = "train.model";
@@ -24,13 +26,14 @@ public record Architecture(Kind kind, int height, int width, int channels, List<
     public static final String WIDTH = "train.image.width";
     public static final String CHANNELS = "train.image.channels";
     public static final String FILTERS = "train.cnn.filters";
+    public static final String BATCH_NORMALIZATION = "train.cnn.batch-normalization";
     public static final String LSTM_UNITS = "train.lstm.units";
 
     /** The networks {@link Models} builds. */
     public enum Kind {
         /** Dense layers over the flat feature vector. */
         MLP,
-        /** LeNet-style: two 5x5 convolutions with 2x2 max pooling, then the dense layers. */
+        /** LeNet-style: two 5x5 convolutions (optionally batch-normalised) with 2x2 max pooling, then the dense layers. */
         CNN,
         /** An LSTM over the image's rows as time steps; its last output feeds the dense layers. */
         LSTM
@@ -45,11 +48,12 @@ public record Architecture(Kind kind, int height, int width, int channels, List<
 
     public static Architecture from(Settings s) {
         return new Architecture(s.oneOf(MODEL, Kind.class), s.positiveInt(HEIGHT), s.positiveInt(WIDTH),
-                s.positiveInt(CHANNELS), s.positiveInts(FILTERS), s.positiveInt(LSTM_UNITS));
+                s.positiveInt(CHANNELS), s.positiveInts(FILTERS), s.bool(BATCH_NORMALIZATION),
+                s.positiveInt(LSTM_UNITS));
     }
 
     public static Architecture mlp() {
-        return new Architecture(Kind.MLP, 28, 28, 1, List.of(20, 50), 128);
+        return new Architecture(Kind.MLP, 28, 28, 1, List.of(20, 50), true, 128);
     }
 
     /** Checks that the image layout matches the feature vector; only CNN and LSTM read it. */

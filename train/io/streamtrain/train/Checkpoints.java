@@ -19,7 +19,8 @@ import java.util.Optional;
 /**
  * A checkpoint after every epoch under {@code models/<run-id>/checkpoint/}: {@code epoch-N/model.zip} (parameters and
  * updater state), {@code epoch-N/best-params.bin}, and {@code state.json}, written last, which names the epoch and so
- * commits it. A crash mid-write leaves the previous checkpoint in force.
+ * commits it. A crash mid-write leaves the previous checkpoint in force. {@code lineage.json}, written before the
+ * first epoch, pins the run's data: the warm-start parent and the landing batches it trains on.
  */
 public final class Checkpoints {
 
@@ -33,13 +34,22 @@ public final class Checkpoints {
     record Saved(int completedEpochs, Double bestAccuracy, int sinceBest, boolean hasBest, List<EpochStats> history) {
     }
 
-    /** A network and the state to continue it from. */
-    public record Resumed(MultiLayerNetwork network, TrainingState state) {
+    /**
+     * A network and the state to continue it from.
+     *
+     * @param lineage the data the interrupted run trained on, as {@link #begin} recorded it
+     */
+    public record Resumed(MultiLayerNetwork network, TrainingState state, Lineage lineage) {
     }
 
     public Checkpoints(HadoopFiles files, String dir) {
         this.files = files;
         this.dir = dir;
+    }
+
+    /** Records, before the first epoch, which data the run trains on, so that a resumed run trains on the same. */
+    public void begin(Lineage lineage) {
+        files.writeString(dir + "/" + Lineage.FILE, lineage.toJson());
     }
 
     public void save(MultiLayerNetwork network, TrainingState state) {
@@ -80,8 +90,13 @@ public final class Checkpoints {
                 }
             }
             double bestAccuracy = saved.bestAccuracy() == null ? Double.NEGATIVE_INFINITY : saved.bestAccuracy();
+            if (!files.exists(dir + "/" + Lineage.FILE)) {
+                throw new IllegalStateException("The checkpoint in " + dir + " has no " + Lineage.FILE
+                        + " (it predates resumable lineage): train the run afresh without --resume");
+            }
+            Lineage lineage = Lineage.fromJson(files.readString(dir + "/" + Lineage.FILE));
             return Optional.of(new Resumed(network, new TrainingState(saved.completedEpochs(), bestAccuracy,
-                    saved.sinceBest(), best, saved.history())));
+                    saved.sinceBest(), best, saved.history()), lineage));
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read the checkpoint in " + dir, e);
         }

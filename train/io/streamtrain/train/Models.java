@@ -3,6 +3,7 @@ package io.streamtrain.train;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.LSTM;
@@ -33,14 +34,16 @@ public final class Models {
         switch (a.kind()) {
             case MLP -> layers.setInputType(InputType.feedForward(inputs));
             case CNN -> {
-                layers.layer(new ConvolutionLayer.Builder(5, 5).nOut(a.filters().get(0)).activation(Activation.RELU)
-                        .build());
-                layers.layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2)
-                        .stride(2, 2).build());
-                layers.layer(new ConvolutionLayer.Builder(5, 5).nOut(a.filters().get(1)).activation(Activation.RELU)
-                        .build());
-                layers.layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2)
-                        .stride(2, 2).build());
+                for (int filters : a.filters()) {
+                    layers.layer(new ConvolutionLayer.Builder(5, 5).nOut(filters)
+                            .activation(a.batchNormalization() ? Activation.IDENTITY : Activation.RELU).build());
+                    if (a.batchNormalization()) {
+                        // Normalise before the non-linearity (Ioffe and Szegedy); the ReLU moves to this layer.
+                        layers.layer(new BatchNormalization.Builder().activation(Activation.RELU).build());
+                    }
+                    layers.layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2)
+                            .stride(2, 2).build());
+                }
                 // The curated table holds flat vectors; DL4J reshapes them to height x width x channels.
                 layers.setInputType(InputType.convolutionalFlat(a.height(), a.width(), a.channels()));
             }

@@ -82,12 +82,18 @@ public final class TrainJob {
     public static TrainResult run(SparkSession spark, TrainSettings settings, RecordSchema schema, Warehouse warehouse,
                                   String runId, Start start, String effectiveConfig) {
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+        Checkpoints checkpoints = new Checkpoints(files, warehouse.model(runId) + "/checkpoint");
+        Checkpoints.Resumed resumed = !start.resume() ? null : checkpoints.load().orElseThrow(() ->
+                new IllegalStateException("No checkpoint of run " + runId + " under " + warehouse.model(runId)
+                        + "/checkpoint: run train without --resume"));
+        // A resumed run continues on exactly the data it began with: the same parent, the same landing batches.
+        String parent = resumed != null ? resumed.lineage().warmStartOf() : start.warmStartFrom();
         Dataset<Row> train = curatedSplit(spark, warehouse, Split.TRAIN);
         Scaler scaler = PreprocessJob.loadScaler(files, warehouse);
         ModelBundle base = null;
         Lineage baseLineage = null;
-        if (start.warmStartFrom() != null) {
-            base = ModelBundle.load(files, warehouse, start.warmStartFrom());
+        if (parent != null) {
+            base = ModelBundle.load(files, warehouse, parent);
             baseLineage = ModelBundle.lineage(files, warehouse, base.runId());
             train = train.where(not(col(IngestTables.BATCH).isin(baseLineage.landingBatches().toArray())));
             if (!base.scaler().equals(scaler)) {
@@ -95,12 +101,15 @@ public final class TrainJob {
                         base.runId());
             }
         }
+        if (resumed != null) {
+            train = train.where(col(IngestTables.BATCH).isin(resumed.lineage().landingBatches().toArray()));
+        }
         // One small aggregation gives the lineage and the row count together.
         Lineage lineage = Lineage.of(train, warehouse.table(Table.LANDING), baseLineage,
                 base == null ? null : base.runId(), spark.sparkContext().hadoopConfiguration());
         long trainRows = lineage.trainRows();
         if (trainRows == 0) {
-            if (base != null) {
+            if (base != null && resumed == null) {
                 LOG.info("train: no curated training rows from landing batches model {} has not seen; nothing to do",
                         base.runId());
                 return new TrainResult(base.runId(), 0, List.of());
@@ -113,6 +122,10 @@ public final class TrainJob {
         JavaRDD<DataSet> minibatches = Minibatches.of(train, settings.batchSize(), schema.classCount(),
                 trainer.partitionsFor(trainRows), settings.seed(), settings.architecture().timeSteps());
         Dataset<Row> validationRows = curatedSplit(spark, warehouse, Split.VALIDATION);
+        if (resumed != null) {
+            validationRows = validationRows.where(
+                    col(IngestTables.BATCH).isin(resumed.lineage().landingBatches().toArray()));
+        }
         long validationCount = validationRows.count();
         JavaRDD<DataSet> validation = validationCount == 0 ? null
                 : Minibatches.of(validationRows, VALIDATION_BATCH, schema.classCount(), trainer.workers(), 0L,
@@ -120,23 +133,19 @@ public final class TrainJob {
         if (validation != null) {
             lineage = lineage.withSplitRows(Split.VALIDATION, validationCount);
         }
-        Checkpoints checkpoints = new Checkpoints(files, warehouse.model(runId) + "/checkpoint");
         MultiLayerNetwork network;
         TrainingState state;
-        if (start.resume()) {
-            Checkpoints.Resumed resumed = checkpoints.load().orElseThrow(() -> new IllegalStateException(
-                    "No checkpoint of run " + runId + " under " + warehouse.model(runId)
-                            + "/checkpoint: run train without --resume"));
+        if (resumed != null) {
             network = resumed.network();
             state = resumed.state();
-        } else if (base != null) {
-            network = base.network();
-            state = TrainingState.start();
-            LOG.info("train: fine-tuning model {} on {} rows of landing batches it has not seen", base.runId(),
-                    trainRows);
         } else {
-            network = Models.network(settings, scaler.size(), schema.classCount());
+            network = base != null ? base.network() : Models.network(settings, scaler.size(), schema.classCount());
             state = TrainingState.start();
+            checkpoints.begin(lineage);
+            if (base != null) {
+                LOG.info("train: fine-tuning model {} on {} rows of landing batches it has not seen", base.runId(),
+                        trainRows);
+            }
         }
         List<EpochStats> history = trainer.fit(network, minibatches, validation, state, checkpoints::save).history();
 

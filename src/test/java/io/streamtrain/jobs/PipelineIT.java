@@ -157,6 +157,14 @@ class PipelineIT {
         assertThat(StreamTrain.execute(command("train", "--run-id", "it-3", "--warm-start", "it-2"))).isZero();
         assertThat(tmp.resolve("warehouse/models/it-3/model.zip")).doesNotExist();
         assertThat(Files.readString(tmp.resolve("warehouse/models/latest")).trim()).isEqualTo("it-2");
+
+        // More events arrive; resuming it-2 (its one epoch is done, so nothing is left to train) keeps its parent and
+        // the data it began with: the bundle's lineage is unchanged.
+        assertThat(StreamTrain.execute(command("produce", "--synthetic", "100"))).isZero();
+        assertThat(StreamTrain.execute(command("pipeline", "--stages", "ingest,preprocess"))).isZero();
+        assertThat(StreamTrain.execute(command("train", "--run-id", "it-2", "--resume", "--set", "train.epochs=1")))
+                .isZero();
+        assertThat(ModelBundle.lineage(files, warehouse, "it-2")).isEqualTo(second);
     }
 
     @Test

@@ -3,6 +3,8 @@ package io.streamtrain.train;
 import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.ConfigLoader;
 import io.streamtrain.jobs.AppConfig;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -39,6 +41,24 @@ class ModelsTest {
         for (double p : probabilities.sum(1).toDoubleVector()) {
             assertThat(p).isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-4));
         }
+    }
+
+    @Test
+    void theCnnNormalisesEachConvolutionBeforeItsReluUnlessToldNotTo() {
+        List<String> normalised = layerNames(Models.build(settings("cnn"), 784, 10));
+        assertThat(normalised.subList(0, 6)).containsExactly("ConvolutionLayer", "BatchNormalization",
+                "SubsamplingLayer", "ConvolutionLayer", "BatchNormalization", "SubsamplingLayer");
+        assertThat(((ConvolutionLayer) Models.build(settings("cnn"), 784, 10).getConf(0).getLayer())
+                .getActivationFn()).hasToString("identity");
+
+        List<String> plain = layerNames(Models.build(settings("cnn", "train.cnn.batch-normalization=false"), 784, 10));
+        assertThat(plain.subList(0, 4)).containsExactly("ConvolutionLayer", "SubsamplingLayer", "ConvolutionLayer",
+                "SubsamplingLayer");
+        assertThat(plain).doesNotContain("BatchNormalization");
+    }
+
+    private static List<String> layerNames(MultiLayerConfiguration conf) {
+        return conf.getConfs().stream().map(c -> c.getLayer().getClass().getSimpleName()).toList();
     }
 
     @Test

@@ -100,6 +100,9 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
         java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("checkpoints");
         Checkpoints checkpoints = new Checkpoints(new io.streamtrain.core.HadoopFiles(jsc().hadoopConfiguration()),
                 dir.toString());
+        Lineage inputs = new Lineage(null, java.util.Map.of("train", 24L * 8), List.of("stream-0"), List.of(),
+                List.of(new Lineage.KafkaRange("events", 0, 0, 24 * 8 - 1, 24 * 8)));
+        checkpoints.begin(inputs);
         MultiLayerNetwork killed = network(s);
         try {
             trainer.fit(killed, jsc().parallelize(data, partitions), null, TrainingState.start(), (net, state) -> {
@@ -113,6 +116,7 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
         }
         Checkpoints.Resumed resumed = checkpoints.load().orElseThrow();
         assertThat(resumed.state().completedEpochs()).isEqualTo(1);
+        assertThat(resumed.lineage()).as("the data the run began with").isEqualTo(inputs);
         TrainingState end = trainer.fit(resumed.network(), jsc().parallelize(data, partitions), null,
                 resumed.state(), checkpoints::save);
 
