@@ -17,23 +17,26 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.ContentSummary;
 import org.apache.hadoop.fs.Path;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.parquet.bytes.BytesInput;
-import org.apache.parquet.hadoop.CodecFactory;
-import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.parquet.bytes.BytesInput;
+import org.apache.parquet.hadoop.CodecFactory;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.spark.sql.SparkSession;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
 
 /**
  * {@code bench ingest}: publishes N Fashion-MNIST records to a fresh topic, reads them once with a plain
@@ -97,39 +100,19 @@ final class IngestBench {
     /**
      * Records/s of the work every ingest of these records must do, whatever moves them: parse and validate each JSON
      * value ({@link RecordParser}, as ingest does), pack its features, and zstd-compress the packed bytes in 1 MiB
-     * blocks with Parquet's own page compressor, on {@code threads} threads over values already in memory. The best of two
-     * passes (the first warms the JIT): an upper bound on {@code ingest_records_per_sec} on this machine.
+     * blocks with Parquet's own page compressor, on {@code threads} threads over values already in memory. The best
+     * of two passes (the first warms the JIT): an upper bound on {@code ingest_records_per_sec} on this machine.
      */
     private static double floorRate(AppConfig config, List<Image> images, int records, int threads) {
-        List<byte[]> values = new java.util.ArrayList<>(records);
+        List<byte[]> values = new ArrayList<>(records);
         events(images, records, new AtomicLong()).forEachRemaining(e -> values.add(e.value()));
         double best = 0;
         for (int pass = 0; pass < 2; pass++) {
             long t0 = System.nanoTime();
-            long landed = java.util.stream.IntStream.range(0, threads).parallel().mapToLong(t -> {
-                RecordParser parser = new RecordParser(config.ingestRules());
-                // The compressor Parquet's writer uses for its pages.
-                CodecFactory codecs = new CodecFactory(new Configuration(), ZSTD_BLOCK);
-                CodecFactory.BytesCompressor zstd = codecs.getCompressor(CompressionCodecName.ZSTD);
-                java.io.ByteArrayOutputStream block = new java.io.ByteArrayOutputStream(ZSTD_BLOCK + 8192);
-                long accepted = 0;
-                long compressed = 0;
-                for (int i = t; i < values.size(); i += threads) {
-                    ParsedRecord r = parser.parse(null, values.get(i));
-                    if (r.isAccepted()) {
-                        block.writeBytes(PackedFeatures.pack(r.features()));
-                        accepted++;
-                    }
-                    if (block.size() >= ZSTD_BLOCK || i + threads >= values.size()) {
-                        compressed += compress(zstd, block.toByteArray());
-                        block.reset();
-                    }
-                }
-                codecs.release();
-                return compressed > 0 ? accepted : 0;
-            }).sum();
-            if (landed != records) {
-                throw new IllegalStateException("bench ingest: the parse-and-compress pass accepted " + landed
+            long accepted = IntStream.range(0, threads).parallel()
+                    .mapToLong(t -> parseAndCompress(config, values, t, threads)).sum();
+            if (accepted != records) {
+                throw new IllegalStateException("bench ingest: the parse-and-compress pass accepted " + accepted
                         + " of " + records + " records");
             }
             best = Math.max(best, records / ((System.nanoTime() - t0) / 1e9));
@@ -137,12 +120,40 @@ final class IngestBench {
         return best;
     }
 
-    private static long compress(CodecFactory.BytesCompressor zstd, byte[] block) {
+    /** Every {@code stride}-th value from {@code first}: parsed, packed, compressed; returns how many were accepted. */
+    private static long parseAndCompress(AppConfig config, List<byte[]> values, int first, int stride) {
+        RecordParser parser = new RecordParser(config.ingestRules());
+        // The compressor Parquet's writer uses for its pages.
+        CodecFactory codecs = new CodecFactory(new Configuration(), ZSTD_BLOCK);
         try {
-            return zstd.compress(BytesInput.from(block)).size();
+            CodecFactory.BytesCompressor zstd = codecs.getCompressor(CompressionCodecName.ZSTD);
+            ByteArrayOutputStream block = new ByteArrayOutputStream(ZSTD_BLOCK + 8192);
+            long accepted = 0;
+            for (int i = first; i < values.size(); i += stride) {
+                ParsedRecord r = parser.parse(null, values.get(i));
+                if (r.isAccepted()) {
+                    block.writeBytes(PackedFeatures.pack(r.features()));
+                    accepted++;
+                }
+                if (block.size() >= ZSTD_BLOCK) {
+                    compress(zstd, block);
+                }
+            }
+            compress(zstd, block);
+            return accepted;
+        } finally {
+            codecs.release();
+        }
+    }
+
+    /** Compresses the block as Parquet would a page, and empties it. */
+    private static void compress(CodecFactory.BytesCompressor zstd, ByteArrayOutputStream block) {
+        try {
+            zstd.compress(BytesInput.from(block.toByteArray()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        block.reset();
     }
 
     /** Reads every partition from the start until {@code records} records are in; returns seconds. */

@@ -42,7 +42,6 @@ final class TrainBench {
     /**
      * @param limit use only the first {@code limit} training images (0 for all)
      */
-
     static String run(AppConfig config, Path data, int epochs, int limit) {
         TrainSettings s = config.train();
         int classes = config.schema().classCount();
@@ -93,7 +92,7 @@ final class TrainBench {
             sparkWallSeconds = (System.nanoTime() - t1) / 1e9;
             // The epochs' fit time alone, as the single JVM is timed: its minibatches are built before its clock
             // starts, and it scores no loss per epoch.
-            sparkSeconds = history.stream().mapToDouble(h -> h.samples() / h.samplesPerSec()).sum();
+            sparkSeconds = history.stream().mapToDouble(EpochStats::fitSeconds).sum();
             threads(cores);
             sparkAccuracy = accuracy(distributed, test);
         } finally {

@@ -77,6 +77,11 @@ public final class Checkpoints {
             return Optional.empty();
         }
         try {
+            if (!files.exists(dir + "/" + Lineage.FILE)) {
+                throw new IllegalStateException("The checkpoint in " + dir + " has no " + Lineage.FILE
+                        + " (it predates resumable lineage): train the run afresh without --resume");
+            }
+            Lineage lineage = Lineage.fromJson(files.readString(dir + "/" + Lineage.FILE));
             Saved saved = JSON.readValue(files.readString(dir + "/" + STATE), Saved.class);
             String epochDir = dir + "/epoch-" + saved.completedEpochs();
             MultiLayerNetwork network;
@@ -90,11 +95,6 @@ public final class Checkpoints {
                 }
             }
             double bestAccuracy = saved.bestAccuracy() == null ? Double.NEGATIVE_INFINITY : saved.bestAccuracy();
-            if (!files.exists(dir + "/" + Lineage.FILE)) {
-                throw new IllegalStateException("The checkpoint in " + dir + " has no " + Lineage.FILE
-                        + " (it predates resumable lineage): train the run afresh without --resume");
-            }
-            Lineage lineage = Lineage.fromJson(files.readString(dir + "/" + Lineage.FILE));
             return Optional.of(new Resumed(network, new TrainingState(saved.completedEpochs(), bestAccuracy,
                     saved.sinceBest(), best, saved.history()), lineage));
         } catch (IOException e) {

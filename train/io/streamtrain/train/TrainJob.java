@@ -86,30 +86,31 @@ public final class TrainJob {
         Checkpoints.Resumed resumed = !start.resume() ? null : checkpoints.load().orElseThrow(() ->
                 new IllegalStateException("No checkpoint of run " + runId + " under " + warehouse.model(runId)
                         + "/checkpoint: run train without --resume"));
-        // A resumed run continues on exactly the data it began with: the same parent, the same landing batches.
-        String parent = resumed != null ? resumed.lineage().warmStartOf() : start.warmStartFrom();
+        // A warm start loads its base model; a resumed run has its network already and needs only the parent's name
+        // and lineage, which its checkpoint pinned together with its own landing batches.
+        ModelBundle base = start.warmStartFrom() == null ? null
+                : ModelBundle.load(files, warehouse, start.warmStartFrom());
+        String parent = resumed != null ? resumed.lineage().warmStartOf() : base == null ? null : base.runId();
+        Lineage baseLineage = parent == null ? null : ModelBundle.lineage(files, warehouse, parent);
+        Object[] pinned = resumed == null ? null : resumed.lineage().landingBatches().toArray();
         Dataset<Row> train = curatedSplit(spark, warehouse, Split.TRAIN);
         Scaler scaler = PreprocessJob.loadScaler(files, warehouse);
-        ModelBundle base = null;
-        Lineage baseLineage = null;
-        if (parent != null) {
-            base = ModelBundle.load(files, warehouse, parent);
-            baseLineage = ModelBundle.lineage(files, warehouse, base.runId());
+        if (baseLineage != null) {
             train = train.where(not(col(IngestTables.BATCH).isin(baseLineage.landingBatches().toArray())));
-            if (!base.scaler().equals(scaler)) {
-                LOG.warn("train: curated/ was rescaled since model {} was trained; fine-tuning on the new scaling",
-                        base.runId());
-            }
         }
-        if (resumed != null) {
-            train = train.where(col(IngestTables.BATCH).isin(resumed.lineage().landingBatches().toArray()));
+        if (pinned != null) {
+            train = train.where(col(IngestTables.BATCH).isin(pinned));
+        }
+        if (base != null && !base.scaler().equals(scaler)) {
+            LOG.warn("train: curated/ was rescaled since model {} was trained; fine-tuning on the new scaling",
+                    base.runId());
         }
         // One small aggregation gives the lineage and the row count together.
-        Lineage lineage = Lineage.of(train, warehouse.table(Table.LANDING), baseLineage,
-                base == null ? null : base.runId(), spark.sparkContext().hadoopConfiguration());
+        Lineage lineage = Lineage.of(train, warehouse.table(Table.LANDING), baseLineage, parent,
+                spark.sparkContext().hadoopConfiguration());
         long trainRows = lineage.trainRows();
         if (trainRows == 0) {
-            if (base != null && resumed == null) {
+            if (base != null) {
                 LOG.info("train: no curated training rows from landing batches model {} has not seen; nothing to do",
                         base.runId());
                 return new TrainResult(base.runId(), 0, List.of());
@@ -122,9 +123,8 @@ public final class TrainJob {
         JavaRDD<DataSet> minibatches = Minibatches.of(train, settings.batchSize(), schema.classCount(),
                 trainer.partitionsFor(trainRows), settings.seed(), settings.architecture().timeSteps());
         Dataset<Row> validationRows = curatedSplit(spark, warehouse, Split.VALIDATION);
-        if (resumed != null) {
-            validationRows = validationRows.where(
-                    col(IngestTables.BATCH).isin(resumed.lineage().landingBatches().toArray()));
+        if (pinned != null) {
+            validationRows = validationRows.where(col(IngestTables.BATCH).isin(pinned));
         }
         long validationCount = validationRows.count();
         JavaRDD<DataSet> validation = validationCount == 0 ? null

@@ -4,6 +4,7 @@ import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.ConfigLoader;
 import io.streamtrain.jobs.AppConfig;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -45,11 +46,11 @@ class ModelsTest {
 
     @Test
     void theCnnNormalisesEachConvolutionBeforeItsReluUnlessToldNotTo() {
-        List<String> normalised = layerNames(Models.build(settings("cnn"), 784, 10));
-        assertThat(normalised.subList(0, 6)).containsExactly("ConvolutionLayer", "BatchNormalization",
+        MultiLayerConfiguration cnn = Models.build(settings("cnn"), 784, 10);
+        assertThat(layerNames(cnn).subList(0, 6)).containsExactly("ConvolutionLayer", "BatchNormalization",
                 "SubsamplingLayer", "ConvolutionLayer", "BatchNormalization", "SubsamplingLayer");
-        assertThat(((ConvolutionLayer) Models.build(settings("cnn"), 784, 10).getConf(0).getLayer())
-                .getActivationFn()).hasToString("identity");
+        assertThat(((ConvolutionLayer) cnn.getConf(0).getLayer()).getActivationFn()).hasToString("identity");
+        assertThat(((BatchNormalization) cnn.getConf(1).getLayer()).getActivationFn()).hasToString("relu");
 
         List<String> plain = layerNames(Models.build(settings("cnn", "train.cnn.batch-normalization=false"), 784, 10));
         assertThat(plain.subList(0, 4)).containsExactly("ConvolutionLayer", "SubsamplingLayer", "ConvolutionLayer",
