@@ -6,24 +6,28 @@ import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.types.DataTypes;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-
 import static org.apache.spark.sql.functions.udf;
 
 /**
- * How landing stores a feature vector: one binary value of 4-byte little-endian IEEE floats, in vector order.
+ * How landing stores a feature vector: one binary value of IEEE float32s in byte-stream-split order, the layout of
+ * Parquet's own {@code BYTE_STREAM_SPLIT} encoding applied to one record: for a vector of n values, byte k
+ * (little-endian, k = 0 the least significant) of value j is at {@code k * n + j}.
  *
  * <p>Why not {@code array<float>}: Parquet writes an array element by element (repetition level, statistics,
  * dictionary check per value), which for 784 pixels cost about 170 µs of CPU per record, several times the cost of
  * parsing the JSON, and capped ingest at ~3k records/s on two cores. One binary value per record is written once and
- * compressed by zstd as a block. Preprocess unpacks it into the curated table's {@code array<float>}; in
- * {@code streamtrain sql} the function {@code unpack_features(features_f32le)} does the same.
+ * compressed by zstd as a block.
+ *
+ * <p>Why split the bytes: the four bytes of a float change at different rates (sign and exponent rarely, the low
+ * mantissa bytes of whole numbers never), so grouping them gives zstd long runs. Measured on Fashion-MNIST, zstd
+ * level 1: 4.2 µs and 554 bytes a record, against 9.6 µs and 661 bytes for the plain little-endian floats.
+ * Preprocess unpacks the column into the curated table's {@code array<float>}; in {@code streamtrain sql} the
+ * function {@code unpack_features(features_f32_split)} does the same.
  */
 public final class PackedFeatures {
 
     /** Landing's feature column. */
-    public static final String COLUMN = "features_f32le";
+    public static final String COLUMN = "features_f32_split";
     /** Name of the SQL function that turns the packed column into {@code array<float>}. */
     public static final String SQL_FUNCTION = "unpack_features";
 
@@ -31,18 +35,29 @@ public final class PackedFeatures {
     }
 
     public static byte[] pack(float[] values) {
-        ByteBuffer out = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        out.asFloatBuffer().put(values);
-        return out.array();
+        int n = values.length;
+        byte[] out = new byte[n * Float.BYTES];
+        for (int j = 0; j < n; j++) {
+            int bits = Float.floatToRawIntBits(values[j]);
+            out[j] = (byte) bits;
+            out[n + j] = (byte) (bits >>> 8);
+            out[2 * n + j] = (byte) (bits >>> 16);
+            out[3 * n + j] = (byte) (bits >>> 24);
+        }
+        return out;
     }
 
     public static float[] unpack(byte[] packed) {
         if (packed.length % Float.BYTES != 0) {
             throw new IllegalArgumentException("A packed feature vector has " + packed.length
-                    + " bytes; expected a multiple of 4 (little-endian float32 values)");
+                    + " bytes; expected a multiple of 4 (float32 values, byte-stream split)");
         }
-        float[] values = new float[packed.length / Float.BYTES];
-        ByteBuffer.wrap(packed).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+        int n = packed.length / Float.BYTES;
+        float[] values = new float[n];
+        for (int j = 0; j < n; j++) {
+            values[j] = Float.intBitsToFloat((packed[j] & 0xff) | (packed[n + j] & 0xff) << 8
+                    | (packed[2 * n + j] & 0xff) << 16 | (packed[3 * n + j] & 0xff) << 24);
+        }
         return values;
     }
 

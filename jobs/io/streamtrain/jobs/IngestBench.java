@@ -65,6 +65,7 @@ final class IngestBench {
             double ingestSeconds;
             IngestResult result;
             long landedBytes;
+            Configuration hadoop = spark.sparkContext().hadoopConfiguration();
             try {
                 long t0 = System.nanoTime();
                 result = IngestJob.run(spark, kafka, config.ingest(), config.ingestRules(), warehouse, topic);
@@ -79,7 +80,7 @@ final class IngestBench {
             double ingestRate = records / ingestSeconds;
             double consumerRate = records / consumerSeconds;
             int cores = Runtime.getRuntime().availableProcessors();
-            double floorRate = floorRate(config, images, Math.min(records, FLOOR_RECORDS), cores);
+            double floorRate = floorRate(config, hadoop, images, Math.min(records, FLOOR_RECORDS), cores);
             return String.format(Locale.ROOT, String.join("%n",
                     "bench ingest: %d Fashion-MNIST records, topic %s with %d partitions",
                     "ingest_records_per_sec=%.0f ingest_seconds=%.1f (Kafka -> parse, validate -> landing Parquet, zstd)",
@@ -100,17 +101,19 @@ final class IngestBench {
     /**
      * Records/s of the work every ingest of these records must do, whatever moves them: parse and validate each JSON
      * value ({@link RecordParser}, as ingest does), pack its features, and zstd-compress the packed bytes in 1 MiB
-     * blocks with Parquet's own page compressor, on {@code threads} threads over values already in memory. The best
-     * of two passes (the first warms the JIT): an upper bound on {@code ingest_records_per_sec} on this machine.
+     * blocks with Parquet's own page compressor (configured as ingest's, by {@code hadoop}), on {@code threads}
+     * threads over values already in memory. The best of two passes (the first warms the JIT): an upper bound on
+     * {@code ingest_records_per_sec} on this machine.
      */
-    private static double floorRate(AppConfig config, List<Image> images, int records, int threads) {
+    private static double floorRate(AppConfig config, Configuration hadoop, List<Image> images, int records,
+                                    int threads) {
         List<byte[]> values = new ArrayList<>(records);
         events(images, records, new AtomicLong()).forEachRemaining(e -> values.add(e.value()));
         double best = 0;
         for (int pass = 0; pass < 2; pass++) {
             long t0 = System.nanoTime();
             long accepted = IntStream.range(0, threads).parallel()
-                    .mapToLong(t -> parseAndCompress(config, values, t, threads)).sum();
+                    .mapToLong(t -> parseAndCompress(config, hadoop, values, t, threads)).sum();
             if (accepted != records) {
                 throw new IllegalStateException("bench ingest: the parse-and-compress pass accepted " + accepted
                         + " of " + records + " records");
@@ -121,10 +124,11 @@ final class IngestBench {
     }
 
     /** Every {@code stride}-th value from {@code first}: parsed, packed, compressed; returns how many were accepted. */
-    private static long parseAndCompress(AppConfig config, List<byte[]> values, int first, int stride) {
+    private static long parseAndCompress(AppConfig config, Configuration hadoop, List<byte[]> values, int first,
+                                         int stride) {
         RecordParser parser = new RecordParser(config.ingestRules());
         // The compressor Parquet's writer uses for its pages.
-        CodecFactory codecs = new CodecFactory(new Configuration(), ZSTD_BLOCK);
+        CodecFactory codecs = new CodecFactory(hadoop, ZSTD_BLOCK);
         try {
             CodecFactory.BytesCompressor zstd = codecs.getCompressor(CompressionCodecName.ZSTD);
             ByteArrayOutputStream block = new ByteArrayOutputStream(ZSTD_BLOCK + 8192);

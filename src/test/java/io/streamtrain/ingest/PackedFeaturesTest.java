@@ -15,9 +15,10 @@ class PackedFeaturesTest {
     }
 
     @Test
-    void isLittleEndianFloat32() {
-        // 1.0f is 0x3F800000.
-        assertThat(PackedFeatures.pack(new float[]{1f})).containsExactly(0x00, 0x00, 0x80, 0x3F);
+    void isFloat32ByteStreamSplit() {
+        // 1.0f is 0x3F800000 and 2.0f is 0x40000000: first both low bytes, then both second bytes, and so on.
+        assertThat(PackedFeatures.pack(new float[]{1f, 2f}))
+                .containsExactly(0x00, 0x00, 0x00, 0x00, 0x80, 0x00, 0x3F, 0x40);
     }
 
     @Test

@@ -92,6 +92,15 @@ class RecordScannerTest {
     }
 
     @Test
+    void integersAroundTheSmallIntegerPathsLimitAreTheDoublesJavaParses() {
+        for (String number : List.of("0", "7", "255", "99999999", "123456789", "999999999", "1000000000",
+                "12345678901", "999999999999999", "-123456789", "123456789.5", "0.0")) {
+            assertThat(agrees(WIDE, "{\"id\":\"x\",\"ts\":1,\"label\":0,\"features\":[" + number + ",1," + number
+                    + "]}")).as("%s takes the fast path", number).isTrue();
+        }
+    }
+
+    @Test
     void leavesEveryOddSpellingToTheFullParser() {
         List<String> odd = List.of(
                 "{\"id\":\"x\",\"ts\":1,\"label\":0,\"features\":[1e2,0,0]}",

@@ -77,7 +77,8 @@ public class ValidationSparkTest extends SparkLocalTest {
         // The landed vector reads back exactly as sent, through the same SQL function users call.
         PackedFeatures.register(spark());
         landed.createOrReplaceTempView("landed");
-        Row ok = spark().sql("SELECT unpack_features(features_f32le) AS f FROM landed WHERE id = 'ok-7'").first();
+        Row ok = spark().sql("SELECT unpack_features(" + PackedFeatures.COLUMN + ") AS f FROM landed WHERE id = 'ok-7'")
+                .first();
         assertThat(ok.<Float>getList(0)).containsExactly(0f, 0.5f, 1f);
     }
 }
