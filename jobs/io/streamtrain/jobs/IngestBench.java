@@ -24,10 +24,14 @@ import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.hadoop.CodecFactory;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQueryListener;
+import org.apache.spark.sql.streaming.StreamingQueryProgress;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -35,6 +39,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 
@@ -66,10 +71,16 @@ final class IngestBench {
             IngestResult result;
             long landedBytes;
             Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+            BatchProgress batches = new BatchProgress();
+            spark.streams().addListener(batches);
+            CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+            double jitSeconds;
             try {
+                long jit0 = jit.getTotalCompilationTime();
                 long t0 = System.nanoTime();
                 result = IngestJob.run(spark, kafka, config.ingest(), config.ingestRules(), warehouse, topic);
                 ingestSeconds = (System.nanoTime() - t0) / 1e9;
+                jitSeconds = (jit.getTotalCompilationTime() - jit0) / 1e3;
                 landedBytes = size(spark, warehouse.table(Table.LANDING));
             } finally {
                 spark.stop();
@@ -86,12 +97,57 @@ final class IngestBench {
                     "ingest_records_per_sec=%.0f ingest_seconds=%.1f (Kafka -> parse, validate -> landing Parquet, zstd)",
                     "consumer_records_per_sec=%.0f consumer_seconds=%.1f (plain kafka-clients consumer, bytes only)",
                     "ingest_ratio=%.3f",
+                    "%s",
                     "parse_compress_records_per_sec=%.0f parse_compress_ratio=%.3f (no Kafka, Spark or Parquet: only"
                             + " parsing, validating, packing and zstd, in memory on %d threads)",
                     "json_bytes_per_record=%.0f landed_bytes_per_record=%.0f%n"),
                     records, topic, config.kafka().partitions(), ingestRate, ingestSeconds, consumerRate,
-                    consumerSeconds, ingestRate / consumerRate, floorRate, floorRate / consumerRate, cores,
+                    consumerSeconds, ingestRate / consumerRate, batches.describe(consumerRate, jitSeconds), floorRate, floorRate / consumerRate, cores,
                     (double) jsonBytes.get() / records, (double) landedBytes / records);
+        }
+    }
+
+    /**
+     * Spark's own account of each micro-batch (rows and trigger time), to tell the steady rate from the first batch,
+     * which also pays query planning and most of the JIT compilation.
+     */
+    private static final class BatchProgress extends StreamingQueryListener {
+        private final List<long[]> rowsAndMillis = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void onQueryProgress(QueryProgressEvent event) {
+            StreamingQueryProgress p = event.progress();
+            Long millis = p.durationMs().get("triggerExecution");
+            if (p.numInputRows() > 0 && millis != null) {
+                rowsAndMillis.add(new long[]{p.numInputRows(), millis});
+            }
+        }
+
+        @Override
+        public void onQueryStarted(QueryStartedEvent event) {
+        }
+
+        @Override
+        public void onQueryTerminated(QueryTerminatedEvent event) {
+        }
+
+        String describe(double consumerRate, double jitSeconds) {
+            long rows = 0;
+            long millis = 0;
+            for (long[] batch : rowsAndMillis.subList(Math.min(1, rowsAndMillis.size()), rowsAndMillis.size())) {
+                rows += batch[0];
+                millis += batch[1];
+            }
+            if (millis == 0) {
+                return String.format(Locale.ROOT, "ingest_after_first_batch: none (%d batches; raise --records)"
+                        + " jit_compile_seconds=%.1f", rowsAndMillis.size(), jitSeconds);
+            }
+            double rate = rows * 1000.0 / millis;
+            return String.format(Locale.ROOT, "ingest_after_first_batch_records_per_sec=%.0f"
+                    + " ingest_after_first_batch_ratio=%.3f (%d of %d micro-batches, Spark's trigger times; the"
+                    + " first took %.1f s with query planning and JIT) jit_compile_seconds=%.1f", rate,
+                    rate / consumerRate, rowsAndMillis.size() - 1, rowsAndMillis.size(),
+                    rowsAndMillis.get(0)[1] / 1e3, jitSeconds);
         }
     }
 

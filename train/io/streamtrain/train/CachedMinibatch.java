@@ -51,6 +51,18 @@ public final class CachedMinibatch implements Serializable {
                 Nd4j.create(labels, labelShape, DataType.FLOAT));
     }
 
+    /** The same minibatch with other features of the same shape (augmentation). */
+    CachedMinibatch withFeatures(float[] replaced) {
+        if (replaced.length != features.length) {
+            throw new IllegalArgumentException(replaced.length + " features for a minibatch of " + features.length);
+        }
+        return new CachedMinibatch(replaced, featureShape, labels, labelShape);
+    }
+
+    float[] features() {
+        return features;
+    }
+
     public int examples() {
         return (int) featureShape[0];
     }

@@ -45,10 +45,17 @@ public final class SparkTrainer {
 
     private final JavaSparkContext sc;
     private final TrainSettings settings;
+    private final HorizontalFlip flip;
 
     public SparkTrainer(JavaSparkContext sc, TrainSettings settings) {
+        this(sc, settings, null);
+    }
+
+    /** @param flip augments the training minibatches of every epoch, or null for none */
+    public SparkTrainer(JavaSparkContext sc, TrainSettings settings, HorizontalFlip flip) {
         this.sc = sc;
         this.settings = settings;
+        this.flip = flip;
     }
 
     /**
@@ -133,19 +140,29 @@ public final class SparkTrainer {
      * read and deserialise every partition. Handing it exactly the partitions of one round (each holding at most
      * {@code averaging-frequency} minibatches, see {@link #partitionsFor}) makes a round read only its own data.
      */
-    private List<JavaRDD<CachedMinibatch>> rounds(JavaRDD<CachedMinibatch> data, int epoch) {
+    private List<Round> rounds(JavaRDD<CachedMinibatch> data, int epoch) {
         int workers = workers();
         int partitions = data.getNumPartitions();
         int count = (partitions + workers - 1) / workers;
-        List<JavaRDD<CachedMinibatch>> rounds = new ArrayList<>();
+        List<Round> rounds = new ArrayList<>();
         for (int r = 0; r < count; r++) {
             int first = r * workers;
             PartitionPruningRDD<CachedMinibatch> slice = PartitionPruningRDD.create(data.rdd(),
                     new PartitionRange(first, first + workers));
-            rounds.add(JavaRDD.fromRDD(slice, ClassTag$.MODULE$.apply(CachedMinibatch.class)));
+            rounds.add(new Round(JavaRDD.fromRDD(slice, ClassTag$.MODULE$.apply(CachedMinibatch.class)), first));
         }
         Collections.shuffle(rounds, new Random(settings.seed() + epoch));
         return rounds;
+    }
+
+    /** The partitions of one averaging round, the first of them at {@code firstPartition} of the whole RDD. */
+    private record Round(JavaRDD<CachedMinibatch> data, int firstPartition) {
+    }
+
+    /** What the network fits on in {@code epoch}: the cached minibatches, flipped at random if so configured. */
+    private JavaRDD<DataSet> examples(JavaRDD<CachedMinibatch> data, int epoch, int firstPartition) {
+        return flip == null ? data.map(CachedMinibatch::toDataSet)
+                : flip.apply(data, settings.seed(), epoch, firstPartition);
     }
 
     /**
@@ -224,7 +241,7 @@ public final class SparkTrainer {
             this.spark = new SparkDl4jMultiLayer(sc, network, master);
         }
 
-        /** One pass over the training data. */
+        /** One pass over the training data ({@code epoch} counts from 1). */
         abstract void fit(int epoch);
 
         @Override
@@ -255,11 +272,11 @@ public final class SparkTrainer {
 
         @Override
         void fit(int epoch) {
-            for (JavaRDD<CachedMinibatch> round : rounds(data, epoch)) {
+            for (Round round : rounds(data, epoch)) {
                 // DL4J counts an epoch at the end of every fit, so every round would advance learning-rate schedules.
                 // Each round starts at the epoch index instead, and the last one leaves the count at this epoch.
                 spark.getNetwork().setEpochCount(epoch - 1);
-                spark.fit(round.map(CachedMinibatch::toDataSet));
+                spark.fit(examples(round.data(), epoch, round.firstPartition()));
             }
         }
     }
@@ -267,7 +284,7 @@ public final class SparkTrainer {
     /** Gradient sharing: every epoch is one pass of one task per worker over a fixed, cached RDD. */
     private final class Sharing extends Epochs {
 
-        private final JavaRDD<DataSet> epoch;
+        private final JavaRDD<CachedMinibatch> perWorker;
         private final Distribution.Sharing sharing;
         private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "streamtrain-sharing");
@@ -280,11 +297,12 @@ public final class SparkTrainer {
             this.sharing = settings.distribution().sharing();
             // One partition per task slot: DL4J makes the first task of a JVM the trainer and parks the others until
             // it is done, so more partitions than slots would train in waves.
-            this.epoch = data.coalesce(workers()).map(CachedMinibatch::toDataSet);
+            this.perWorker = data.coalesce(workers());
         }
 
         @Override
         void fit(int index) {
+            JavaRDD<DataSet> epoch = examples(perWorker, index, 0);
             Future<?> pass = runner.submit(() -> spark.fit(epoch));
             try {
                 pass.get(sharing.epochTimeout().toMillis(), TimeUnit.MILLISECONDS);

@@ -119,7 +119,8 @@ public final class TrainJob {
         }
 
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        SparkTrainer trainer = new SparkTrainer(sc, settings);
+        SparkTrainer trainer = new SparkTrainer(sc, settings,
+                settings.horizontalFlip() ? HorizontalFlip.of(settings.architecture(), scaler) : null);
         JavaRDD<DataSet> minibatches = Minibatches.of(train, settings.batchSize(), schema.classCount(),
                 trainer.partitionsFor(trainRows), settings.seed(), settings.architecture().timeSteps());
         Dataset<Row> validationRows = curatedSplit(spark, warehouse, Split.VALIDATION);

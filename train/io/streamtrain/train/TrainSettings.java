@@ -22,10 +22,12 @@ import java.util.List;
  * @param earlyStoppingPatience epochs without a better validation accuracy before training stops; 0 never stops
  * @param architecture          which network: MLP, CNN or LSTM
  * @param distribution          how Spark workers combine their work
+ * @param horizontalFlip        mirror about half of the training images each epoch ({@link HorizontalFlip})
  */
 public record TrainSettings(List<Integer> hiddenLayers, String activation, double dropout, double l1, double l2,
                             Init weightInit, Optimizer optimizer, int batchSize, int epochs, long seed,
-                            int earlyStoppingPatience, Architecture architecture, Distribution distribution) {
+                            int earlyStoppingPatience, Architecture architecture, Distribution distribution,
+                            boolean horizontalFlip) {
 
     public static final String HIDDEN_LAYERS = "train.mlp.hidden-layers";
     public static final String ACTIVATION = "train.mlp.activation";
@@ -63,12 +65,15 @@ public record TrainSettings(List<Integer> hiddenLayers, String activation, doubl
         if (!ACTIVATIONS.contains(activation)) {
             throw new ConfigException(ACTIVATION, activation, "must be one of " + String.join(", ", ACTIVATIONS));
         }
+        if (horizontalFlip) {
+            HorizontalFlip.requireFlatImages(architecture);
+        }
     }
 
     /** The same settings with another epoch count (benchmarks). */
     public TrainSettings withEpochs(int epochs) {
         return new TrainSettings(hiddenLayers, activation, dropout, l1, l2, weightInit, optimizer, batchSize, epochs,
-                seed, earlyStoppingPatience, architecture, distribution);
+                seed, earlyStoppingPatience, architecture, distribution, horizontalFlip);
     }
 
     public static TrainSettings from(Settings s) {
@@ -76,6 +81,7 @@ public record TrainSettings(List<Integer> hiddenLayers, String activation, doubl
                 s.doubleInRange(DROPOUT, 0, 1), s.doubleInRange(L1, 0, 1), s.doubleInRange(L2, 0, 1),
                 s.oneOf(WEIGHT_INIT, Init.class), Optimizer.from(s), s.intInRange(BATCH_SIZE, 1, 65_536),
                 s.intInRange(EPOCHS, 1, 10_000), s.raw().getLong(SEED),
-                s.intInRange(EARLY_STOPPING_PATIENCE, 0, 10_000), Architecture.from(s), Distribution.from(s));
+                s.intInRange(EARLY_STOPPING_PATIENCE, 0, 10_000), Architecture.from(s), Distribution.from(s),
+                s.bool(HorizontalFlip.KEY));
     }
 }

@@ -89,6 +89,10 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> load("train.sharing.epoch-timeout=soon"))
                 .hasMessage("Invalid value 'soon' for 'train.sharing.epoch-timeout': must be a duration such as "
                         + "30 minutes or 90s");
+        assertThatThrownBy(() -> load("train.model=lstm", "train.augment.horizontal-flip=true"))
+                .hasMessage("Invalid value 'true' for 'train.augment.horizontal-flip': works on flat images (train.model"
+                        + " mlp or cnn); the LSTM reads each row as a time step");
+        assertThat(load("train.model=cnn", "train.augment.horizontal-flip=true").train().horizontalFlip()).isTrue();
         assertThatThrownBy(() -> load("train.sharing.port=80"))
                 .hasMessage("Invalid value '80' for 'train.sharing.port': must be an integer from 1024 to 65535");
     }

@@ -1,5 +1,6 @@
 package io.streamtrain.train;
 
+import io.streamtrain.preprocess.Scaler;
 import io.streamtrain.testing.SparkLocalTest;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.scheduler.SparkListener;
@@ -29,7 +30,7 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
     private static TrainSettings settings(int workers, int averagingFrequency, int epochs) {
         return new TrainSettings(List.of(8), "tanh", 0, 0, 0, TrainSettings.Init.XAVIER,
                 Optimizer.constant(Optimizer.Updater.SGD, 0.1), 8, epochs, 12345, 0, Architecture.mlp(),
-                Distribution.averaging(averagingFrequency, workers));
+                Distribution.averaging(averagingFrequency, workers), false);
     }
 
     private static List<DataSet> minibatches(int count, int size) {
@@ -88,14 +89,23 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
     public void aResumedRunEndsWithTheParametersOfAnUninterruptedOne() throws Exception {
         TrainSettings s = new TrainSettings(List.of(8), "tanh", 0, 0, 0, TrainSettings.Init.XAVIER,
                 Optimizer.constant(Optimizer.Updater.ADAM, 0.01), 8, 3, 99, 0, Architecture.mlp(),
-                Distribution.averaging(2, 2));
+                Distribution.averaging(2, 2), false);
         List<DataSet> data = minibatches(24, 8);
-        SparkTrainer trainer = new SparkTrainer(jsc(), s);
+        // Augmented, so the test also shows that a resumed run flips the images an uninterrupted one flips.
+        HorizontalFlip flip = HorizontalFlip.of(new Architecture(Architecture.Kind.MLP, 3, 4, 1, List.of(20, 50), true,
+                128), new Scaler(new double[FEATURES], java.util.stream.DoubleStream.generate(() -> 1).limit(FEATURES)
+                .toArray()));
+        SparkTrainer trainer = new SparkTrainer(jsc(), s, flip);
         int partitions = trainer.partitionsFor(24 * 8);
         assertThat(partitions).as("several averaging rounds per epoch").isGreaterThan(2);
 
         MultiLayerNetwork uninterrupted = network(s);
         trainer.fit(uninterrupted, jsc().parallelize(data, partitions), null, TrainingState.start(), (n, st) -> { });
+        MultiLayerNetwork unflipped = network(s);
+        new SparkTrainer(jsc(), s).fit(unflipped, jsc().parallelize(data, partitions), null, TrainingState.start(),
+                (n, st) -> { });
+        assertThat(unflipped.params().sub(uninterrupted.params()).amax().getDouble(0))
+                .as("the flips changed what was learnt").isGreaterThan(1e-3);
 
         java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("checkpoints");
         Checkpoints checkpoints = new Checkpoints(new io.streamtrain.core.HadoopFiles(jsc().hadoopConfiguration()),
@@ -132,7 +142,7 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
         TrainSettings s = new TrainSettings(averaging.hiddenLayers(), averaging.activation(), 0, 0, 0,
                 TrainSettings.Init.XAVIER, Optimizer.constant(Optimizer.Updater.ADAM, 0.01), 8, 3, 12345, 0,
                 Architecture.mlp(), new Distribution(Distribution.Master.SHARING, 5, 2,
-                new Distribution.Sharing(1e-3, "127.0.0.1", 40321, "", java.time.Duration.ofMinutes(2))));
+                new Distribution.Sharing(1e-3, "127.0.0.1", 40321, "", java.time.Duration.ofMinutes(2))), false);
         List<DataSet> data = minibatches(40, 8);
         SparkTrainer trainer = new SparkTrainer(jsc(), s);
         MultiLayerNetwork network = network(s);
@@ -187,7 +197,7 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
         TrainSettings base = settings(2, 1, 2);
         TrainSettings s = new TrainSettings(base.hiddenLayers(), base.activation(), 0, 0, 0, TrainSettings.Init.XAVIER,
                 new Optimizer(Optimizer.Updater.SGD, 0.1, Optimizer.Schedule.STEP, 0.5, 1), 8, 2, 12345, 0,
-                Architecture.mlp(), base.distribution());
+                Architecture.mlp(), base.distribution(), false);
         SparkTrainer trainer = new SparkTrainer(jsc(), s);
         MultiLayerNetwork network = network(s);
         List<Integer> epochCounts = new ArrayList<>();
