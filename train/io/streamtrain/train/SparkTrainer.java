@@ -72,18 +72,22 @@ public final class SparkTrainer {
                              TrainingState start, BiConsumer<MultiLayerNetwork, TrainingState> afterEpoch) {
         JavaRDD<CachedMinibatch> data = cached(minibatches);
         JavaRDD<CachedMinibatch> held = validation == null ? null : cached(validation);
-        // One pass materialises the cache and counts minibatches and examples together.
-        long[] counts = data.map(d -> new long[]{1, d.examples()})
-                .reduce((a, b) -> new long[]{a[0] + b[0], a[1] + b[1]});
-        long examples = counts[1];
-        LOG.info("train: {} examples in {} minibatches over {} partitions{}{}", examples, counts[0],
-                data.getNumPartitions(), held == null ? ", no validation split" : "",
+        // One pass materialises the cache and counts minibatches and examples per partition.
+        long[] perPartition = new long[data.getNumPartitions()];
+        long examples = 0;
+        for (long[] c : data.mapPartitionsWithIndex(SparkTrainer::count, true).collect()) {
+            perPartition[(int) c[0]] = c[1];
+            examples += c[2];
+        }
+        LOG.info("train: {} examples in {} minibatches over {} partitions{}{}", examples,
+                java.util.Arrays.stream(perPartition).sum(), data.getNumPartitions(),
+                held == null ? ", no validation split" : "",
                 start.completedEpochs() > 0 ? ", resuming after epoch " + start.completedEpochs() : "");
 
         JavaRDD<CachedMinibatch> lossSample = data.mapPartitions(LossSample::new).persist(StorageLevel.MEMORY_ONLY());
         TrainingState state = start;
         try (Epochs epochs = settings.distribution().master() == Distribution.Master.AVERAGING
-                ? new Averaging(network, data) : new Sharing(network, data)) {
+                ? new Averaging(network, data, perPartition) : new Sharing(network, data)) {
             SparkDl4jMultiLayer spark = epochs.spark;
             for (int epoch = start.completedEpochs() + 1; epoch <= settings.epochs()
                     && !state.exhausted(settings.earlyStoppingPatience()); epoch++) {
@@ -157,6 +161,14 @@ public final class SparkTrainer {
 
     /** The partitions of one averaging round, the first of them at {@code firstPartition} of the whole RDD. */
     private record Round(JavaRDD<CachedMinibatch> data, int firstPartition) {
+
+        long minibatches(long[] perPartition) {
+            long sum = 0;
+            for (int p = firstPartition; p < firstPartition + data.getNumPartitions(); p++) {
+                sum += perPartition[p];
+            }
+            return sum;
+        }
     }
 
     /** What the network fits on in {@code epoch}: the cached minibatches, flipped at random if so configured. */
@@ -254,20 +266,29 @@ public final class SparkTrainer {
     private final class Averaging extends Epochs {
 
         private final JavaRDD<CachedMinibatch> data;
+        private final long[] minibatchesPerPartition;
+        private final CountedParameterAveraging averaging;
 
-        Averaging(MultiLayerNetwork network, JavaRDD<CachedMinibatch> data) {
-            super(network, new ParameterAveragingTrainingMaster.Builder(workers(), settings.batchSize())
-                    .batchSizePerWorker(settings.batchSize())
-                    .averagingFrequency(settings.distribution().averagingFrequency())
-                    .workerPrefetchNumBatches(2)
-                    .rddTrainingApproach(RDDTrainingApproach.Direct)
-                    .repartionData(Repartition.Never)
-                    .rngSeed(settings.seed())
-                    .saveUpdater(true)
-                    // Our RDD is persisted already; DL4J's own persist would cache every round's slice again.
-                    .storageLevel(null)
-                    .build());
+        Averaging(MultiLayerNetwork network, JavaRDD<CachedMinibatch> data, long[] minibatchesPerPartition) {
+            this(network, data, minibatchesPerPartition, new CountedParameterAveraging(
+                    new ParameterAveragingTrainingMaster.Builder(workers(), settings.batchSize())
+                            .batchSizePerWorker(settings.batchSize())
+                            .averagingFrequency(settings.distribution().averagingFrequency())
+                            .workerPrefetchNumBatches(2)
+                            .rddTrainingApproach(RDDTrainingApproach.Direct)
+                            .repartionData(Repartition.Never)
+                            .rngSeed(settings.seed())
+                            .saveUpdater(true)
+                            // Our RDD is persisted already; DL4J's own persist would cache every round's slice again.
+                            .storageLevel(null)));
+        }
+
+        private Averaging(MultiLayerNetwork network, JavaRDD<CachedMinibatch> data, long[] minibatchesPerPartition,
+                          CountedParameterAveraging averaging) {
+            super(network, averaging);
             this.data = data;
+            this.minibatchesPerPartition = minibatchesPerPartition;
+            this.averaging = averaging;
         }
 
         @Override
@@ -276,6 +297,7 @@ public final class SparkTrainer {
                 // DL4J counts an epoch at the end of every fit, so every round would advance learning-rate schedules.
                 // Each round starts at the epoch index instead, and the last one leaves the count at this epoch.
                 spark.getNetwork().setEpochCount(epoch - 1);
+                averaging.nextFitHas(round.minibatches(minibatchesPerPartition));
                 spark.fit(examples(round.data(), epoch, round.firstPartition()));
             }
         }
@@ -327,6 +349,17 @@ public final class SparkTrainer {
             super.close();
             GradientSharing.stopParameterServer();
         }
+    }
+
+    /** {partition index, minibatches, examples} of one partition. */
+    private static Iterator<long[]> count(int partition, Iterator<CachedMinibatch> minibatches) {
+        long batches = 0;
+        long examples = 0;
+        while (minibatches.hasNext()) {
+            batches++;
+            examples += minibatches.next().examples();
+        }
+        return List.of(new long[]{partition, batches, examples}).iterator();
     }
 
     /** Partitions to train on: the configured number, or one per task slot. */

@@ -150,27 +150,8 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
         double before = accuracy(network, data);
         java.util.Set<String> aeronDirsBefore = aeronDirs();
         List<String> stages = new java.util.concurrent.CopyOnWriteArrayList<>();
-        SparkListener stageNames = new SparkListener() {
-            @Override
-            public void onStageSubmitted(SparkListenerStageSubmitted submitted) {
-                stages.add(submitted.stageInfo().name());
-            }
-        };
-        jsc().sc().addSparkListener(stageNames);
-
-        TrainingState end;
-        try {
-            end = trainer.fit(network, jsc().parallelize(data, 4), jsc().parallelize(data, 2),
-                    TrainingState.start(), (net, state) -> { });
-            // Listener events arrive asynchronously.
-            long deadline = System.currentTimeMillis() + 10_000;
-            while (stages.stream().noneMatch(n -> n.contains("SharedTrainingMaster"))
-                    && System.currentTimeMillis() < deadline) {
-                Thread.sleep(50);
-            }
-        } finally {
-            jsc().sc().removeSparkListener(stageNames);
-        }
+        TrainingState end = recordingStages(stages, "SharedTrainingMaster", () -> trainer.fit(network,
+                jsc().parallelize(data, 4), jsc().parallelize(data, 2), TrainingState.start(), (net, state) -> { }));
 
         assertThat(stages).as("Spark stages: dl4j-spark's SharedTrainingMaster did the training")
                 .anyMatch(n -> n.contains("SharedTrainingMaster"))
@@ -184,6 +165,44 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
         assertThat(end.history().get(2).validationAccuracy()).isGreaterThan(0.8);
         assertThat(aeronDirs()).as("the media driver's folder is removed after training")
                 .isSubsetOf(aeronDirsBefore);
+    }
+
+    /** Runs {@code run} and collects the names of the Spark stages it submits, until one contains {@code awaited}. */
+    private <T> T recordingStages(List<String> stages, String awaited, java.util.function.Supplier<T> run)
+            throws InterruptedException {
+        SparkListener stageNames = new SparkListener() {
+            @Override
+            public void onStageSubmitted(SparkListenerStageSubmitted submitted) {
+                stages.add(submitted.stageInfo().name());
+            }
+        };
+        jsc().sc().addSparkListener(stageNames);
+        try {
+            T result = run.get();
+            // Listener events arrive asynchronously.
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (stages.stream().noneMatch(n -> n.contains(awaited)) && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50);
+            }
+            return result;
+        } finally {
+            jsc().sc().removeSparkListener(stageNames);
+        }
+    }
+
+    @Test
+    public void averagingRoundsRunWithoutDl4jsCountJob() throws InterruptedException {
+        TrainSettings s = settings(2, 2, 2);
+        List<DataSet> data = minibatches(24, 8);
+        SparkTrainer trainer = new SparkTrainer(jsc(), s);
+        int partitions = trainer.partitionsFor(24 * 8);
+        List<String> stages = new java.util.concurrent.CopyOnWriteArrayList<>();
+        TrainingState end = recordingStages(stages, "ParameterAveraging", () -> trainer.fit(network(s),
+                jsc().parallelize(data, partitions), null, TrainingState.start(), (net, state) -> { }));
+
+        assertThat(end.history()).hasSize(2);
+        assertThat(stages).as("Spark stages").anyMatch(n -> n.contains("ParameterAveragingTrainingMaster"))
+                .noneMatch(n -> n.startsWith("count at ParameterAveragingTrainingMaster"));
     }
 
     private static java.util.Set<String> aeronDirs() {
