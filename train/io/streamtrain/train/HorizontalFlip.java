@@ -6,8 +6,8 @@ import org.apache.spark.api.java.JavaRDD;
 import org.nd4j.linalg.dataset.DataSet;
 
 import java.io.Serializable;
-import java.util.Iterator;
 import java.util.SplittableRandom;
+import java.util.stream.StreamSupport;
 
 /**
  * Training-time augmentation: each epoch, every training image is mirrored left to right with probability one half,
@@ -79,7 +79,9 @@ public final class HorizontalFlip implements Serializable {
         return data.mapPartitionsWithIndex((index, batches) -> {
             SplittableRandom random = new SplittableRandom(
                     seed * 1_000_003L + epoch * 7_919L + firstPartition + index);
-            return map(batches, b -> flipSome(b, random).toDataSet());
+            Iterable<CachedMinibatch> partition = () -> batches;
+            return StreamSupport.stream(partition.spliterator(), false)
+                    .map(b -> flipSome(b, random).toDataSet()).iterator();
         }, true);
     }
 
@@ -102,19 +104,5 @@ public final class HorizontalFlip implements Serializable {
         for (int p = 0; p < image.length; p++) {
             out[offset + p] = scale[p] * image[mirror[p]] + shift[p];
         }
-    }
-
-    private static <A, B> Iterator<B> map(Iterator<A> in, java.util.function.Function<A, B> f) {
-        return new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return in.hasNext();
-            }
-
-            @Override
-            public B next() {
-                return f.apply(in.next());
-            }
-        };
     }
 }
