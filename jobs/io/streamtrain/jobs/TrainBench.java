@@ -85,7 +85,7 @@ final class TrainBench {
             // DataSet serializer would make this benchmark measure slow shipping rather than training.
             JavaRDD<DataSet> rdd = sc.parallelize(train.stream().map(CachedMinibatch::of).toList(),
                     trainer.partitionsFor(in.trainCount())).map(CachedMinibatch::toDataSet);
-            MultiLayerNetwork distributed = Models.network(s, 784, classes);
+            MultiLayerNetwork distributed = trainer.newNetwork(784, classes);
             long t1 = System.nanoTime();
             List<EpochStats> history = trainer.fit(distributed, rdd, null, TrainingState.start(), (net, state) -> { })
                     .history();

@@ -13,13 +13,15 @@ import java.time.Duration;
  * @param averagingFrequency minibatches each worker fits between two parameter averages
  * @param workers            Spark partitions training runs on; 0 means the cluster's default parallelism
  * @param sharing            settings of gradient sharing, read whichever master is chosen
+ * @param scaling            how parameter averaging scales the learning rate with the number of workers
  */
-public record Distribution(Master master, int averagingFrequency, int workers, Sharing sharing)
-        implements Serializable {
+public record Distribution(Master master, int averagingFrequency, int workers, Sharing sharing,
+                           LearningRateScaling scaling) implements Serializable {
 
     public static final String MASTER = "train.master";
     public static final String AVERAGING_FREQUENCY = "train.averaging-frequency";
     public static final String WORKERS = "train.workers";
+    public static final String LEARNING_RATE_SCALING = "train.learning-rate-scaling";
 
     /** dl4j-spark's two training masters. */
     public enum Master {
@@ -27,6 +29,35 @@ public record Distribution(Master master, int averagingFrequency, int workers, S
         AVERAGING,
         /** {@code SharedTrainingMaster}: workers send each other threshold-encoded updates after every minibatch. */
         SHARING
+    }
+
+    /**
+     * Averaging N workers' parameters moves the model about as far as one worker moved, though N workers' minibatches
+     * were spent: per epoch, parameter averaging takes 1/N of the steps of sequential training. Scaling the learning
+     * rate with N makes up for it, as is usual in data-parallel training (Goyal et al. 2017; Horovod's advice).
+     */
+    public enum LearningRateScaling {
+        /** The configured rate. */
+        NONE,
+        /** The rate times the number of workers. */
+        LINEAR,
+        /** The rate times the square root of the number of workers. */
+        SQRT
+    }
+
+    /**
+     * What the configured learning rate is multiplied by on {@code workers} workers: 1 for gradient sharing, which
+     * applies every worker's update to every copy of the model.
+     */
+    public double learningRateFactor(int workers) {
+        if (master == Master.SHARING) {
+            return 1;
+        }
+        return switch (scaling) {
+            case NONE -> 1;
+            case LINEAR -> workers;
+            case SQRT -> Math.sqrt(workers);
+        };
     }
 
     /**
@@ -66,17 +97,20 @@ public record Distribution(Master master, int averagingFrequency, int workers, S
 
     /** Parameter averaging every {@code averagingFrequency} minibatches. */
     public static Distribution averaging(int averagingFrequency, int workers) {
-        return new Distribution(Master.AVERAGING, averagingFrequency, workers, Sharing.defaults());
+        return new Distribution(Master.AVERAGING, averagingFrequency, workers, Sharing.defaults(),
+                LearningRateScaling.NONE);
     }
 
     public static Distribution from(Settings s) {
         return new Distribution(s.oneOf(MASTER, Master.class), s.positiveInt(AVERAGING_FREQUENCY),
-                s.intInRange(WORKERS, 0, 100_000), Sharing.from(s));
+                s.intInRange(WORKERS, 0, 100_000), Sharing.from(s), s.oneOf(LEARNING_RATE_SCALING,
+                LearningRateScaling.class));
     }
 
     /** A short description for logs and benchmarks. */
     public String describe() {
         return master == Master.AVERAGING ? "parameter averaging every " + averagingFrequency
+                + (scaling == LearningRateScaling.NONE ? "" : ", learning rate scaled " + scaling.name().toLowerCase())
                 : "gradient sharing, threshold " + sharing.threshold();
     }
 }

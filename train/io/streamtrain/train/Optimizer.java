@@ -64,6 +64,11 @@ public record Optimizer(Updater updater, double learningRate, Schedule schedule,
                 s.oneOf(SCHEDULE, Schedule.class), s.positiveDouble(DECAY), s.positiveInt(EVERY));
     }
 
+    /** The same optimiser and schedule, every rate multiplied by {@code factor}. */
+    public Optimizer scaled(double factor) {
+        return new Optimizer(updater, learningRate * factor, schedule, decay, every);
+    }
+
     /** DL4J's updater with this rate and schedule. */
     public IUpdater dl4j() {
         // DL4J counts epochs in the network configuration; SparkTrainer keeps that count equal to the epoch index.

@@ -362,6 +362,21 @@ public final class SparkTrainer {
         return List.of(new long[]{partition, batches, examples}).iterator();
     }
 
+    /**
+     * A new network for this trainer: the configured one, with the learning rate scaled for the workers that average
+     * it ({@link Distribution#learningRateFactor}). The rate is part of the saved model, so a resumed or warm-started
+     * run keeps the rate it was trained with.
+     */
+    public MultiLayerNetwork newNetwork(int inputs, int classes) {
+        double factor = settings.distribution().learningRateFactor(workers());
+        if (factor != 1) {
+            LOG.info("train: learning rate {} x {} for {} workers ({} = {})", settings.optimizer().learningRate(),
+                    String.format(Locale.ROOT, "%.3g", factor), workers(), Distribution.LEARNING_RATE_SCALING,
+                    settings.distribution().scaling().name().toLowerCase());
+        }
+        return Models.network(settings.withOptimizer(settings.optimizer().scaled(factor)), inputs, classes);
+    }
+
     /** Partitions to train on: the configured number, or one per task slot. */
     public int workers() {
         return settings.distribution().workers() > 0 ? settings.distribution().workers() : sc.defaultParallelism();

@@ -140,7 +140,7 @@ public final class TrainJob {
             network = resumed.network();
             state = resumed.state();
         } else {
-            network = base != null ? base.network() : Models.network(settings, scaler.size(), schema.classCount());
+            network = base != null ? base.network() : trainer.newNetwork(scaler.size(), schema.classCount());
             state = TrainingState.start();
             checkpoints.begin(lineage);
             if (base != null) {

@@ -74,6 +74,10 @@ class ConfigLoaderTest {
         assertThat(c.train().optimizer().schedule()).isEqualTo(io.streamtrain.train.Optimizer.Schedule.STEP);
         assertThat(c.train().weightInit()).isEqualTo(io.streamtrain.train.TrainSettings.Init.RELU_UNIFORM);
         assertThat(load().train().distribution().master()).isEqualTo(io.streamtrain.train.Distribution.Master.AVERAGING);
+        assertThat(load("train.learning-rate-scaling=sqrt").train().distribution().scaling())
+                .isEqualTo(io.streamtrain.train.Distribution.LearningRateScaling.SQRT);
+        assertThatThrownBy(() -> load("train.learning-rate-scaling=double"))
+                .hasMessage("Invalid value 'double' for 'train.learning-rate-scaling': must be one of none, linear, sqrt");
     }
 
     @Test

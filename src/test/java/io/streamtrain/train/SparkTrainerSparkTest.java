@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /**
  * Spark local: distributed training is the same computation as single-JVM training where it should be, the method of
@@ -142,7 +143,8 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
         TrainSettings s = new TrainSettings(averaging.hiddenLayers(), averaging.activation(), 0, 0, 0,
                 TrainSettings.Init.XAVIER, Optimizer.constant(Optimizer.Updater.ADAM, 0.01), 8, 3, 12345, 0,
                 Architecture.mlp(), new Distribution(Distribution.Master.SHARING, 5, 2,
-                new Distribution.Sharing(1e-3, "127.0.0.1", 40321, "", java.time.Duration.ofMinutes(2))), false);
+                new Distribution.Sharing(1e-3, "127.0.0.1", 40321, "", java.time.Duration.ofMinutes(2)),
+                Distribution.LearningRateScaling.NONE), false);
         List<DataSet> data = minibatches(40, 8);
         SparkTrainer trainer = new SparkTrainer(jsc(), s);
         MultiLayerNetwork network = network(s);
@@ -187,6 +189,24 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
             return result;
         } finally {
             jsc().sc().removeSparkListener(stageNames);
+        }
+    }
+
+    @Test
+    public void learningRateScalingMultipliesTheRateOfNewNetworksForParameterAveragingOnly() {
+        TrainSettings base = settings(2, 5, 1);
+        for (Distribution.LearningRateScaling scaling : Distribution.LearningRateScaling.values()) {
+            for (Distribution.Master master : Distribution.Master.values()) {
+                Distribution d = new Distribution(master, 5, 2, Distribution.Sharing.defaults(), scaling);
+                TrainSettings s = base.withDistribution(d);
+                double rate = new SparkTrainer(jsc(), s).newNetwork(FEATURES, CLASSES).getLearningRate(0);
+                double expected = master == Distribution.Master.SHARING ? 0.1 : switch (scaling) {
+                    case NONE -> 0.1;
+                    case LINEAR -> 0.2;
+                    case SQRT -> 0.1 * Math.sqrt(2);
+                };
+                assertThat(rate).as("%s, %s on 2 workers", scaling, master).isCloseTo(expected, within(1e-9));
+            }
         }
     }
 
