@@ -202,12 +202,17 @@ final class RecordScanner {
                 return null;
             }
             out[n++] = (float) value;
-            skipWhitespace();
-            if (consume(']')) {
-                return n == expected ? out : null;
-            }
-            if (!consume(',')) {
-                return null;
+            // A comma straight after the number is by far the most common case.
+            if (pos < in.length && in[pos] == ',') {
+                pos++;
+            } else {
+                skipWhitespace();
+                if (consume(']')) {
+                    return n == expected ? out : null;
+                }
+                if (!consume(',')) {
+                    return null;
+                }
             }
             skipWhitespace();
         }
@@ -305,7 +310,9 @@ final class RecordScanner {
     }
 
     private void skipWhitespace() {
-        while (pos < in.length && (in[pos] == ' ' || in[pos] == '\n' || in[pos] == '\r' || in[pos] == '\t')) {
+        // JSON's four whitespace bytes are all at most ' '; digits, quotes and brackets leave after one comparison.
+        while (pos < in.length && in[pos] <= ' '
+                && (in[pos] == ' ' || in[pos] == '\n' || in[pos] == '\r' || in[pos] == '\t')) {
             pos++;
         }
     }
