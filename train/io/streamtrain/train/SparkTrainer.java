@@ -18,6 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.Random;
@@ -80,7 +81,7 @@ public final class SparkTrainer {
             examples += c[2];
         }
         LOG.info("train: {} examples in {} minibatches over {} partitions{}{}", examples,
-                java.util.Arrays.stream(perPartition).sum(), data.getNumPartitions(),
+                Arrays.stream(perPartition).sum(), data.getNumPartitions(),
                 held == null ? ", no validation split" : "",
                 start.completedEpochs() > 0 ? ", resuming after epoch " + start.completedEpochs() : "");
 
