@@ -1,5 +1,6 @@
 package io.streamtrain.jobs;
 
+import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.Sessions;
 import io.streamtrain.ingest.FashionMnistIdx;
 import io.streamtrain.ingest.FashionMnistIdx.Image;
@@ -7,6 +8,7 @@ import io.streamtrain.train.Minibatches;
 import io.streamtrain.train.Models;
 import io.streamtrain.train.CachedMinibatch;
 import io.streamtrain.train.EpochStats;
+import io.streamtrain.train.HorizontalFlip;
 import io.streamtrain.train.SparkTrainer;
 import io.streamtrain.train.TrainSettings;
 import io.streamtrain.train.TrainingState;
@@ -44,6 +46,10 @@ final class TrainBench {
      */
     static String run(AppConfig config, Path data, int epochs, int limit) {
         TrainSettings s = config.train();
+        if (s.horizontalFlip()) {
+            throw new ConfigException(HorizontalFlip.KEY, true, "bench train compares Spark with a single JVM that "
+                    + "sees the images as they are; run it without flips");
+        }
         int classes = config.schema().classCount();
         Inputs in = inputs(config, data, limit);
         List<DataSet> train = in.train();
