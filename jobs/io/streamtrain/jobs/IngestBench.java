@@ -102,7 +102,8 @@ final class IngestBench {
                             + " parsing, validating, packing and zstd, in memory on %d threads)",
                     "json_bytes_per_record=%.0f landed_bytes_per_record=%.0f%n"),
                     records, topic, config.kafka().partitions(), ingestRate, ingestSeconds, consumerRate,
-                    consumerSeconds, ingestRate / consumerRate, batches.describe(consumerRate, jitSeconds), floorRate, floorRate / consumerRate, cores,
+                    consumerSeconds, ingestRate / consumerRate, batches.describe(consumerRate, jitSeconds),
+                    floorRate, floorRate / consumerRate, cores,
                     (double) jsonBytes.get() / records, (double) landedBytes / records);
         }
     }

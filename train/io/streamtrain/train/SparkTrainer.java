@@ -48,6 +48,7 @@ public final class SparkTrainer {
     private final TrainSettings settings;
     private final HorizontalFlip flip;
 
+    /** A trainer without augmentation ({@code train.augment.*} needs the scaler: see the other constructor). */
     public SparkTrainer(JavaSparkContext sc, TrainSettings settings) {
         this(sc, settings, null);
     }
@@ -145,7 +146,7 @@ public final class SparkTrainer {
      * read and deserialise every partition. Handing it exactly the partitions of one round (each holding at most
      * {@code averaging-frequency} minibatches, see {@link #partitionsFor}) makes a round read only its own data.
      */
-    private List<Round> rounds(JavaRDD<CachedMinibatch> data, int epoch) {
+    private List<Round> rounds(JavaRDD<CachedMinibatch> data, long[] minibatchesPerPartition, int epoch) {
         int workers = workers();
         int partitions = data.getNumPartitions();
         int count = (partitions + workers - 1) / workers;
@@ -154,22 +155,20 @@ public final class SparkTrainer {
             int first = r * workers;
             PartitionPruningRDD<CachedMinibatch> slice = PartitionPruningRDD.create(data.rdd(),
                     new PartitionRange(first, first + workers));
-            rounds.add(new Round(JavaRDD.fromRDD(slice, ClassTag$.MODULE$.apply(CachedMinibatch.class)), first));
+            int end = Math.min(first + workers, partitions);
+            long minibatches = Arrays.stream(minibatchesPerPartition, first, end).sum();
+            rounds.add(new Round(JavaRDD.fromRDD(slice, ClassTag$.MODULE$.apply(CachedMinibatch.class)), first,
+                    minibatches));
         }
         Collections.shuffle(rounds, new Random(settings.seed() + epoch));
         return rounds;
     }
 
-    /** The partitions of one averaging round, the first of them at {@code firstPartition} of the whole RDD. */
-    private record Round(JavaRDD<CachedMinibatch> data, int firstPartition) {
-
-        long minibatches(long[] perPartition) {
-            long sum = 0;
-            for (int p = firstPartition; p < firstPartition + data.getNumPartitions(); p++) {
-                sum += perPartition[p];
-            }
-            return sum;
-        }
+    /**
+     * The partitions of one averaging round, the first of them at {@code firstPartition} of the whole RDD, and the
+     * minibatches they hold.
+     */
+    private record Round(JavaRDD<CachedMinibatch> data, int firstPartition, long minibatches) {
     }
 
     /** What the network fits on in {@code epoch}: the cached minibatches, flipped at random if so configured. */
@@ -294,11 +293,11 @@ public final class SparkTrainer {
 
         @Override
         void fit(int epoch) {
-            for (Round round : rounds(data, epoch)) {
+            for (Round round : rounds(data, minibatchesPerPartition, epoch)) {
                 // DL4J counts an epoch at the end of every fit, so every round would advance learning-rate schedules.
                 // Each round starts at the epoch index instead, and the last one leaves the count at this epoch.
                 spark.getNetwork().setEpochCount(epoch - 1);
-                averaging.nextFitHas(round.minibatches(minibatchesPerPartition));
+                averaging.nextFitHas(round.minibatches());
                 spark.fit(examples(round.data(), epoch, round.firstPartition()));
             }
         }

@@ -77,7 +77,8 @@ class ConfigLoaderTest {
         assertThat(load("train.learning-rate-scaling=sqrt").train().distribution().scaling())
                 .isEqualTo(io.streamtrain.train.Distribution.LearningRateScaling.SQRT);
         assertThatThrownBy(() -> load("train.learning-rate-scaling=double"))
-                .hasMessage("Invalid value 'double' for 'train.learning-rate-scaling': must be one of none, linear, sqrt");
+                .hasMessage("Invalid value 'double' for 'train.learning-rate-scaling': must be one of none, linear, "
+                        + "sqrt");
     }
 
     @Test
