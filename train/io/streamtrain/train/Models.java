@@ -1,11 +1,13 @@
 package io.streamtrain.train;
 
+import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.LSTM;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
@@ -34,15 +36,21 @@ public final class Models {
         switch (a.kind()) {
             case MLP -> layers.setInputType(InputType.feedForward(inputs));
             case CNN -> {
-                for (int filters : a.filters()) {
-                    layers.layer(new ConvolutionLayer.Builder(5, 5).nOut(filters)
-                            .activation(a.batchNormalization() ? Activation.IDENTITY : Activation.RELU).build());
-                    if (a.batchNormalization()) {
+                Architecture.Cnn cnn = a.cnn();
+                for (int filters : cnn.filters()) {
+                    layers.layer(new ConvolutionLayer.Builder(cnn.kernelSize(), cnn.kernelSize()).nOut(filters)
+                            .convolutionMode(cnn.padding() == Architecture.Padding.SAME
+                                    ? ConvolutionMode.Same : ConvolutionMode.Truncate)
+                            .activation(cnn.batchNormalization() ? Activation.IDENTITY : Activation.RELU).build());
+                    if (cnn.batchNormalization()) {
                         // Normalise before the non-linearity (Ioffe and Szegedy); the ReLU moves to this layer.
                         layers.layer(new BatchNormalization.Builder().activation(Activation.RELU).build());
                     }
                     layers.layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2)
                             .stride(2, 2).build());
+                    if (cnn.dropout() > 0) {
+                        layers.layer(new DropoutLayer.Builder(1.0 - cnn.dropout()).build());
+                    }
                 }
                 // The curated table holds flat vectors; DL4J reshapes them to height x width x channels.
                 layers.setInputType(InputType.convolutionalFlat(a.height(), a.width(), a.channels()));

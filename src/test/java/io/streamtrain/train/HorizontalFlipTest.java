@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.within;
 class HorizontalFlipTest {
 
     /** Two channels of 2 x 3 images, as the CNN lays them out: channel, row, column. */
-    private static final Architecture IMAGE = new Architecture(Architecture.Kind.CNN, 2, 3, 2, List.of(20, 50), true,
+    private static final Architecture IMAGE = new Architecture(Architecture.Kind.CNN, 2, 3, 2, Architecture.Cnn.LENET,
             128);
     private static final float[] RAW = {1, 2, 3, 4, 5, 6, 10, 20, 30, 40, 50, 60};
     private static final float[] MIRRORED_RAW = {3, 2, 1, 6, 5, 4, 30, 20, 10, 60, 50, 40};
@@ -62,10 +62,10 @@ class HorizontalFlipTest {
 
     @Test
     void refusesTheLstmAndImagesThatAreNotTheFeatures() {
-        Architecture lstm = new Architecture(Architecture.Kind.LSTM, 2, 3, 2, List.of(20, 50), true, 128);
+        Architecture lstm = new Architecture(Architecture.Kind.LSTM, 2, 3, 2, Architecture.Cnn.LENET, 128);
         assertThatThrownBy(() -> HorizontalFlip.of(lstm, SCALER)).isInstanceOf(ConfigException.class)
                 .hasMessageContaining(HorizontalFlip.KEY).hasMessageContaining("LSTM");
-        Architecture wrongSize = new Architecture(Architecture.Kind.CNN, 3, 3, 2, List.of(20, 50), true, 128);
+        Architecture wrongSize = new Architecture(Architecture.Kind.CNN, 3, 3, 2, Architecture.Cnn.LENET, 128);
         assertThatThrownBy(() -> HorizontalFlip.of(wrongSize, SCALER)).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("3x3x2").hasMessageContaining("12 features");
     }

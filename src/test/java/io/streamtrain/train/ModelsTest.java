@@ -6,6 +6,7 @@ import io.streamtrain.jobs.AppConfig;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -81,5 +82,40 @@ class ModelsTest {
         assertThatThrownBy(() -> Models.build(s, 784, 10))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("schema.feature-count (784)");
+    }
+
+    @Test
+    void sameConvolutionsKeepTheImageSizeAndDropoutFollowsEachPooling() {
+        TrainSettings s = settings("cnn", "train.cnn.filters=[4, 8, 16]", "train.cnn.kernel-size=3",
+                "train.cnn.padding=same", "train.cnn.dropout=0.25");
+        MultiLayerConfiguration cnn = Models.build(s, 784, 10);
+        assertThat(layerNames(cnn).subList(0, 12)).containsExactly(
+                "ConvolutionLayer", "BatchNormalization", "SubsamplingLayer", "DropoutLayer",
+                "ConvolutionLayer", "BatchNormalization", "SubsamplingLayer", "DropoutLayer",
+                "ConvolutionLayer", "BatchNormalization", "SubsamplingLayer", "DropoutLayer");
+        // 28 -> 14 -> 7 -> 3 with same padding: the first dense layer reads 3 x 3 x 16 activations.
+        assertThat(((FeedForwardLayer) cnn.getConf(12).getLayer()).getNIn()).isEqualTo(3 * 3 * 16);
+        MultiLayerNetwork net = new MultiLayerNetwork(cnn);
+        net.init();
+        assertThat(net.output(Nd4j.rand(DataType.FLOAT, 2, 784)).shape()).containsExactly(2, 10);
+
+        // LeNet's valid 5x5: 28 -> 24 -> 12 -> 8 -> 4.
+        MultiLayerConfiguration lenet = Models.build(settings("cnn"), 784, 10);
+        assertThat(((FeedForwardLayer) lenet.getConf(6).getLayer()).getNIn()).isEqualTo(4 * 4 * 8);
+    }
+
+    @Test
+    void blocksThatLeaveNoImageAreRefusedByName() {
+        TrainSettings s = settings("cnn", "train.cnn.filters=[4, 8, 16]");
+        assertThatThrownBy(() -> Models.build(s, 784, 10))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("train.cnn.filters")
+                .hasMessageContaining("3 blocks of valid 5x5 convolutions");
+        assertThatThrownBy(() -> settings("cnn", "train.cnn.dropout=1"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("train.cnn.dropout");
+        assertThatThrownBy(() -> settings("cnn", "train.cnn.padding=full"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("train.cnn.padding");
     }
 }

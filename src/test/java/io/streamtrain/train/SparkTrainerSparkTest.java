@@ -93,7 +93,7 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
                 Distribution.averaging(2, 2), false);
         List<DataSet> data = minibatches(24, 8);
         // Augmented, so the test also shows that a resumed run flips the images an uninterrupted one flips.
-        HorizontalFlip flip = HorizontalFlip.of(new Architecture(Architecture.Kind.MLP, 3, 4, 1, List.of(20, 50), true,
+        HorizontalFlip flip = HorizontalFlip.of(new Architecture(Architecture.Kind.MLP, 3, 4, 1, Architecture.Cnn.LENET,
                 128), new Scaler(new double[FEATURES], java.util.stream.DoubleStream.generate(() -> 1).limit(FEATURES)
                 .toArray()));
         SparkTrainer trainer = new SparkTrainer(jsc(), s, flip);
