@@ -113,7 +113,7 @@ final class TrainBench {
                 "spark_samples_per_sec=%.0f spark_seconds=%.1f spark_test_accuracy=%.4f (local, %d workers, %s)",
                 "spark_wall_seconds=%.1f (also building the minibatch cache once and scoring the loss every epoch)",
                 "train_ratio=%.3f accuracy_delta=%+.4f wall_ratio=%.3f%n"),
-                s.architecture().kind(), s.hiddenLayers(), s.optimizer().updater().name().toLowerCase(Locale.ROOT),
+                s.architecture().describe(), s.hiddenLayers(), s.optimizer().updater().name().toLowerCase(Locale.ROOT),
                 s.optimizer().learningRate(), s.batchSize(), epochs, in.trainCount(), cores,
                 singleRate, singleSeconds, singleAccuracy, tried, baselineThreads,
                 sparkRate, sparkSeconds, sparkAccuracy, workers, s.distribution().describe(),

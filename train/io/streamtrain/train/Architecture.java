@@ -5,6 +5,7 @@ import io.streamtrain.core.Settings;
 
 import java.io.Serializable;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Which network to build, and how its input is laid out.
@@ -80,6 +81,12 @@ public record Architecture(Kind kind, int height, int width, int channels, Cnn c
                     s.bool(BATCH_NORMALIZATION), s.doubleInRange(DROPOUT, 0, 1));
         }
 
+        /** For logs and benchmarks, e.g. {@code [20, 50] 5x5 valid, batch-normalised}. */
+        public String describe() {
+            return filters + " " + kernelSize + "x" + kernelSize + " " + padding.name().toLowerCase(Locale.ROOT)
+                    + (batchNormalization ? ", batch-normalised" : "") + (dropout > 0 ? ", dropout " + dropout : "");
+        }
+
         /** The side of a {@code side} x {@code side} image after all blocks, or 0 when a block has nothing left. */
         int outputSide(int side) {
             for (int ignored : filters) {
@@ -114,6 +121,15 @@ public record Architecture(Kind kind, int height, int width, int channels, Cnn c
                     + " convolutions and 2x2 pooling leave nothing of a " + height + "x" + width
                     + " image; use fewer blocks, a smaller train.cnn.kernel-size or train.cnn.padding = same");
         }
+    }
+
+    /** For logs and benchmarks: the kind, and the convolution blocks or LSTM units before the dense layers. */
+    public String describe() {
+        return switch (kind) {
+            case MLP -> "MLP";
+            case CNN -> "CNN " + cnn.describe() + ", then";
+            case LSTM -> "LSTM " + lstmUnits + " units, then";
+        };
     }
 
     /** Time steps of a sequence input, or 0 when the network takes flat vectors. */
