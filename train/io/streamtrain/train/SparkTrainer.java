@@ -81,7 +81,8 @@ public final class SparkTrainer {
             perPartition[(int) c[0]] = c[1];
             examples += c[2];
         }
-        LOG.info("train: {} examples in {} minibatches over {} partitions{}{}", examples,
+        LOG.info("train: {} {}, {} examples in {} minibatches over {} partitions{}{}",
+                settings.architecture().describe(), settings.hiddenLayers(), examples,
                 Arrays.stream(perPartition).sum(), data.getNumPartitions(),
                 held == null ? ", no validation split" : "",
                 start.completedEpochs() > 0 ? ", resuming after epoch " + start.completedEpochs() : "");
