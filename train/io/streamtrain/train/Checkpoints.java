@@ -18,9 +18,10 @@ import java.util.Optional;
 
 /**
  * A checkpoint after every epoch under {@code models/<run-id>/checkpoint/}: {@code epoch-N/model.zip} (parameters and
- * updater state), {@code epoch-N/best-params.bin}, and {@code state.json}, written last, which names the epoch and so
- * commits it. A crash mid-write leaves the previous checkpoint in force. {@code lineage.json}, written before the
- * first epoch, pins the run's data: the warm-start parent and the landing batches it trains on.
+ * updater state), {@code epoch-N/best-params.bin}, {@code epoch-N/average-params.bin} (weight averaging), and
+ * {@code state.json}, written last, which names the epoch and so commits it. A crash mid-write leaves the previous
+ * checkpoint in force. {@code lineage.json}, written before the first epoch, pins the run's data: the warm-start
+ * parent and the landing batches it trains on.
  */
 public final class Checkpoints {
 
@@ -31,7 +32,8 @@ public final class Checkpoints {
     private final String dir;
 
     /** What {@code state.json} holds. */
-    record Saved(int completedEpochs, Double bestAccuracy, int sinceBest, boolean hasBest, List<EpochStats> history) {
+    record Saved(int completedEpochs, Double bestAccuracy, int sinceBest, boolean hasBest, List<EpochStats> history,
+                 int averagedEpochs) {
     }
 
     /**
@@ -59,10 +61,13 @@ public final class Checkpoints {
         if (state.bestParams() != null) {
             files.writeBytes(epochDir + "/best-params.bin", toBytes(state.bestParams()));
         }
+        if (state.averageParams() != null) {
+            files.writeBytes(epochDir + "/average-params.bin", toBytes(state.averageParams()));
+        }
         Double best = Double.isInfinite(state.bestAccuracy()) ? null : state.bestAccuracy();
         try {
             files.writeString(dir + "/" + STATE, JSON.writeValueAsString(new Saved(epoch, best, state.sinceBest(),
-                    state.bestParams() != null, state.history())));
+                    state.bestParams() != null, state.history(), state.averagedEpochs())));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -88,17 +93,19 @@ public final class Checkpoints {
             try (InputStream in = files.open(epochDir + "/model.zip")) {
                 network = ModelSerializer.restoreMultiLayerNetwork(in, true);
             }
-            INDArray best = null;
-            if (saved.hasBest()) {
-                try (InputStream in = files.open(epochDir + "/best-params.bin")) {
-                    best = Nd4j.read(new DataInputStream(in));
-                }
-            }
+            INDArray best = saved.hasBest() ? readArray(epochDir + "/best-params.bin") : null;
+            INDArray average = saved.averagedEpochs() > 0 ? readArray(epochDir + "/average-params.bin") : null;
             double bestAccuracy = saved.bestAccuracy() == null ? Double.NEGATIVE_INFINITY : saved.bestAccuracy();
             return Optional.of(new Resumed(network, new TrainingState(saved.completedEpochs(), bestAccuracy,
-                    saved.sinceBest(), best, saved.history()), lineage));
+                    saved.sinceBest(), best, saved.history(), average, saved.averagedEpochs()), lineage));
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read the checkpoint in " + dir, e);
+        }
+    }
+
+    private INDArray readArray(String path) throws IOException {
+        try (InputStream in = files.open(path)) {
+            return Nd4j.read(new DataInputStream(in));
         }
     }
 

@@ -104,7 +104,7 @@ public final class SparkTrainer {
                         eval == null ? Double.NaN : eval.accuracy(),
                         eval == null ? Double.NaN : eval.f1(EvaluationAveraging.Macro),
                         examples, seconds, examples / fitSeconds);
-                state = state.after(stats, spark.getNetwork().params());
+                state = state.after(stats, spark.getNetwork().params(), settings.averageFromEpoch());
                 LOG.info(String.format(Locale.ROOT,
                         "train: epoch %d/%d  loss %.4f  val_acc %.4f  val_f1 %.4f  %.0f samples/s  %.1f s"
                                 + "  (about %.0f s left)", epoch, settings.epochs(), stats.loss(),
@@ -116,10 +116,7 @@ public final class SparkTrainer {
                 LOG.info("train: validation accuracy has not improved on {} for {} epochs; stopped early",
                         String.format(Locale.ROOT, "%.4f", state.bestAccuracy()), state.sinceBest());
             }
-            if (state.bestParams() != null) {
-                // Keep the best epoch's parameters, not the last one's.
-                spark.getNetwork().setParams(state.bestParams());
-            }
+            keepBest(spark, held, state);
         } finally {
             lossSample.unpersist();
             data.unpersist();
@@ -128,6 +125,35 @@ public final class SparkTrainer {
             }
         }
         return state;
+    }
+
+    /**
+     * Leaves the network with the best epoch's parameters rather than the last one's, or with the weight average of
+     * the last epochs when it scores a higher validation accuracy than that best epoch (or when there is no validation
+     * split to compare the two on).
+     */
+    static void keepBest(SparkDl4jMultiLayer spark, JavaRDD<CachedMinibatch> held, TrainingState state) {
+        MultiLayerNetwork network = spark.getNetwork();
+        if (state.averagedEpochs() > 1) {
+            String epochs = (state.completedEpochs() - state.averagedEpochs() + 1) + "-" + state.completedEpochs();
+            network.setParams(state.averageParams());
+            if (held == null || state.bestParams() == null) {
+                LOG.info("train: keeping the weight average of epochs {} (no validation accuracy to compare with)",
+                        epochs);
+                return;
+            }
+            double accuracy = spark.evaluate(held.map(CachedMinibatch::toDataSet)).accuracy();
+            boolean better = accuracy > state.bestAccuracy();
+            LOG.info(String.format(Locale.ROOT, "train: the weight average of epochs %s scores val_acc %.4f against"
+                    + " %.4f for the best epoch; keeping %s", epochs, accuracy, state.bestAccuracy(),
+                    better ? "the average" : "the best epoch"));
+            if (better) {
+                return;
+            }
+        }
+        if (state.bestParams() != null) {
+            network.setParams(state.bestParams());
+        }
     }
 
     /**

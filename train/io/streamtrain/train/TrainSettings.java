@@ -23,11 +23,13 @@ import java.util.List;
  * @param architecture          which network: MLP, CNN or LSTM
  * @param distribution          how Spark workers combine their work
  * @param horizontalFlip        mirror about half of the training images each epoch ({@link HorizontalFlip})
+ * @param averageFromEpoch      first epoch whose end-of-epoch parameters join the weight average (stochastic weight
+ *                              averaging); 0 for none
  */
 public record TrainSettings(List<Integer> hiddenLayers, String activation, double dropout, double l1, double l2,
                             Init weightInit, Optimizer optimizer, int batchSize, int epochs, long seed,
                             int earlyStoppingPatience, Architecture architecture, Distribution distribution,
-                            boolean horizontalFlip) {
+                            boolean horizontalFlip, int averageFromEpoch) {
 
     public static final String HIDDEN_LAYERS = "train.mlp.hidden-layers";
     public static final String ACTIVATION = "train.mlp.activation";
@@ -39,6 +41,7 @@ public record TrainSettings(List<Integer> hiddenLayers, String activation, doubl
     public static final String EPOCHS = "train.epochs";
     public static final String SEED = "train.seed";
     public static final String EARLY_STOPPING_PATIENCE = "train.early-stopping-patience";
+    public static final String AVERAGE_FROM_EPOCH = "train.weight-averaging.from-epoch";
 
     /** Weight initialisations that need no further parameters. */
     public enum Init {
@@ -73,19 +76,22 @@ public record TrainSettings(List<Integer> hiddenLayers, String activation, doubl
     /** The same settings with another optimiser. */
     public TrainSettings withOptimizer(Optimizer replaced) {
         return new TrainSettings(hiddenLayers, activation, dropout, l1, l2, weightInit, replaced, batchSize, epochs,
-                seed, earlyStoppingPatience, architecture, distribution, horizontalFlip);
+                seed, earlyStoppingPatience, architecture, distribution, horizontalFlip,
+                averageFromEpoch);
     }
 
     /** The same settings with another distribution. */
     public TrainSettings withDistribution(Distribution replaced) {
         return new TrainSettings(hiddenLayers, activation, dropout, l1, l2, weightInit, optimizer, batchSize, epochs,
-                seed, earlyStoppingPatience, architecture, replaced, horizontalFlip);
+                seed, earlyStoppingPatience, architecture, replaced, horizontalFlip,
+                averageFromEpoch);
     }
 
     /** The same settings with another epoch count (benchmarks). */
     public TrainSettings withEpochs(int epochs) {
         return new TrainSettings(hiddenLayers, activation, dropout, l1, l2, weightInit, optimizer, batchSize, epochs,
-                seed, earlyStoppingPatience, architecture, distribution, horizontalFlip);
+                seed, earlyStoppingPatience, architecture, distribution, horizontalFlip,
+                averageFromEpoch);
     }
 
     public static TrainSettings from(Settings s) {
@@ -94,6 +100,6 @@ public record TrainSettings(List<Integer> hiddenLayers, String activation, doubl
                 s.oneOf(WEIGHT_INIT, Init.class), Optimizer.from(s), s.intInRange(BATCH_SIZE, 1, 65_536),
                 s.intInRange(EPOCHS, 1, 10_000), s.raw().getLong(SEED),
                 s.intInRange(EARLY_STOPPING_PATIENCE, 0, 10_000), Architecture.from(s), Distribution.from(s),
-                s.bool(HorizontalFlip.KEY));
+                s.bool(HorizontalFlip.KEY), s.intInRange(AVERAGE_FROM_EPOCH, 0, 10_000));
     }
 }

@@ -6,6 +6,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerStageSubmitted;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.junit.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -31,7 +32,7 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
     private static TrainSettings settings(int workers, int averagingFrequency, int epochs) {
         return new TrainSettings(List.of(8), "tanh", 0, 0, 0, TrainSettings.Init.XAVIER,
                 Optimizer.constant(Optimizer.Updater.SGD, 0.1), 8, epochs, 12345, 0, Architecture.mlp(),
-                Distribution.averaging(averagingFrequency, workers), false);
+                Distribution.averaging(averagingFrequency, workers), false, 0);
     }
 
     private static List<DataSet> minibatches(int count, int size) {
@@ -90,9 +91,10 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
     public void aResumedRunEndsWithTheParametersOfAnUninterruptedOne() throws Exception {
         TrainSettings s = new TrainSettings(List.of(8), "tanh", 0, 0, 0, TrainSettings.Init.XAVIER,
                 Optimizer.constant(Optimizer.Updater.ADAM, 0.01), 8, 3, 99, 0, Architecture.mlp(),
-                Distribution.averaging(2, 2), false);
+                Distribution.averaging(2, 2), false, 1);
         List<DataSet> data = minibatches(24, 8);
-        // Augmented, so the test also shows that a resumed run flips the images an uninterrupted one flips.
+        // Augmented, so the test also shows that a resumed run flips the images an uninterrupted one flips; weight
+        // averaging from epoch 1, so that it shows the checkpoint carries the running mean.
         HorizontalFlip flip = HorizontalFlip.of(new Architecture(Architecture.Kind.MLP, 3, 4, 1, Architecture.Cnn.LENET,
                 128), new Scaler(new double[FEATURES], java.util.stream.DoubleStream.generate(() -> 1).limit(FEATURES)
                 .toArray()));
@@ -101,7 +103,14 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
         assertThat(partitions).as("several averaging rounds per epoch").isGreaterThan(2);
 
         MultiLayerNetwork uninterrupted = network(s);
-        trainer.fit(uninterrupted, jsc().parallelize(data, partitions), null, TrainingState.start(), (n, st) -> { });
+        List<INDArray> epochEnds = new ArrayList<>();
+        trainer.fit(uninterrupted, jsc().parallelize(data, partitions), null, TrainingState.start(),
+                (n, st) -> epochEnds.add(n.params().dup()));
+        INDArray mean = epochEnds.get(0).add(epochEnds.get(1)).addi(epochEnds.get(2)).divi(3);
+        assertThat(uninterrupted.params().sub(mean).amax().getDouble(0))
+                .as("with no validation split, the model is the mean of the three epochs' ends").isLessThan(1e-6);
+        assertThat(epochEnds.get(2).sub(mean).amax().getDouble(0)).as("which is not the last epoch's end")
+                .isGreaterThan(1e-4);
         MultiLayerNetwork unflipped = network(s);
         new SparkTrainer(jsc(), s).fit(unflipped, jsc().parallelize(data, partitions), null, TrainingState.start(),
                 (n, st) -> { });
@@ -132,9 +141,30 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
                 resumed.state(), checkpoints::save);
 
         assertThat(end.history()).extracting(EpochStats::epoch).containsExactly(1, 2, 3);
+        assertThat(end.averagedEpochs()).isEqualTo(3);
         double maxDiff = resumed.network().params().sub(uninterrupted.params()).amax().getDouble(0);
         assertThat(maxDiff).as("max |resumed - uninterrupted|").isLessThan(1e-5);
         assertThat(checkpoints.load().orElseThrow().state().completedEpochs()).isEqualTo(3);
+    }
+
+    @Test
+    public void theWeightAverageReplacesTheBestEpochOnlyWhenItScoresHigherOnValidation() {
+        TrainSettings s = settings(2, 5, 1);
+        MultiLayerNetwork network = network(s);
+        INDArray trained = network.params().dup();
+        INDArray other = trained.mul(-1);
+        SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(jsc(), network,
+                new org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster.Builder(1).build());
+        JavaRDD<CachedMinibatch> validation = jsc().parallelize(minibatches(4, 8), 2).map(CachedMinibatch::of);
+
+        // An unbeatable best epoch stays; a best epoch the average beats is replaced.
+        SparkTrainer.keepBest(spark, validation, new TrainingState(3, 1.01, 0, other, List.of(), trained, 2));
+        assertThat(network.params()).isEqualTo(other);
+        SparkTrainer.keepBest(spark, validation, new TrainingState(3, -1, 0, other, List.of(), trained, 2));
+        assertThat(network.params()).isEqualTo(trained);
+        // One averaged epoch is no average: the best epoch stays.
+        SparkTrainer.keepBest(spark, validation, new TrainingState(3, -1, 0, other, List.of(), trained, 1));
+        assertThat(network.params()).isEqualTo(other);
     }
 
     @Test
@@ -144,7 +174,7 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
                 TrainSettings.Init.XAVIER, Optimizer.constant(Optimizer.Updater.ADAM, 0.01), 8, 3, 12345, 0,
                 Architecture.mlp(), new Distribution(Distribution.Master.SHARING, 5, 2,
                 new Distribution.Sharing(1e-3, "127.0.0.1", 40321, "", java.time.Duration.ofMinutes(2)),
-                Distribution.LearningRateScaling.NONE), false);
+                Distribution.LearningRateScaling.NONE), false, 0);
         List<DataSet> data = minibatches(40, 8);
         SparkTrainer trainer = new SparkTrainer(jsc(), s);
         MultiLayerNetwork network = network(s);
@@ -236,7 +266,7 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
         TrainSettings base = settings(2, 1, 2);
         TrainSettings s = new TrainSettings(base.hiddenLayers(), base.activation(), 0, 0, 0, TrainSettings.Init.XAVIER,
                 new Optimizer(Optimizer.Updater.SGD, 0.1, Optimizer.Schedule.STEP, 0.5, 1), 8, 2, 12345, 0,
-                Architecture.mlp(), base.distribution(), false);
+                Architecture.mlp(), base.distribution(), false, 0);
         SparkTrainer trainer = new SparkTrainer(jsc(), s);
         MultiLayerNetwork network = network(s);
         List<Integer> epochCounts = new ArrayList<>();
