@@ -30,7 +30,7 @@ public record Architecture(Kind kind, int height, int width, int channels, Cnn c
     public enum Kind {
         /** Dense layers over the flat feature vector. */
         MLP,
-        /** Convolution blocks (convolution, optional batch normalisation, ReLU, 2x2 max pooling), then the dense layers. */
+        /** Convolution blocks (convolution, optional batch normalisation, ReLU, 2x2 max pooling), then dense layers. */
         CNN,
         /** An LSTM over the image's rows as time steps; its last output feeds the dense layers. */
         LSTM
@@ -117,7 +117,7 @@ public record Architecture(Kind kind, int height, int width, int channels, Cnn c
         }
         if (kind == Kind.CNN && cnn.outputSide(Math.min(height, width)) == 0) {
             throw new ConfigException(Cnn.FILTERS, cnn.filters(), cnn.filters().size() + " blocks of "
-                    + cnn.padding().name().toLowerCase() + " " + cnn.kernelSize() + "x" + cnn.kernelSize()
+                    + cnn.padding().name().toLowerCase(Locale.ROOT) + " " + cnn.kernelSize() + "x" + cnn.kernelSize()
                     + " convolutions and 2x2 pooling leave nothing of a " + height + "x" + width
                     + " image; use fewer blocks, a smaller train.cnn.kernel-size or train.cnn.padding = same");
         }
