@@ -2,6 +2,7 @@ package io.streamtrain.train;
 
 import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.Settings;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
 
 import java.io.Serializable;
 import java.util.List;
@@ -39,9 +40,19 @@ public record Architecture(Kind kind, int height, int width, int channels, Cnn c
     /** How a convolution treats the image's border. */
     public enum Padding {
         /** No padding: a k x k convolution shrinks each side by k - 1 (LeNet). */
-        VALID,
+        VALID(ConvolutionMode.Truncate),
         /** Zero padding that keeps the image's size. */
-        SAME
+        SAME(ConvolutionMode.Same);
+
+        private final ConvolutionMode dl4j;
+
+        Padding(ConvolutionMode dl4j) {
+            this.dl4j = dl4j;
+        }
+
+        public ConvolutionMode dl4j() {
+            return dl4j;
+        }
     }
 
     /**

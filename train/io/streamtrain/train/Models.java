@@ -1,6 +1,5 @@
 package io.streamtrain.train;
 
-import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -39,8 +38,7 @@ public final class Models {
                 Architecture.Cnn cnn = a.cnn();
                 for (int filters : cnn.filters()) {
                     layers.layer(new ConvolutionLayer.Builder(cnn.kernelSize(), cnn.kernelSize()).nOut(filters)
-                            .convolutionMode(cnn.padding() == Architecture.Padding.SAME
-                                    ? ConvolutionMode.Same : ConvolutionMode.Truncate)
+                            .convolutionMode(cnn.padding().dl4j())
                             .activation(cnn.batchNormalization() ? Activation.IDENTITY : Activation.RELU).build());
                     if (cnn.batchNormalization()) {
                         // Normalise before the non-linearity (Ioffe and Szegedy); the ReLU moves to this layer.

@@ -76,22 +76,19 @@ public record TrainSettings(List<Integer> hiddenLayers, String activation, doubl
     /** The same settings with another optimiser. */
     public TrainSettings withOptimizer(Optimizer replaced) {
         return new TrainSettings(hiddenLayers, activation, dropout, l1, l2, weightInit, replaced, batchSize, epochs,
-                seed, earlyStoppingPatience, architecture, distribution, horizontalFlip,
-                averageFromEpoch);
+                seed, earlyStoppingPatience, architecture, distribution, horizontalFlip, averageFromEpoch);
     }
 
     /** The same settings with another distribution. */
     public TrainSettings withDistribution(Distribution replaced) {
         return new TrainSettings(hiddenLayers, activation, dropout, l1, l2, weightInit, optimizer, batchSize, epochs,
-                seed, earlyStoppingPatience, architecture, replaced, horizontalFlip,
-                averageFromEpoch);
+                seed, earlyStoppingPatience, architecture, replaced, horizontalFlip, averageFromEpoch);
     }
 
     /** The same settings with another epoch count (benchmarks). */
     public TrainSettings withEpochs(int epochs) {
         return new TrainSettings(hiddenLayers, activation, dropout, l1, l2, weightInit, optimizer, batchSize, epochs,
-                seed, earlyStoppingPatience, architecture, distribution, horizontalFlip,
-                averageFromEpoch);
+                seed, earlyStoppingPatience, architecture, distribution, horizontalFlip, averageFromEpoch);
     }
 
     public static TrainSettings from(Settings s) {
