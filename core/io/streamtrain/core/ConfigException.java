@@ -4,7 +4,7 @@ package io.streamtrain.core;
  * A configuration value that breaks a rule. The message names the key, the value and the rule, and the job fails with
  * it before Kafka, Spark or the file system is touched; the command line maps it to exit code 2.
  */
-public final class ConfigException extends RuntimeException {
+public final class ConfigException extends UserException {
 
     private final String key;
 
