@@ -27,6 +27,25 @@ public final class HadoopFiles {
         this.conf = conf;
     }
 
+    /**
+     * The file systems a job will see, built before any Spark session: Hadoop's own configuration (core-site.xml on
+     * the classpath or in HADOOP_CONF_DIR) plus every {@code spark.hadoop.*} setting, from spark-submit's system
+     * properties or the config, as Spark itself would pass them on.
+     */
+    public static HadoopFiles beforeSpark(SparkSettings settings) {
+        Configuration conf = new Configuration();
+        java.util.Map<String, String> all = new java.util.HashMap<>(settings.conf());
+        for (scala.Tuple2<String, String> p : new org.apache.spark.SparkConf().getAll()) {
+            all.put(p._1(), p._2());
+        }
+        all.forEach((k, v) -> {
+            if (k.startsWith("spark.hadoop.")) {
+                conf.set(k.substring("spark.hadoop.".length()), v);
+            }
+        });
+        return new HadoopFiles(conf);
+    }
+
     public boolean exists(String path) {
         try {
             Path p = new Path(path);

@@ -4,6 +4,7 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /** The one place a production {@link SparkSession} is built. Tests build theirs in their own extension. */
 public final class Sessions {
@@ -20,10 +21,34 @@ public final class Sessions {
                 builder.config(e.getKey(), e.getValue());
             }
         }
-        if (!submitted.contains("spark.master") && !settings.conf().containsKey("spark.master")) {
-            throw new ConfigException(SparkSettings.CONF + ".\"spark.master\"", "<missing>",
-                    "no Spark master: run through spark-submit --master ..., or use conf/local.conf");
-        }
+        requireMaster(settings);
         return builder.getOrCreate();
+    }
+
+    /** Masters Spark knows: local[N], local-cluster[...], spark://, yarn, k8s://, mesos://. */
+    private static final Pattern MASTER = Pattern.compile(
+            "local(\\[(\\*|\\d+)(,\\d+)?])?|local-cluster\\[\\d+, *\\d+, *\\d+]|spark://\\S+|yarn|k8s://\\S+|mesos://\\S+");
+
+    /**
+     * The master this run will use, from spark-submit (a system property) or the config; refuses a missing or
+     * malformed one before anything starts.
+     */
+    public static String requireMaster(SparkSettings settings) {
+        String key = SparkSettings.CONF + ".\"spark.master\"";
+        scala.Option<String> submitted = new SparkConf().getOption("spark.master");
+        String master = submitted.isDefined() ? submitted.get() : settings.conf().get("spark.master");
+        if (master == null) {
+            throw new ConfigException("no Spark master for '" + key + "': run through spark-submit --master ...,"
+                    + " or add --conf conf/local.conf");
+        }
+        if (!MASTER.matcher(master.trim()).matches()) {
+            throw new ConfigException(key, master, "must be local[*], local[N], spark://host:port, yarn or k8s://...");
+        }
+        return master.trim();
+    }
+
+    /** Whether executors run on this machine only (loopback addresses reach them). */
+    public static boolean isLocal(String master) {
+        return master.startsWith("local");
     }
 }

@@ -19,7 +19,7 @@ public class UserException extends RuntimeException {
     }
 
     /** Folds line breaks (a quoted file name or a parser's message may hold some) so the error stays on one line. */
-    static String oneLine(String message) {
+    public static String oneLine(String message) {
         return message == null ? "" : message.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
     }
 }

@@ -1,5 +1,8 @@
 package io.streamtrain.evaluate;
 
+import io.streamtrain.core.StagePlan;
+import io.streamtrain.core.UserException;
+
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.ParquetTables;
 import io.streamtrain.core.RecordSchema;
@@ -57,6 +60,22 @@ public final class EvaluateJob {
     });
 
     private EvaluateJob() {
+    }
+
+    /**
+     * Checks, without side effects, that evaluate can run: the model exists (or train runs first) and so does the
+     * curated table (or preprocess runs first).
+     */
+    public static StagePlan plan(HadoopFiles files, Warehouse warehouse, String modelRunId, String runId,
+                                 boolean trained, boolean curatedComing) {
+        String curated = warehouse.table(Table.CURATED);
+        if (!curatedComing && !files.containsFile(curated, ".parquet")) {
+            throw new UserException("No curated table at " + curated + ": run preprocess first");
+        }
+        String model = trained ? warehouse.model(runId) : ModelBundle.requireExisting(files, warehouse, modelRunId);
+        return new StagePlan("evaluate", List.of(model, curated + " (test split)"),
+                List.of(warehouse.table(Table.EVALUATION), warehouse.table(Table.CONFUSION_MATRIX),
+                        warehouse.report(runId)));
     }
 
     /**

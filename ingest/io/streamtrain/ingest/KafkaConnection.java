@@ -5,6 +5,9 @@ import io.streamtrain.core.Warehouse;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,6 +85,37 @@ public final class KafkaConnection implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while creating topic " + settings.topic(), e);
+        }
+    }
+
+    /** Records the topic holds now (end minus beginning offsets, summed over partitions); 0 if it does not exist. */
+    public long recordCount() {
+        Map<String, Object> props = clientProperties();
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                     new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.listTopics().getOrDefault(settings.topic(), List.of()).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            if (partitions.isEmpty()) {
+                return 0;
+            }
+            Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions);
+            return consumer.endOffsets(partitions).entrySet().stream()
+                    .mapToLong(e -> e.getValue() - begin.get(e.getKey())).sum();
+        }
+    }
+
+    /** Deletes the topic (benchmarks' scratch topics); a topic that does not exist is no error. */
+    public void deleteTopic() {
+        try (Admin admin = Admin.create(clientProperties())) {
+            admin.deleteTopics(List.of(settings.topic())).all().get();
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+                throw new IllegalStateException("Cannot delete topic " + settings.topic() + ": "
+                        + e.getCause().getMessage(), e.getCause());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while deleting topic " + settings.topic(), e);
         }
     }
 

@@ -1,6 +1,11 @@
 package io.streamtrain.jobs;
 
+import io.streamtrain.core.ConfigException;
+import io.streamtrain.core.RunId;
 import io.streamtrain.core.Sessions;
+import io.streamtrain.core.UserException;
+import io.streamtrain.ingest.IngestChecks;
+import io.streamtrain.train.ModelBundle;
 import io.streamtrain.core.Table;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.ingest.PackedFeatures;
@@ -44,16 +49,39 @@ final class Commands {
             return TrainJob.Start.FRESH;
         }
 
+        boolean onlyIfEmpty() {
+            return false;
+        }
+
         @Override
         public Integer call() {
             AppConfig config = options.load(extraSettings());
             TrainJob.Start start = trainStart();
             if (start.resume() && options.runId == null) {
-                throw new io.streamtrain.core.ConfigException("--resume", true, "needs --run-id of the run to continue");
+                throw new ConfigException("--resume", true, "needs --run-id of the run to continue");
             }
-            Pipeline.Outcome outcome = Pipeline.run(config, stages(), options.runId(), modelRunId(), start);
+            Pipeline.Request request = new Pipeline.Request(config, stages(), options.runId(), modelRunId(), start,
+                    onlyIfEmpty());
+            if (options.dryRun) {
+                System.out.println(Plans.describe(request.runId(), Pipeline.plan(request), config));
+                return StreamTrain.OK;
+            }
+            Pipeline.Outcome outcome = Pipeline.run(request);
             System.out.println(Summary.of(outcome, config.warehouse()));
             return StreamTrain.OK;
+        }
+    }
+
+    /** A model named on the command line: {@code latest} or a run id, never a path. */
+    static String modelId(String option, String value) {
+        if (value == null || ModelBundle.LATEST.equals(value)) {
+            return value;
+        }
+        try {
+            return RunId.validate(value);
+        } catch (ConfigException e) {
+            throw new ConfigException(option, value, "must be 'latest' or the run id of a model under models/"
+                    + " (letters, digits, '.', '_' or '-')");
         }
     }
 
@@ -70,6 +98,10 @@ final class Commands {
         @Option(names = "--synthetic", paramLabel = "N",
                 description = "Publish N generated events (produce.synthetic.* shapes them) instead of a file.")
         Long synthetic;
+
+        @Option(names = "--only-if-empty", description = "Publish only if the topic holds no records yet (what"
+                + " quickstart uses, so that running it again does not publish the data set twice).")
+        boolean onlyIfEmpty;
 
         List<String> settings() {
             List<String> out = new ArrayList<>();
@@ -92,6 +124,14 @@ final class Commands {
         @Option(names = "--input", paramLabel = "DIR", defaultValue = "/usr/share/datasets/fashion-mnist",
                 description = "Fashion-MNIST IDX folder (default: ${DEFAULT-VALUE}).")
         java.nio.file.Path input;
+
+        void check() {
+            if (!java.nio.file.Files.isDirectory(input)) {
+                throw new UserException("--input " + input + " is not a folder: the benchmarks need the Fashion-MNIST"
+                        + " IDX folder (apt-get install dataset-fashion-mnist)");
+            }
+            IngestChecks.checkIdxFolder(input);
+        }
     }
 
     @Command(name = "produce", mixinStandardHelpOptions = true,
@@ -106,6 +146,11 @@ final class Commands {
 
         List<String> extraSettings() {
             return input.settings();
+        }
+
+        @Override
+        boolean onlyIfEmpty() {
+            return input.onlyIfEmpty;
         }
     }
 
@@ -153,7 +198,7 @@ final class Commands {
 
         @Override
         TrainJob.Start trainStart() {
-            return new TrainJob.Start(resume, warmStart);
+            return new TrainJob.Start(resume, modelId("--warm-start", warmStart));
         }
     }
 
@@ -168,7 +213,7 @@ final class Commands {
         }
 
         String modelRunId() {
-            return model;
+            return modelId("--model", model);
         }
     }
 
@@ -189,6 +234,11 @@ final class Commands {
         List<String> extraSettings() {
             return input.settings();
         }
+
+        @Override
+        boolean onlyIfEmpty() {
+            return input.onlyIfEmpty;
+        }
     }
 
     @Command(name = "sql", mixinStandardHelpOptions = true,
@@ -207,18 +257,42 @@ final class Commands {
         @Override
         public Integer call() {
             AppConfig config = options.load(List.of());
+            if (limit <= 0) {
+                throw new ConfigException("--limit", limit, "must be a positive number of rows");
+            }
+            Sessions.requireMaster(config.spark());
+            List<Table> tables = new ArrayList<>();
+            HadoopFiles before = HadoopFiles.beforeSpark(config.spark());
+            for (Table table : Table.values()) {
+                // A folder without data files yet (quarantine after a run with no bad records) has no schema.
+                if (before.containsFile(config.warehouse().table(table), ".parquet")) {
+                    tables.add(table);
+                }
+            }
+            if (tables.isEmpty()) {
+                throw new UserException("No tables in warehouse " + config.warehouse().root()
+                        + ": run the pipeline first, or set warehouse to the folder it wrote");
+            }
+            if (options.dryRun) {
+                System.out.println("plan: sql over " + tables.stream().map(Table::viewName).toList()
+                        + " in " + config.warehouse().root() + " (dry run: nothing was started)");
+                return StreamTrain.OK;
+            }
             SparkSession spark = Sessions.create(config.spark());
             try {
-                HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
-                for (Table table : Table.values()) {
-                    String path = config.warehouse().table(table);
-                    // A folder without data files yet (quarantine after a run with no bad records) has no schema.
-                    if (files.containsFile(path, ".parquet")) {
-                        spark.read().parquet(path).createOrReplaceTempView(table.viewName());
-                    }
+                for (Table table : tables) {
+                    spark.read().parquet(config.warehouse().table(table)).createOrReplaceTempView(table.viewName());
                 }
                 PackedFeatures.register(spark);
                 spark.sql(query).show(limit, false);
+            } catch (Exception e) {
+                // Scala's AnalysisException is a checked exception Java cannot name in a catch the compiler accepts.
+                if (e instanceof org.apache.spark.sql.AnalysisException bad) {
+                    // A query that does not parse or names an unknown table or column: the user's to fix.
+                    throw new UserException("the query is not valid here: " + bad.getSimpleMessage() + " (tables: "
+                            + tables.stream().map(Table::viewName).toList() + ")");
+                }
+                throw e;
             } finally {
                 spark.stop();
             }
@@ -258,7 +332,20 @@ final class Commands {
 
         @Override
         public Integer call() {
-            System.out.println(TrainBench.run(options.load(List.of()), data.input, epochs, limit));
+            AppConfig config = options.load(List.of());
+            if (epochs <= 0) {
+                throw new ConfigException("--epochs", epochs, "must be a positive integer");
+            }
+            if (limit < 0) {
+                throw new ConfigException("--train-images", limit, "must be 0 (all) or a positive number of images");
+            }
+            Sessions.requireMaster(config.spark());
+            data.check();
+            if (options.dryRun) {
+                System.out.println("plan: bench train on " + data.input + ", " + epochs + " epochs (dry run)");
+                return StreamTrain.OK;
+            }
+            System.out.println(TrainBench.run(config, data.input, epochs, limit));
             return StreamTrain.OK;
         }
     }
@@ -279,7 +366,19 @@ final class Commands {
 
         @Override
         public Integer call() {
-            System.out.println(IngestBench.run(options.load(List.of()), data.input, records));
+            AppConfig config = options.load(List.of());
+            if (records <= 0) {
+                throw new ConfigException("--records", records, "must be a positive integer");
+            }
+            Sessions.requireMaster(config.spark());
+            data.check();
+            IngestChecks.requireReachable(config.kafka(), config.warehouse());
+            if (options.dryRun) {
+                System.out.println("plan: bench ingest of " + records + " records from " + data.input
+                        + " (dry run)");
+                return StreamTrain.OK;
+            }
+            System.out.println(IngestBench.run(config, data.input, records));
             return StreamTrain.OK;
         }
     }

@@ -24,6 +24,10 @@ final class ConfigOptions {
             description = "Names this run's outputs; re-running with the same id rewrites them (default: UTC time).")
     String runId;
 
+    @Option(names = "--dry-run",
+            description = "Validate everything this command needs and print the plan; start and write nothing.")
+    boolean dryRun;
+
     AppConfig load(List<String> extra) {
         List<String> all = new ArrayList<>(overrides);
         all.addAll(extra);

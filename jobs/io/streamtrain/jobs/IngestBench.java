@@ -61,7 +61,8 @@ final class IngestBench {
         Warehouse warehouse = new Warehouse(config.warehouse().root() + "/_bench/" + topic);
         AtomicLong jsonBytes = new AtomicLong();
         try (KafkaConnection cluster = KafkaConnection.open(config.kafka(), config.warehouse());
-             KafkaConnection kafka = cluster.withTopic(topic)) {
+             KafkaConnection kafka = cluster.withTopic(topic);
+             Scratch scratch = new Scratch(kafka, warehouse, config)) {
             new EventPublisher(kafka).publish(events(images, records, jsonBytes));
 
             double consumerSeconds = plainConsumer(kafka, records);
@@ -105,6 +106,15 @@ final class IngestBench {
                     consumerSeconds, ingestRate / consumerRate, batches.describe(consumerRate, jitSeconds),
                     floorRate, floorRate / consumerRate, cores,
                     (double) jsonBytes.get() / records, (double) landedBytes / records);
+        }
+    }
+
+    /** The benchmark's own topic and warehouse, deleted when it ends, whether it succeeded or not. */
+    private record Scratch(KafkaConnection kafka, Warehouse warehouse, AppConfig config) implements AutoCloseable {
+        @Override
+        public void close() {
+            kafka.deleteTopic();
+            io.streamtrain.core.HadoopFiles.beforeSpark(config.spark()).deleteRecursively(warehouse.root());
         }
     }
 

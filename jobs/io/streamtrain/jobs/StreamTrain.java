@@ -1,10 +1,13 @@
 package io.streamtrain.jobs;
 
-import io.streamtrain.core.ConfigException;
+import io.streamtrain.core.UserException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 import java.io.PrintWriter;
+import java.util.Arrays;
 
 /**
  * The streamtrain command line.
@@ -16,7 +19,9 @@ import java.io.PrintWriter;
  *   --files conf/cluster.conf,conf/log4j2.properties \
  *   target/streamtrain.jar pipeline --conf cluster.conf --run-id 2026-11-23
  * </pre>
- * Exit codes: 0 success, 2 usage or configuration error, 1 runtime failure.
+ * Exit codes: 0 success; 2 a usage, configuration or input error found before anything was changed; 1 a failure
+ * after work began (the message says what was done and how to continue). A user's mistake is one line on stderr; a
+ * stack trace means a bug, or was asked for with {@code --verbose}.
  */
 @Command(name = "streamtrain", mixinStandardHelpOptions = true, version = "streamtrain 0.1.0",
         description = "Kafka -> Parquet -> distributed DL4J training -> evaluation tables, on Spark.",
@@ -28,8 +33,14 @@ public final class StreamTrain implements Runnable {
     public static final int FAILED = 1;
     public static final int USAGE = 2;
 
+    private static final String VERBOSE = "--verbose";
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @Option(names = VERBOSE, scope = ScopeType.INHERIT,
+            description = "Print the stack trace of every error, also of those a user can fix.")
+    boolean verbose;
 
     public static void main(String[] args) {
         System.exit(execute(args));
@@ -37,8 +48,10 @@ public final class StreamTrain implements Runnable {
 
     /** Runs the command line and returns the exit code; tests call this. */
     public static int execute(String... args) {
+        boolean verbose = Arrays.asList(args).contains(VERBOSE);
         CommandLine cli = new CommandLine(new StreamTrain());
-        cli.setExecutionExceptionHandler(StreamTrain::onError);
+        cli.setExecutionExceptionHandler((e, command, parsed) -> onError(e, command, verbose));
+        cli.setParameterExceptionHandler((e, ignored) -> onUsageError(e));
         return cli.execute(args);
     }
 
@@ -47,16 +60,54 @@ public final class StreamTrain implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand");
     }
 
-    private static int onError(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
-        PrintWriter err = cli.getErr();
-        if (e instanceof ConfigException || e instanceof com.typesafe.config.ConfigException) {
-            err.println("streamtrain " + cli.getCommandName() + ": configuration error: " + e.getMessage());
-            err.flush();
-            return USAGE;
-        }
-        err.println("streamtrain " + cli.getCommandName() + " failed: " + e);
-        e.printStackTrace(err);
+    /** One line: the mistake and where to read the usage. */
+    private static int onUsageError(CommandLine.ParameterException e) {
+        CommandLine command = e.getCommandLine();
+        PrintWriter err = command.getErr();
+        String name = command.getCommandSpec().qualifiedName();
+        err.println(name + ": " + UserException.oneLine(e.getMessage()) + " (see '" + name + " --help')");
         err.flush();
-        return FAILED;
+        return USAGE;
+    }
+
+    private static int onError(Exception e, CommandLine command, boolean verbose) {
+        PrintWriter err = command.getErr();
+        String name = command.getCommandSpec().qualifiedName();
+        int code;
+        if (e instanceof StageFailure failure) {
+            Throwable cause = failure.getCause();
+            boolean userError = isUserError(cause);
+            err.println(name + ": " + failure.stage().cliName() + " failed: "
+                    + (userError ? message(cause) : "internal error " + cause) + "; " + failure.aftermath());
+            if (!userError || verbose) {
+                cause.printStackTrace(err);
+            }
+            code = FAILED;
+        } else if (isUserError(e)) {
+            err.println(name + ": " + message(e));
+            if (verbose) {
+                e.printStackTrace(err);
+            }
+            code = USAGE;
+        } else {
+            err.println(name + ": internal error (a bug; please report it with this trace): " + e);
+            e.printStackTrace(err);
+            code = FAILED;
+        }
+        err.flush();
+        return code;
+    }
+
+    private static boolean isUserError(Throwable e) {
+        return e instanceof UserException || e instanceof com.typesafe.config.ConfigException;
+    }
+
+    private static String message(Throwable e) {
+        String text = e.getMessage();
+        if (e instanceof com.typesafe.config.ConfigException) {
+            // HOCON's own messages name the file and line: "conf/x.conf: 3: Expecting a value ...".
+            text = "configuration error: " + text;
+        }
+        return UserException.oneLine(text);
     }
 }

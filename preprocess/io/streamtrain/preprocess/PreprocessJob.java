@@ -1,5 +1,9 @@
 package io.streamtrain.preprocess;
 
+import io.streamtrain.core.StagePlan;
+import io.streamtrain.core.UserException;
+import java.util.List;
+
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.RecordSchema;
 import io.streamtrain.core.SchemaCheck;
@@ -34,12 +38,27 @@ public final class PreprocessJob {
     private PreprocessJob() {
     }
 
+    /**
+     * Checks, without side effects, that preprocess can run: the landing table exists, or ingest runs before it.
+     *
+     * @param ingested whether ingest runs before it in the same pipeline
+     */
+    public static StagePlan plan(HadoopFiles files, Warehouse warehouse, boolean ingested) {
+        String landing = warehouse.table(Table.LANDING);
+        if (!ingested && !files.containsFile(landing, ".parquet")) {
+            throw new UserException("No landing table at " + landing + ": run ingest first");
+        }
+        return new StagePlan("preprocess", List.of(landing),
+                List.of(warehouse.table(Table.CURATED), warehouse.table(Table.CURATED) + "/" + SCALER_FILE,
+                        warehouse.table(Table.QUARANTINE) + " (duplicates)"));
+    }
+
     public static PreprocessResult run(SparkSession spark, PreprocessSettings settings, RecordSchema schema,
                                        Warehouse warehouse) {
         String landingPath = warehouse.table(Table.LANDING);
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
         if (!files.exists(landingPath)) {
-            throw new IllegalStateException("No landing table at " + landingPath + ": run ingest first");
+            throw new UserException("No landing table at " + landingPath + ": run ingest first");
         }
         Dataset<Row> landing = spark.read().parquet(landingPath);
         SchemaCheck.require(landing, IngestTables.LANDING, "landing table at " + landingPath);

@@ -52,6 +52,15 @@ final class GradientSharing {
         ModelParameterServer.getInstance().shutdown();
     }
 
+    /** Refuses a controller that the executors cannot reach: unknown, or loopback outside local mode. */
+    static void checkController(TrainSettings settings, boolean localMode) {
+        Distribution.Sharing sharing = settings.distribution().sharing();
+        if (isLoopback(sharing.controller()) && !localMode) {
+            throw new ConfigException(Distribution.Sharing.CONTROLLER, sharing.controller(), "is a loopback "
+                    + "address, which executors on other machines cannot reach: set the driver's address");
+        }
+    }
+
     /** Whether {@code host} names this machine only (localhost, 127.x.x.x, ::1). */
     private static boolean isLoopback(String host) {
         try {
@@ -67,11 +76,8 @@ final class GradientSharing {
      * loopback controller outside local mode, and sets this JVM's Aeron properties.
      */
     static SharedTrainingMaster master(TrainSettings settings, boolean localMode) {
+        checkController(settings, localMode);
         Distribution.Sharing sharing = settings.distribution().sharing();
-        if (!localMode && isLoopback(sharing.controller())) {
-            throw new ConfigException(Distribution.Sharing.CONTROLLER, sharing.controller(), "is a loopback "
-                    + "address, which executors on other machines cannot reach: set the driver's address");
-        }
         prepareJvm();
         VoidConfiguration network = VoidConfiguration.builder()
                 .controllerAddress(sharing.controller())

@@ -1,5 +1,9 @@
 package io.streamtrain.train;
 
+import io.streamtrain.core.ConfigException;
+import io.streamtrain.core.RunId;
+import io.streamtrain.core.UserException;
+
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.preprocess.Scaler;
@@ -41,7 +45,7 @@ public record ModelBundle(String runId, MultiLayerNetwork network, Scaler scaler
     public static Lineage lineage(HadoopFiles files, Warehouse warehouse, String runId) {
         String path = warehouse.model(runId) + "/" + Lineage.FILE;
         if (!files.exists(path)) {
-            throw new IllegalStateException("Model " + runId + " has no " + path + ", so the data it was trained on"
+            throw new UserException("Model " + runId + " has no " + path + ", so the data it was trained on"
                     + " is unknown; warm-start from a model trained by this version of streamtrain");
         }
         return Lineage.fromJson(files.readString(path));
@@ -50,20 +54,42 @@ public record ModelBundle(String runId, MultiLayerNetwork network, Scaler scaler
     /** What users write for the newest model ({@code --model latest}, {@code --warm-start latest}). */
     public static final String LATEST = "latest";
 
+    /**
+     * Checks, without loading it, that the bundle {@code runId} (a run id, or null or "latest" for the newest) exists,
+     * and returns its folder. The id and the pointer's content must be run ids, so neither reaches outside
+     * {@code models/}.
+     */
+    public static String requireExisting(HadoopFiles files, Warehouse warehouse, String runId) {
+        String dir = warehouse.model(resolve(files, warehouse, runId));
+        if (!files.exists(dir + "/" + MODEL)) {
+            throw new UserException("No model bundle at " + dir + " (missing " + MODEL + "): check the run id, or"
+                    + " run train first");
+        }
+        return dir;
+    }
+
+    /** The run id {@code runId} names: itself, or for null and "latest" the one the pointer holds. */
+    static String resolve(HadoopFiles files, Warehouse warehouse, String runId) {
+        if (runId != null && !runId.equals(LATEST)) {
+            return RunId.validate(runId);
+        }
+        String pointer = warehouse.latestModelPointer();
+        if (!files.exists(pointer)) {
+            throw new UserException("No trained model: " + pointer + " does not exist; run train first");
+        }
+        String id = files.readString(pointer).trim();
+        try {
+            return RunId.validate(id);
+        } catch (ConfigException e) {
+            throw new UserException(pointer + " does not hold a run id (its first characters are not a valid id):"
+                    + " run train again, or write the id of a model under " + warehouse.root() + "/models into it");
+        }
+    }
+
     /** Loads {@code models/<runId>}, or the bundle {@code models/latest} names when runId is null or "latest". */
     public static ModelBundle load(HadoopFiles files, Warehouse warehouse, String runId) {
-        String id = runId;
-        if (id == null || id.equals(LATEST)) {
-            String pointer = warehouse.latestModelPointer();
-            if (!files.exists(pointer)) {
-                throw new IllegalStateException("No trained model: " + pointer + " does not exist; run train first");
-            }
-            id = files.readString(pointer).trim();
-        }
-        String dir = warehouse.model(id);
-        if (!files.exists(dir + "/" + MODEL)) {
-            throw new IllegalStateException("No model bundle at " + dir + " (missing " + MODEL + ")");
-        }
+        String id = resolve(files, warehouse, runId);
+        String dir = requireExisting(files, warehouse, id);
         try (InputStream in = files.open(dir + "/" + MODEL)) {
             MultiLayerNetwork net = ModelSerializer.restoreMultiLayerNetwork(in, true);
             return new ModelBundle(id, net, Scaler.fromJson(files.readString(dir + "/" + SCALER)));

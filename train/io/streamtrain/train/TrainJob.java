@@ -1,5 +1,8 @@
 package io.streamtrain.train;
 
+import io.streamtrain.core.StagePlan;
+import io.streamtrain.core.UserException;
+
 import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.ParquetTables;
@@ -76,6 +79,35 @@ public final class TrainJob {
     }
 
     /**
+     * Checks, without side effects, that train can run: the curated table exists (or preprocess runs first), a
+     * resumed run has a checkpoint, a warm start's base model exists, and a gradient-sharing controller can be reached
+     * by the executors of {@code master}.
+     *
+     * @param curatedComing whether preprocess runs before it in the same pipeline
+     */
+    public static StagePlan plan(HadoopFiles files, TrainSettings settings, Warehouse warehouse, String runId,
+                                 Start start, boolean curatedComing, String master) {
+        String curated = warehouse.table(Table.CURATED);
+        if (!curatedComing && !files.containsFile(curated, ".parquet")) {
+            throw new UserException("No curated table at " + curated + ": run preprocess first");
+        }
+        String checkpoint = warehouse.model(runId) + "/checkpoint";
+        if (start.resume() && !files.exists(checkpoint + "/state.json")) {
+            throw new UserException("No checkpoint of run " + runId + " under " + checkpoint
+                    + ": check --run-id, or run train without --resume");
+        }
+        List<String> reads = new java.util.ArrayList<>(List.of(curated));
+        if (start.warmStartFrom() != null) {
+            reads.add(ModelBundle.requireExisting(files, warehouse, start.warmStartFrom()));
+        }
+        if (settings.distribution().master() == Distribution.Master.SHARING) {
+            GradientSharing.checkController(settings, io.streamtrain.core.Sessions.isLocal(master));
+        }
+        return new StagePlan("train", reads, List.of(warehouse.model(runId), warehouse.latestModelPointer(),
+                warehouse.table(Table.TRAINING_HISTORY)));
+    }
+
+    /**
      * @param start fresh, {@code --resume} (continue run {@code runId} from its last checkpoint) or
      *              {@code --warm-start MODEL} (fine-tune model MODEL on the landing batches it has not seen)
      */
@@ -84,7 +116,7 @@ public final class TrainJob {
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
         Checkpoints checkpoints = new Checkpoints(files, warehouse.model(runId) + "/checkpoint");
         Checkpoints.Resumed resumed = !start.resume() ? null : checkpoints.load().orElseThrow(() ->
-                new IllegalStateException("No checkpoint of run " + runId + " under " + warehouse.model(runId)
+                new UserException("No checkpoint of run " + runId + " under " + warehouse.model(runId)
                         + "/checkpoint: run train without --resume"));
         // A warm start loads its base model; a resumed run has its network already and needs only the parent's name
         // and lineage, which its checkpoint pinned together with its own landing batches.
@@ -115,7 +147,8 @@ public final class TrainJob {
                         base.runId());
                 return new TrainResult(base.runId(), 0, List.of());
             }
-            throw new IllegalStateException("The curated training split is empty: ingest and preprocess data first");
+            throw new UserException("The curated training split at " + warehouse.table(Table.CURATED)
+                    + " is empty: ingest and preprocess data with training rows first");
         }
 
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -160,7 +193,7 @@ public final class TrainJob {
     public static Dataset<Row> curatedSplit(SparkSession spark, Warehouse warehouse, Split split) {
         String path = warehouse.table(Table.CURATED);
         if (!new HadoopFiles(spark.sparkContext().hadoopConfiguration()).exists(path)) {
-            throw new IllegalStateException("No curated table at " + path + ": run preprocess first");
+            throw new UserException("No curated table at " + path + ": run preprocess first");
         }
         Dataset<Row> curated = spark.read().parquet(path);
         SchemaCheck.require(curated, CURATED_INPUT, "curated table at " + path);

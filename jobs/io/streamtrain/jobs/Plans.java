@@ -1,0 +1,25 @@
+package io.streamtrain.jobs;
+
+import io.streamtrain.core.StagePlan;
+
+import java.util.List;
+
+/** The text {@code --dry-run} prints: each stage's inputs and outputs, then the effective settings. */
+final class Plans {
+
+    private Plans() {
+    }
+
+    static String describe(String runId, List<StagePlan> plans, AppConfig config) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("plan: run ").append(runId).append(", ").append(plans.size())
+                .append(plans.size() == 1 ? " stage" : " stages")
+                .append(" (dry run: every check passed; nothing was started or written)").append(System.lineSeparator());
+        for (StagePlan plan : plans) {
+            sb.append(plan.describe()).append(System.lineSeparator());
+        }
+        sb.append(System.lineSeparator()).append("effective settings (secrets redacted):").append(System.lineSeparator())
+                .append(config.render());
+        return sb.toString();
+    }
+}
