@@ -25,8 +25,12 @@ public record AppConfig(Settings settings, Warehouse warehouse, SparkSettings sp
                         PreprocessSettings preprocess, TrainSettings train) {
 
     public static AppConfig from(Settings s) {
-        return new AppConfig(s, Warehouse.from(s), SparkSettings.from(s), RecordSchema.from(s), KafkaSettings.from(s),
-                ProduceSettings.from(s), IngestSettings.from(s), PreprocessSettings.from(s), TrainSettings.from(s));
+        AppConfig config = new AppConfig(s, Warehouse.from(s), SparkSettings.from(s), RecordSchema.from(s),
+                KafkaSettings.from(s), ProduceSettings.from(s), IngestSettings.from(s), PreprocessSettings.from(s),
+                TrainSettings.from(s));
+        // The network's geometry depends on the schema too: a CNN too deep for the image fails here, not in train.
+        config.train().architecture().requireFits(config.schema().featureCount());
+        return config;
     }
 
     public IngestRules ingestRules() {

@@ -77,7 +77,7 @@ public final class Pipeline {
                 case INGEST -> IngestChecks.ingest(config.ingest(), config.kafka(), config.warehouse(), files,
                         stages.contains(Stage.PRODUCE));
                 case PREPROCESS -> PreprocessJob.plan(files, config.warehouse(), stages.contains(Stage.INGEST));
-                case TRAIN -> TrainJob.plan(files, config.train(), config.warehouse(), r.runId(), r.trainStart(),
+                case TRAIN -> TrainJob.plan(files, config.train(), config.schema(), config.warehouse(), r.runId(), r.trainStart(),
                         stages.contains(Stage.PREPROCESS), master);
                 case EVALUATE -> EvaluateJob.plan(files, config.warehouse(), r.modelRunId(), r.runId(),
                         stages.contains(Stage.TRAIN), stages.contains(Stage.PREPROCESS));

@@ -57,8 +57,9 @@ public final class PreprocessJob {
                                        Warehouse warehouse) {
         String landingPath = warehouse.table(Table.LANDING);
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
-        if (!files.exists(landingPath)) {
-            throw new UserException("No landing table at " + landingPath + ": run ingest first");
+        if (!files.containsFile(landingPath, ".parquet")) {
+            throw new UserException("No landing table at " + landingPath + " (no record has landed yet): run ingest"
+                    + " first, and see the quarantine table if it ran");
         }
         Dataset<Row> landing = spark.read().parquet(landingPath);
         SchemaCheck.require(landing, IngestTables.LANDING, "landing table at " + landingPath);

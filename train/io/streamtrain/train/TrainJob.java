@@ -85,8 +85,14 @@ public final class TrainJob {
      *
      * @param curatedComing whether preprocess runs before it in the same pipeline
      */
-    public static StagePlan plan(HadoopFiles files, TrainSettings settings, Warehouse warehouse, String runId,
-                                 Start start, boolean curatedComing, String master) {
+    public static StagePlan plan(HadoopFiles files, TrainSettings settings, RecordSchema schema, Warehouse warehouse,
+                                 String runId, Start start, boolean curatedComing, String master) {
+        try {
+            Models.build(settings, schema.featureCount(), schema.classCount());
+        } catch (org.deeplearning4j.exception.DL4JInvalidConfigException | IllegalArgumentException e) {
+            throw new UserException("DL4J cannot build the configured network (train.model " + settings.architecture()
+                    .describe() + "): " + e.getMessage() + "; change the train.* settings it names");
+        }
         String curated = warehouse.table(Table.CURATED);
         if (!curatedComing && !files.containsFile(curated, ".parquet")) {
             throw new UserException("No curated table at " + curated + ": run preprocess first");
