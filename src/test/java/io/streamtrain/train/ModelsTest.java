@@ -78,8 +78,8 @@ class ModelsTest {
 
     @Test
     void imageLayoutMustMatchTheFeatureCount() {
-        TrainSettings s = settings("cnn", "train.image.height=27");
-        assertThatThrownBy(() -> Models.build(s, 784, 10))
+        // Refused when the configuration is loaded, before any stage starts.
+        assertThatThrownBy(() -> settings("cnn", "train.image.height=27"))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("schema.feature-count (784)");
     }
@@ -106,8 +106,7 @@ class ModelsTest {
 
     @Test
     void blocksThatLeaveNoImageAreRefusedByName() {
-        TrainSettings s = settings("cnn", "train.cnn.filters=[4, 8, 16]");
-        assertThatThrownBy(() -> Models.build(s, 784, 10))
+        assertThatThrownBy(() -> settings("cnn", "train.cnn.filters=[4, 8, 16]"))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("train.cnn.filters")
                 .hasMessageContaining("3 blocks of valid 5x5 convolutions");
