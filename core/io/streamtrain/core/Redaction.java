@@ -35,23 +35,37 @@ public final class Redaction {
     /** What a secret is replaced with. */
     public static final String MASK = "<redacted>";
 
-    /** A key name that looks secret in any of the systems we configure; matched against the whole (unquoted) key. */
-    private static final Pattern SECRET_KEY = Pattern.compile("(?i).*("
-            + "password|passwd|passphrase|secret|token|credential|jaas"
+    /** Words of a key name that looks secret in any of the systems we configure. */
+    private static final String SECRET_KEY_WORDS = "password|passwd|passphrase|secret|token|credential|jaas"
             + "|private[._-]?key|access[._-]?key|account[._-]?key|encryption[._-]?key|keystore[._-]key"
             + "|auth[._-]?(user[._-]?)?info|user[._-]?info|api[._-]?key"
-            + "|(^|[._-])(pwd|sas)([._-]|$)"
-            + ").*");
+            + "|(^|[._-])(pwd|sas)([._-]|$)";
+
+    /** A key name that looks secret, matched against the whole (unquoted) key. */
+    private static final Pattern SECRET_KEY = Pattern.compile("(?i).*(" + SECRET_KEY_WORDS + ").*");
+
+    /** A JAAS line: the login module's options carry the credentials. */
+    private static final String JAAS = "LoginModule\\s+(required|requisite|sufficient|optional)";
+    private static final String PEM_PRIVATE_KEY = "-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----";
+    /** scheme://user:password@host */
+    private static final String URI_PASSWORD = "[A-Za-z][A-Za-z0-9+.-]*://[^/\\s:@]*:[^/\\s@]+@";
 
     /** A value that is a secret whatever its key. */
     private static final List<Pattern> SECRET_VALUES = List.of(
-            // A JAAS line: the login module's options carry the credentials.
-            Pattern.compile("(?i)LoginModule\\s+(required|requisite|sufficient|optional)"),
+            Pattern.compile("(?i)" + JAAS),
             // password=..., secret: ..., clientSecret="...", api_key=... inside a longer string.
             Pattern.compile("(?i)(password|passwd|pwd|passphrase|secret|token|api[_-]?key|access[_-]?key)\"?\\s*[=:]"),
-            Pattern.compile("-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----"),
-            // scheme://user:password@host
-            Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://[^/\\s:@]*:[^/\\s@]+@"));
+            Pattern.compile(PEM_PRIVATE_KEY),
+            Pattern.compile(URI_PASSWORD));
+
+    /**
+     * Both rules as one regular expression for Spark's {@code spark.redaction.regex}, which Spark searches in the keys
+     * and the values of its configuration (UI environment page, event logs) and of data source options in plans.
+     * Spark's default misses Azure account and SAS keys, GCS private keys, S3A encryption keys, PEM keys and URIs with
+     * a password.
+     */
+    public static final String SPARK_REDACTION_REGEX = "(?i)" + SECRET_KEY_WORDS + "|" + JAAS + "|"
+            + PEM_PRIVATE_KEY + "|" + URI_PASSWORD;
 
     /** Settings passed through to Kafka clients; any of them may be a credential. */
     private static final List<String> SYSTEM_BLOCKS = List.of("kafka.properties.");

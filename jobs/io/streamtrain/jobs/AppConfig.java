@@ -35,9 +35,9 @@ public record AppConfig(Settings settings, Warehouse warehouse, SparkSettings sp
     }
 
     /**
-     * The effective configuration as HOCON, saved with every model bundle: every secret masked (by its key or its value,
-     * see {@link Redaction}), including the quoted keys inside {@code kafka.properties} and {@code spark.conf}, and no
-     * comments, neither the defaults' nor the user's (a comment may quote a secret).
+     * The effective configuration as HOCON, saved with every model bundle: every secret masked (by its key or its
+     * value, see {@link Redaction}), including the quoted keys inside {@code kafka.properties} and {@code spark.conf},
+     * and no comments, neither the defaults' nor the user's (a comment may quote a secret).
      */
     public String render() {
         return redacted().root().render(ConfigRenderOptions.defaults()

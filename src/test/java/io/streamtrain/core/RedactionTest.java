@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 import static io.streamtrain.testing.SecretFixtures.SENTINEL;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -77,6 +78,20 @@ class RedactionTest {
                 Map.entry("sasl.jaas.config", Redaction.MASK), Map.entry("sasl.login.class", Redaction.MASK));
         assertThat(Redaction.redact("ssl.key.password", SENTINEL)).isEqualTo(Redaction.MASK);
         assertThat(Redaction.redact("spark.app-name", "streamtrain")).isEqualTo("streamtrain");
+    }
+
+    @Test
+    void sparksRedactionRegexMasksEverySecretByKeyOrValueAndNothingElse() {
+        Pattern spark = Pattern.compile(Redaction.SPARK_REDACTION_REGEX);
+        Map<String, String> secrets = new LinkedHashMap<>(SecretFixtures.SPARK);
+        SecretFixtures.KAFKA.forEach((k, v) -> secrets.put("kafka." + k, v));
+        // Spark redacts an entry when its key or its value contains a match.
+        secrets.forEach((k, v) -> assertThat(spark.matcher(k).find() || spark.matcher(v).find()).as(k).isTrue());
+        Map<String, String> ordinary = new LinkedHashMap<>(SecretFixtures.NOT_SECRET);
+        ordinary.putAll(Map.of("spark.master", "local[2]", "spark.sql.shuffle.partitions", "4",
+                "spark.serializer", "org.apache.spark.serializer.KryoSerializer", "spark.app.name", "streamtrain",
+                "kafka.security.protocol", "SASL_SSL", "spark.hadoop.fs.s3a.endpoint", "https://s3.example.com:9000"));
+        ordinary.forEach((k, v) -> assertThat(spark.matcher(k).find() || spark.matcher(v).find()).as(k).isFalse());
     }
 
     @Test

@@ -78,9 +78,9 @@ class SecretSentinelIT {
                         "--set", "kafka.properties.\"ssl.truststore.password\"=[\"" + SENTINEL + "\"]")).isEqualTo(2);
                 assertThat(run(conf, warehouse, "train",
                         "--set", "spark.conf.\"spark.hadoop.fs.s3a.secret.key\"=[\"" + SENTINEL + "\"]")).isEqualTo(2);
+                String jaas = SecretFixtures.KAFKA.get("sasl.jaas.config").replace("\"", "\\\"");
                 assertThat(run(conf, warehouse, "ingest",
-                        "--set", "kafka.propertys.\"sasl.jaas.config\"=\"" + SecretFixtures.KAFKA.get("sasl.jaas.config")
-                                .replace("\"", "\\\"") + "\"")).isEqualTo(2);
+                        "--set", "kafka.propertys.\"sasl.jaas.config\"=\"" + jaas + "\"")).isEqualTo(2);
 
                 // Failures at run time: a broker that is not there, a file system that needs the S3A credentials.
                 assertThat(run(conf, warehouse, "produce", "--synthetic", "10",
