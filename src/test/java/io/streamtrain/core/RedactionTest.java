@@ -124,6 +124,15 @@ class RedactionTest {
                 List.of("spark.conf.\"spark.hadoop.fs.s3a.endpoint\"=[\"https://u:" + SENTINEL + "@h\"]"))
                 .stringMap("spark.conf"))
                 .hasMessageContaining("spark.hadoop.fs.s3a.endpoint").hasMessageNotContaining(SENTINEL);
+        // A pass-through value that does not look secret is not shown either: the key and the rule are enough.
+        assertThatThrownBy(() -> ConfigLoader.load(null,
+                List.of("spark.conf.\"spark.hadoop.fs.s3a.endpoint\"=[\"" + SENTINEL + "\"]"))
+                .stringMap("spark.conf"))
+                .hasMessageContaining("must be a plain value").hasMessageNotContaining(SENTINEL);
+        assertThatThrownBy(() -> ConfigLoader.load(null,
+                List.of("kafka.properties.\"security.protocol\"=[\"" + SENTINEL + "\"]"))
+                .stringMap("kafka.properties"))
+                .hasMessageContaining("security.protocol").hasMessageNotContaining(SENTINEL);
         assertThatThrownBy(() -> ConfigLoader.load(null, List.of("kafka.properties=\"" + SENTINEL + "\""))
                 .stringMap("kafka.properties"))
                 .hasMessageContaining("'kafka.properties'").hasMessageContaining("must be an object")
