@@ -126,7 +126,9 @@ public final class Redaction {
             return false;
         }
         String k = unquote(key).toLowerCase(Locale.ROOT);
-        if (k.equals("kafka.properties") || SYSTEM_BLOCKS.stream().anyMatch(k::startsWith)) {
+        // A whole block given as something else (a string, a list) may hold any of its settings.
+        if (k.equals("kafka.properties") || k.equals(SparkSettings.CONF)
+                || SYSTEM_BLOCKS.stream().anyMatch(k::startsWith)) {
             return true;
         }
         String inner = k.startsWith(SparkSettings.CONF + ".") ? k.substring(SparkSettings.CONF.length() + 1) : k;

@@ -96,7 +96,7 @@ class RedactionTest {
 
     @Test
     void passThroughSettingsOfKafkaHadoopAndSparkSecurityAreNeverEchoed() {
-        assertThat(List.of("kafka.properties", "kafka.properties.\"security.protocol\"",
+        assertThat(List.of("kafka.properties", "spark.conf", "kafka.properties.\"security.protocol\"",
                 "kafka.properties.security.protocol", "spark.conf.\"spark.hadoop.fs.s3a.endpoint\"",
                 "spark.conf.\"spark.ssl.enabled\"", "spark.conf.\"spark.executorEnv.FOO\"", "fs.s3a.endpoint",
                 "spark.hadoop.fs.azure.account.auth.type", "fs.gs.project.id", "sasl.mechanism"))
