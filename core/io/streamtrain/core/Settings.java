@@ -43,7 +43,7 @@ public final class Settings {
     public String nonBlank(String key) {
         String value = string(key);
         if (value.isBlank()) {
-            throw new ConfigException(key, value, "must not be blank");
+            throw new ConfigException(key, shown(key, value), "must not be blank");
         }
         return value;
     }
@@ -110,7 +110,7 @@ public final class Settings {
                 return constant;
             }
         }
-        throw new ConfigException(key, value, "must be one of " + names(type));
+        throw new ConfigException(key, shown(key, value), "must be one of " + names(type));
     }
 
     public List<String> strings(String key) {
@@ -122,7 +122,7 @@ public final class Settings {
                 "must be a list of positive integers"));
         for (int v : values) {
             if (v <= 0) {
-                throw new ConfigException(key, values, "must be a list of positive integers");
+                throw new ConfigException(key, shown(key, values), "must be a list of positive integers");
             }
         }
         return values;
@@ -133,7 +133,8 @@ public final class Settings {
         try {
             return Pattern.compile(value);
         } catch (PatternSyntaxException e) {
-            throw new ConfigException(key, value, "must be a regular expression (" + e.getDescription() + ")");
+            throw new ConfigException(key, shown(key, value),
+                    "must be a regular expression (" + e.getDescription() + ")");
         }
     }
 
@@ -155,7 +156,8 @@ public final class Settings {
         for (Map.Entry<String, ConfigValue> e : block.entrySet()) {
             ConfigValue v = e.getValue();
             if (v.valueType() == ConfigValueType.OBJECT || v.valueType() == ConfigValueType.LIST) {
-                throw new ConfigException(key + "." + e.getKey(), v.render(), "must be a plain value");
+                String path = key + "." + e.getKey();
+                throw new ConfigException(path, shown(path, v.render()), "must be a plain value");
             }
             out.put(stripQuotes(e.getKey()), String.valueOf(v.unwrapped()));
         }
@@ -184,13 +186,21 @@ public final class Settings {
         }
     }
 
+    /** The value of {@code key} for an error message: masked when it or its key is secret, see {@link Redaction}. */
     private String render(String key) {
         try {
-            Object v = config.getValue(key).unwrapped();
-            return String.valueOf(v);
+            return String.valueOf(shown(key, config.getValue(key).unwrapped()));
         } catch (RuntimeException e) {
             return "?";
         }
+    }
+
+    /**
+     * {@code value} as an error message may show it: {@link Redaction#MASK} for a secret, or for any value of a setting
+     * passed through to Kafka, Hadoop or Spark security, which a message names by key and rule only.
+     */
+    private static Object shown(String key, Object value) {
+        return Redaction.mayEcho(key, value) ? value : Redaction.MASK;
     }
 
     private static String stripQuotes(String key) {
@@ -214,7 +224,8 @@ public final class Settings {
             String key = e.getKey();
             boolean free = freeFormBlocks.stream().anyMatch(b -> key.startsWith(b + "."));
             if (!free && !defaults.hasPath(key)) {
-                throw new ConfigException(key, e.getValue().unwrapped(), "is not a known setting (see conf/application.conf)");
+                throw new ConfigException(key, shown(key, e.getValue().unwrapped()),
+                        "is not a known setting (see conf/application.conf)");
             }
         }
     }

@@ -2,6 +2,7 @@ package io.streamtrain.jobs;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 import io.streamtrain.core.Redaction;
 import io.streamtrain.core.RecordSchema;
@@ -37,14 +38,30 @@ public record AppConfig(Settings settings, Warehouse warehouse, SparkSettings sp
         return new IngestRules(schema, ingest.maxRecordBytes(), ingest.maxJsonDepth(), ingest.maxIdLength());
     }
 
-    /** The effective configuration as HOCON, secrets redacted: saved with every model bundle. */
+    /**
+     * The effective configuration as HOCON, saved with every model bundle: every secret masked (by its key or its
+     * value, see {@link Redaction}), including the quoted keys inside {@code kafka.properties} and {@code spark.conf},
+     * and no comments, neither the defaults' nor the user's (a comment may quote a secret).
+     */
     public String render() {
+        return redacted().root().render(ConfigRenderOptions.defaults()
+                .setComments(false).setOriginComments(false).setJson(false));
+    }
+
+    /** The configuration on one line, secrets masked: a record's own toString would print every setting as read. */
+    @Override
+    public String toString() {
+        return "AppConfig" + redacted().root().render(ConfigRenderOptions.concise());
+    }
+
+    private Config redacted() {
         Config c = settings.raw();
-        for (Map.Entry<String, com.typesafe.config.ConfigValue> e : c.entrySet()) {
-            if (Redaction.isSecret(e.getKey())) {
+        // entrySet's keys are path expressions, quoted where a key holds dots, so withValue finds the same leaf.
+        for (Map.Entry<String, ConfigValue> e : c.entrySet()) {
+            if (Redaction.isSecret(e.getKey(), e.getValue().unwrapped())) {
                 c = c.withValue(e.getKey(), ConfigValueFactory.fromAnyRef(Redaction.MASK));
             }
         }
-        return c.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
+        return c;
     }
 }

@@ -18,8 +18,8 @@ import java.io.UncheckedIOException;
 /**
  * A trained model with what it takes to use it: {@code models/<run-id>/} holds {@code model.zip} (with updater state,
  * so training can continue), {@code scaler.json} and {@code config.conf} (the effective configuration, secrets
- * redacted) and {@code lineage.json} (see {@link Lineage}). {@code models/latest} names the newest bundle and is
- * moved only after a bundle is complete.
+ * masked, no comments) and {@code lineage.json} (see {@link Lineage}). {@code models/latest} names the newest bundle
+ * and is moved only after a bundle is complete.
  *
  * @param runId   the training run
  * @param network the trained network
