@@ -9,7 +9,10 @@ public final class ConfigException extends UserException {
     private final String key;
 
     public ConfigException(String key, Object value, String rule) {
-        super("Invalid value '" + value + "' for '" + key + "': " + rule);
+        // Values of secret-looking keys, of Kafka's and Hadoop's pass-through settings, and secret-looking values
+        // are never echoed: the key and the rule say enough.
+        super(Redaction.mayEcho(key, value) ? "Invalid value '" + value + "' for '" + key + "': " + rule
+                : "Invalid value for '" + key + "' (not shown: it may be a secret): " + rule);
         this.key = key;
     }
 

@@ -34,15 +34,28 @@ public final class ConfigLoader {
             if (!Files.isRegularFile(file)) {
                 throw new ConfigException("--conf", file, "must be a readable HOCON file");
             }
-            user = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+            try {
+                user = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+            } catch (com.typesafe.config.ConfigException.Parse e) {
+                // HOCON's own message quotes the text around the error, which may be a secret.
+                throw new ConfigException(file + (e.origin() == null || e.origin().lineNumber() < 0 ? ""
+                        : ":" + e.origin().lineNumber()) + ": HOCON syntax error (the text is not shown: it may hold a"
+                        + " secret); fix the syntax on that line");
+            }
         }
         for (String override : overrides == null ? List.<String>of() : overrides) {
             int eq = override.indexOf('=');
             if (eq <= 0) {
                 throw new ConfigException("--set", override, "must look like key=value");
             }
-            Config one = ConfigFactory.parseString(override.substring(0, eq).trim() + " = "
-                    + quoteIfNeeded(override.substring(eq + 1).trim()));
+            String key = override.substring(0, eq).trim();
+            Config one;
+            try {
+                one = ConfigFactory.parseString(key + " = " + quoteIfNeeded(override.substring(eq + 1).trim()));
+            } catch (com.typesafe.config.ConfigException.Parse e) {
+                throw new ConfigException("--set " + key + "=...: not valid HOCON (the value is not shown: it may be a"
+                        + " secret); quote the key's dotted parts like spark.conf.\"spark.master\", and lists as [1, 2]");
+            }
             user = one.withFallback(user);
         }
         Config merged = user.withFallback(defaults)

@@ -21,9 +21,15 @@ public final class Sessions {
                 builder.config(e.getKey(), e.getValue());
             }
         }
+        if (!submitted.contains(REDACTION_REGEX) && !settings.conf().containsKey(REDACTION_REGEX)) {
+            // Spark's default pattern leaves Azure, GCS, S3A encryption and PEM keys readable in the UI and event logs.
+            builder.config(REDACTION_REGEX, Redaction.SPARK_REDACTION_REGEX);
+        }
         requireMaster(settings);
         return builder.getOrCreate();
     }
+
+    private static final String REDACTION_REGEX = "spark.redaction.regex";
 
     /** Masters Spark knows: local[N], local-cluster[...], spark://, yarn, k8s://, mesos://. */
     private static final Pattern MASTER = Pattern.compile(

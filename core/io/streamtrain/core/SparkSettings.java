@@ -18,6 +18,11 @@ public record SparkSettings(String appName, Map<String, String> conf) {
         conf = Map.copyOf(conf);
     }
 
+    @Override
+    public String toString() {
+        return "SparkSettings[appName=" + appName + ", conf=" + Redaction.redact(conf) + "]";
+    }
+
     public static SparkSettings from(Settings s) {
         return new SparkSettings(s.nonBlank(APP_NAME), s.stringMap(CONF));
     }

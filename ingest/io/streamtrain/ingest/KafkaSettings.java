@@ -1,6 +1,7 @@
 package io.streamtrain.ingest;
 
 import io.streamtrain.core.ConfigException;
+import io.streamtrain.core.Redaction;
 import io.streamtrain.core.Settings;
 
 import java.util.Map;
@@ -54,6 +55,12 @@ public record KafkaSettings(String bootstrapServers, String topic, int partition
     public static KafkaSettings from(Settings s) {
         return new KafkaSettings(s.nonBlank(BOOTSTRAP_SERVERS), s.nonBlank(TOPIC), s.positiveInt(PARTITIONS),
                 s.intInRange(EMBEDDED_PORT, 0, 65535), s.stringMap(PROPERTIES));
+    }
+
+    @Override
+    public String toString() {
+        return "KafkaSettings[bootstrapServers=" + bootstrapServers + ", topic=" + topic + ", partitions=" + partitions
+                + ", embeddedPort=" + embeddedPort + ", properties=" + Redaction.redact(properties) + "]";
     }
 
     public boolean isEmbedded() {
