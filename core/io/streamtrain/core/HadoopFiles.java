@@ -73,6 +73,17 @@ public final class HadoopFiles {
         }
     }
 
+    /** Bytes of all files under {@code path} (0 if it does not exist): what a stage's input weighs on disk. */
+    public long totalBytes(String path) {
+        try {
+            Path p = new Path(path);
+            FileSystem fs = p.getFileSystem(conf);
+            return fs.exists(p) ? fs.getContentSummary(p).getLength() : 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot measure " + path, e);
+        }
+    }
+
     public String readString(String path) {
         Path p = new Path(path);
         try (InputStream in = p.getFileSystem(conf).open(p)) {

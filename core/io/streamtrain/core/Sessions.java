@@ -25,11 +25,16 @@ public final class Sessions {
             // Spark's default pattern leaves Azure, GCS, S3A encryption and PEM keys readable in the UI and event logs.
             builder.config(REDACTION_REGEX, Redaction.SPARK_REDACTION_REGEX);
         }
+        if (!submitted.contains(ADVISORY_BYTES) && !settings.conf().containsKey(ADVISORY_BYTES)) {
+            // Adaptive execution coalesces small shuffle partitions towards the same size the stages plan with.
+            builder.config(ADVISORY_BYTES, String.valueOf(settings.sizing().partitionBytes()));
+        }
         requireMaster(settings);
         return builder.getOrCreate();
     }
 
     private static final String REDACTION_REGEX = "spark.redaction.regex";
+    private static final String ADVISORY_BYTES = "spark.sql.adaptive.advisoryPartitionSizeInBytes";
 
     /** Masters Spark knows: local[N], local-cluster[...], spark://, yarn, k8s://, mesos://. */
     private static final Pattern MASTER = Pattern.compile(

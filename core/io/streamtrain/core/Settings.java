@@ -99,6 +99,15 @@ public final class Settings {
         return value;
     }
 
+    /** A positive size in HOCON's notation, e.g. {@code 128 MiB} or {@code 1g}. */
+    public long positiveBytes(String key) {
+        Long value = read(key, config::getBytes, "a value is required", "must be a size such as 128 MiB");
+        if (value <= 0) {
+            throw new ConfigException(key, render(key), "must be a positive size such as 128 MiB");
+        }
+        return value;
+    }
+
     public boolean bool(String key) {
         return read(key, config::getBoolean, "a value is required", "must be true or false");
     }

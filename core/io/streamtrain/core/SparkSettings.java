@@ -9,7 +9,7 @@ import java.util.Map;
  * @param conf    Spark settings applied unless spark-submit already set them, so {@code --master} and
  *                {@code --conf} on the command line always win
  */
-public record SparkSettings(String appName, Map<String, String> conf) {
+public record SparkSettings(String appName, Map<String, String> conf, Sizing sizing) {
 
     public static final String APP_NAME = "spark.app-name";
     public static final String CONF = "spark.conf";
@@ -20,10 +20,10 @@ public record SparkSettings(String appName, Map<String, String> conf) {
 
     @Override
     public String toString() {
-        return "SparkSettings[appName=" + appName + ", conf=" + Redaction.redact(conf) + "]";
+        return "SparkSettings[appName=" + appName + ", conf=" + Redaction.redact(conf) + ", sizing=" + sizing + "]";
     }
 
     public static SparkSettings from(Settings s) {
-        return new SparkSettings(s.nonBlank(APP_NAME), s.stringMap(CONF));
+        return new SparkSettings(s.nonBlank(APP_NAME), s.stringMap(CONF), Sizing.from(s));
     }
 }

@@ -114,7 +114,7 @@ public final class Pipeline {
                     }
                     if (stages.contains(Stage.PREPROCESS)) {
                         curated = progress.begin(Stage.PREPROCESS, () -> PreprocessJob.run(spark,
-                                config.preprocess(), config.schema(), config.warehouse()));
+                                config.preprocess(), config.schema(), config.warehouse(), config.spark().sizing()));
                     }
                     if (stages.contains(Stage.TRAIN)) {
                         trained = progress.begin(Stage.TRAIN, () -> TrainJob.run(spark, config.train(),

@@ -7,6 +7,8 @@ import java.util.List;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.RecordSchema;
 import io.streamtrain.core.SchemaCheck;
+import io.streamtrain.core.SessionSizing;
+import io.streamtrain.core.Sizing;
 import io.streamtrain.core.Table;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.ingest.IngestTables;
@@ -54,7 +56,7 @@ public final class PreprocessJob {
     }
 
     public static PreprocessResult run(SparkSession spark, PreprocessSettings settings, RecordSchema schema,
-                                       Warehouse warehouse) {
+                                       Warehouse warehouse, Sizing sizing) {
         String landingPath = warehouse.table(Table.LANDING);
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
         if (!files.containsFile(landingPath, ".parquet")) {
@@ -63,7 +65,16 @@ public final class PreprocessJob {
         }
         Dataset<Row> landing = spark.read().parquet(landingPath);
         SchemaCheck.require(landing, IngestTables.LANDING, "landing table at " + landingPath);
+        long rowBytes = Sizing.rowBytes(schema.featureCount());
+        try (SessionSizing ignored = SessionSizing.apply(spark, sizing, landing.count(), rowBytes,
+                files.totalBytes(landingPath))) {
+            return curate(spark, landing, settings, schema, warehouse, files, sizing.rowsPerFile(rowBytes));
+        }
+    }
 
+    private static PreprocessResult curate(SparkSession spark, Dataset<Row> landing, PreprocessSettings settings,
+                                           RecordSchema schema, Warehouse warehouse, HadoopFiles files,
+                                           long rowsPerFile) {
         Dataset<Row> checked = Curation.check(Curation.unpacked(landing), schema)
                 .persist(StorageLevel.MEMORY_AND_DISK_SER());
         try {
@@ -77,6 +88,7 @@ public final class PreprocessJob {
             scaler.transform(curated).write()
                     .mode(SaveMode.Overwrite)
                     .option("compression", "zstd")
+                    .option("maxRecordsPerFile", rowsPerFile)
                     .partitionBy(Curation.SPLIT)
                     .parquet(curatedPath);
             files.writeString(curatedPath + "/" + SCALER_FILE, scaler.toJson());
