@@ -302,14 +302,15 @@ final class Commands {
 
     @Command(name = "bench", mixinStandardHelpOptions = true,
             description = "Benchmarks that print streamtrain's figures beside a baseline measured in the same run.",
-            subcommands = {BenchIngest.class, BenchTrain.class})
+            subcommands = {BenchIngest.class, BenchTrain.class, BenchScale.class})
     static final class Bench implements Runnable {
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
         @Override
         public void run() {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing benchmark: ingest or train");
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "Missing benchmark: ingest, train or scale");
         }
     }
 
@@ -346,6 +347,42 @@ final class Commands {
                 return StreamTrain.OK;
             }
             System.out.println(TrainBench.run(config, data.input, epochs, limit));
+            return StreamTrain.OK;
+        }
+    }
+
+    @Command(name = "scale", mixinStandardHelpOptions = true,
+            description = "Every stage on N/10 and on N synthetic Fashion-MNIST-shaped records in this process; prints"
+                    + " time per record, peak resident size, bytes spilled and scratch disk per stage, and"
+                    + " scale_ratio_<stage> (time per record at N over at N/10).")
+    static final class BenchScale implements Callable<Integer> {
+        @Mixin
+        ConfigOptions options;
+
+        @Option(names = "--records", defaultValue = "4000000", description = "N (default: ${DEFAULT-VALUE}).")
+        long records;
+
+        @Option(names = "--epochs", defaultValue = "1", description = "Training epochs at each size"
+                + " (default: ${DEFAULT-VALUE}).")
+        int epochs;
+
+        @Override
+        public Integer call() {
+            AppConfig config = options.load(List.of());
+            if (records < 10) {
+                throw new ConfigException("--records", records, "must be at least 10 (the small run takes N/10)");
+            }
+            if (epochs <= 0) {
+                throw new ConfigException("--epochs", epochs, "must be a positive integer");
+            }
+            Sessions.requireMaster(config.spark());
+            IngestChecks.requireReachable(config.kafka(), config.warehouse());
+            if (options.dryRun) {
+                System.out.println("plan: bench scale on " + records / 10 + " and " + records
+                        + " synthetic records under " + config.warehouse().root() + "/_bench (dry run)");
+                return StreamTrain.OK;
+            }
+            System.out.println(ScaleBench.run(options::load, config.warehouse(), records, epochs));
             return StreamTrain.OK;
         }
     }

@@ -55,6 +55,22 @@ public final class Pipeline {
         }
     }
 
+    /** Watches a run: benchmarks measure each stage through it. */
+    public interface Listener {
+        /** The run's Spark session has started. */
+        default void sessionStarted(SparkSession spark) {
+        }
+
+        default void stageStarting(Stage stage) {
+        }
+
+        default void stageFinished(Stage stage, double seconds) {
+        }
+    }
+
+    private static final Listener QUIET = new Listener() {
+    };
+
     private Pipeline() {
     }
 
@@ -88,10 +104,15 @@ public final class Pipeline {
 
     /** Plans, then runs the stages in order. */
     public static Outcome run(Request r) {
+        return run(r, QUIET);
+    }
+
+    /** Plans, then runs the stages in order, telling {@code listener} as each starts and ends. */
+    public static Outcome run(Request r, Listener listener) {
         plan(r);
         AppConfig config = r.config();
         Set<Stage> stages = r.stages();
-        Progress progress = new Progress(r);
+        Progress progress = new Progress(r, listener);
         Long produced = null;
         IngestResult ingested = null;
         PreprocessResult curated = null;
@@ -107,6 +128,7 @@ public final class Pipeline {
             if (needsSpark(stages)) {
                 SparkSession spark = progress.prepare(stages.iterator().next(),
                         () -> Sessions.create(config.spark()));
+                listener.sessionStarted(spark);
                 try {
                     if (stages.contains(Stage.INGEST)) {
                         ingested = progress.begin(Stage.INGEST, () -> IngestJob.run(spark, kafka, config.ingest(),
@@ -158,16 +180,21 @@ public final class Pipeline {
     /** Which stages are done; turns a failure into a {@link StageFailure} naming them and the way on. */
     private static final class Progress {
         private final Request request;
+        private final Listener listener;
         private final List<Stage> done = new ArrayList<>();
 
-        Progress(Request request) {
+        Progress(Request request, Listener listener) {
             this.request = request;
+            this.listener = listener;
         }
 
         /** Runs {@code stage}; it is done when this returns. */
         <T> T begin(Stage stage, Supplier<T> work) {
+            listener.stageStarting(stage);
+            long start = System.nanoTime();
             T result = prepare(stage, work);
             done.add(stage);
+            listener.stageFinished(stage, (System.nanoTime() - start) / 1e9);
             return result;
         }
 

@@ -1,0 +1,196 @@
+package io.streamtrain.jobs;
+
+import io.streamtrain.core.HadoopFiles;
+import io.streamtrain.core.Warehouse;
+import io.streamtrain.ingest.KafkaConnection;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+/**
+ * {@code bench scale}: the whole pipeline on N/10 and then N synthetic Fashion-MNIST-shaped records, each in a scratch
+ * warehouse and topic of its own, in this process with its memory settings. Prints per stage the time per record, the
+ * peak resident size of the process, the bytes Spark spilled and the peak of Spark's scratch disk, then one
+ * {@code scale_ratio_<stage>=} line per stage: time per record at N over time per record at N/10. The scratch
+ * warehouses and topics are deleted at the end.
+ */
+final class ScaleBench {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ScaleBench.class);
+    private static final List<Stage> STAGES = List.of(Stage.PRODUCE, Stage.INGEST, Stage.PREPROCESS, Stage.TRAIN,
+            Stage.EVALUATE);
+
+    /** What one stage cost at one size. */
+    record Cost(double seconds, long peakRssBytes, long spilledBytes, long scratchBytes) {
+    }
+
+    private ScaleBench() {
+    }
+
+    /**
+     * @param load     builds the configuration with the given overrides on top of the user's
+     * @param root     the warehouse under which the scratch warehouses go
+     * @param records  N
+     * @param epochs   training epochs at each size
+     */
+    static String run(Function<List<String>, AppConfig> load, Warehouse root, long records, int epochs) {
+        long small = Math.max(1, records / 10);
+        String stamp = Long.toString(System.currentTimeMillis(), 36);
+        Map<Stage, Cost> atSmall = measure(load, root, small, epochs, stamp);
+        Map<Stage, Cost> atLarge = measure(load, root, records, epochs, stamp);
+        StringBuilder out = new StringBuilder();
+        out.append(String.format(Locale.ROOT, "bench scale: %d and %d synthetic Fashion-MNIST-shaped records, test"
+                + " fraction 0.1, %d training epoch(s), %d cores, max heap %d MB%n", small, records, epochs,
+                Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20));
+        out.append(String.format(Locale.ROOT, "%-11s %12s %12s %12s %12s %12s %12s %12s %12s%n", "stage",
+                "us/rec@N/10", "us/rec@N", "s@N/10", "s@N", "peak_rss_mb", "peak_rss_mb", "spilled_mb", "scratch_mb"));
+        for (Stage stage : STAGES) {
+            Cost a = atSmall.get(stage);
+            Cost b = atLarge.get(stage);
+            out.append(String.format(Locale.ROOT, "%-11s %12.1f %12.1f %12.1f %12.1f %12d %12d %12d %12d%n",
+                    stage.cliName(), a.seconds() * 1e6 / small, b.seconds() * 1e6 / records, a.seconds(), b.seconds(),
+                    a.peakRssBytes() >> 20, b.peakRssBytes() >> 20, b.spilledBytes() >> 20, b.scratchBytes() >> 20));
+        }
+        for (Stage stage : STAGES) {
+            double ratio = (atLarge.get(stage).seconds() / records) / (atSmall.get(stage).seconds() / small);
+            out.append(String.format(Locale.ROOT, "scale_ratio_%s=%.3f%n", stage.cliName(), ratio));
+        }
+        return out.toString();
+    }
+
+    /** Runs every stage on {@code n} records in a scratch warehouse and topic, then deletes both. */
+    private static Map<Stage, Cost> measure(Function<List<String>, AppConfig> load, Warehouse root, long n,
+                                            int epochs, String stamp) {
+        String name = "bench-scale-" + n + "-" + stamp;
+        Warehouse scratch = new Warehouse(root.root() + "/_bench/" + name);
+        AppConfig config = load.apply(List.of(
+                "warehouse=" + scratch.root(),
+                "kafka.topic=" + name,
+                "produce.format=synthetic",
+                "produce.synthetic.records=" + n,
+                "preprocess.test-fraction=0.1",
+                "train.epochs=" + epochs,
+                "train.early-stopping-patience=0"));
+        Meter meter = new Meter();
+        try {
+            LOG.info("bench scale: {} records in {}", n, scratch.root());
+            Pipeline.run(new Pipeline.Request(config, EnumSet.copyOf(STAGES), "scale-" + n, null,
+                    io.streamtrain.train.TrainJob.Start.FRESH, false), meter);
+            return meter.costs;
+        } finally {
+            meter.close();
+            try (KafkaConnection kafka = config.kafka().isEmbedded() ? null
+                    : KafkaConnection.open(config.kafka(), config.warehouse())) {
+                if (kafka != null) {
+                    kafka.deleteTopic();
+                }
+            }
+            // The embedded broker's log is in the scratch warehouse: deleting it deletes the topic too.
+            HadoopFiles.beforeSpark(config.spark()).deleteRecursively(scratch.root());
+        }
+    }
+
+    /** Per stage: wall time, the process's peak resident size, Spark's spills and the peak of its scratch disk. */
+    private static final class Meter extends SparkListener implements Pipeline.Listener, AutoCloseable {
+        private final Map<Stage, Cost> costs = new EnumMap<>(Stage.class);
+        private final AtomicLong spilled = new AtomicLong();
+        private final AtomicLong scratchPeak = new AtomicLong();
+        private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "bench-scale-disk");
+            t.setDaemon(true);
+            return t;
+        });
+        private volatile List<File> localDirs = List.of();
+
+        Meter() {
+            sampler.scheduleWithFixedDelay(() -> scratchPeak.accumulateAndGet(bytes(localDirs), Math::max),
+                    1, 2, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void sessionStarted(SparkSession spark) {
+            spark.sparkContext().addSparkListener(this);
+            localDirs = List.of(SparkEnv.get().blockManager().diskBlockManager().localDirs());
+        }
+
+        @Override
+        public void stageStarting(Stage stage) {
+            resetPeakRss();
+            spilled.set(0);
+            scratchPeak.set(0);
+        }
+
+        @Override
+        public void stageFinished(Stage stage, double seconds) {
+            scratchPeak.accumulateAndGet(bytes(localDirs), Math::max);
+            costs.put(stage, new Cost(seconds, peakRss(), spilled.get(), scratchPeak.get()));
+        }
+
+        @Override
+        public void onTaskEnd(SparkListenerTaskEnd end) {
+            if (end.taskMetrics() != null) {
+                spilled.addAndGet(end.taskMetrics().diskBytesSpilled());
+            }
+        }
+
+        @Override
+        public void close() {
+            sampler.shutdownNow();
+        }
+    }
+
+    /** Linux: writing 5 to clear_refs resets the peak resident size (VmHWM) to the current one. */
+    private static void resetPeakRss() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("bench scale: cannot reset the peak resident size ({}); peaks are since the process began",
+                    e.getMessage());
+        }
+    }
+
+    /** VmHWM of this process, in bytes; 0 where /proc is not there. */
+    static long peakRss() {
+        try (Stream<String> lines = Files.lines(Path.of("/proc/self/status"))) {
+            return lines.filter(l -> l.startsWith("VmHWM:")).findFirst()
+                    .map(l -> Long.parseLong(l.replaceAll("\\D", "")) * 1024).orElse(0L);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private static long bytes(List<File> dirs) {
+        long total = 0;
+        List<File> pending = new ArrayList<>(dirs);
+        while (!pending.isEmpty()) {
+            File f = pending.remove(pending.size() - 1);
+            File[] children = f.listFiles();
+            if (children == null) {
+                total += f.length();
+            } else {
+                pending.addAll(List.of(children));
+            }
+        }
+        return total;
+    }
+}
