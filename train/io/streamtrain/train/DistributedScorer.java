@@ -32,7 +32,7 @@ import java.util.List;
  * Closing an {@code INDArray} frees its off-heap buffer, while the same object stays in Spark's broadcast value cache;
  * the next task copies the parameters from a null address and the JVM dies with SIGSEGV (issue 17). Here the model
  * travels as its configuration JSON and its parameters serialised to bytes, which Spark has nothing to close, and every
- * task rebuilds its own network from them and frees it when done.
+ * task rebuilds its own network from them and frees its parameters when done.
  */
 public final class DistributedScorer {
 
@@ -100,7 +100,7 @@ public final class DistributedScorer {
             }
             Nd4j.getExecutioner().commit();
         } finally {
-            network.close();
+            release(network);
         }
         return new double[]{examples, sum};
     }
@@ -115,9 +115,22 @@ public final class DistributedScorer {
             network.doEvaluation(new IteratorDataSetIterator(partition, BATCH_SIZE), evaluation);
             Nd4j.getExecutioner().commit();
         } finally {
-            network.close();
+            release(network);
         }
         return evaluation;
+    }
+
+    /**
+     * Frees the parameters of a task's network now rather than when the garbage collector gets to them. Not
+     * {@code MultiLayerNetwork.close()}: that also destroys every ND4J workspace of the calling thread and runs
+     * {@code System.gc()}, and a Spark task thread may hold gradient sharing's workspaces (its training failed with
+     * "Workspace is full" after an evaluation that closed its network).
+     */
+    private static void release(MultiLayerNetwork network) {
+        INDArray params = network.params();
+        if (params != null && params.closeable()) {
+            params.close();
+        }
     }
 
     /**
@@ -145,7 +158,7 @@ public final class DistributedScorer {
             return new SerializedNetwork(network.getLayerWiseConfigurations().toJson(), bytes.toByteArray());
         }
 
-        /** A new network of this task's own, holding these parameters; the caller closes it. */
+        /** A new network of this task's own, holding these parameters; the caller frees them. */
         MultiLayerNetwork network() {
             INDArray params;
             try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(parameters))) {
@@ -154,7 +167,7 @@ public final class DistributedScorer {
                 throw new UncheckedIOException(e);
             }
             MultiLayerNetwork network = new MultiLayerNetwork(MultiLayerConfiguration.fromJson(configuration));
-            // Not cloned: the network owns the array just read, and close() frees it.
+            // Not cloned: the network owns the array just read, which release() frees.
             network.init(params, false);
             return network;
         }
