@@ -115,7 +115,7 @@ public class DistributedScorerSparkTest extends SparkLocalTest {
         double loss = DistributedScorer.meanLoss(jsc(), network, rdd);
         Evaluation evaluation = DistributedScorer.evaluate(jsc(), network, rdd);
 
-        // dl4j-spark's on a copy: Spark closes the parameters it broadcasts (see BroadcastCloseSparkTest).
+        // dl4j-spark's on a copy: Spark closes the parameters it broadcasts (see Dl4jBroadcastEvictionCrashTest).
         SparkDl4jMultiLayer dl4j = new SparkDl4jMultiLayer(jsc(), network.clone(), null);
         assertThat(loss).isCloseTo(dl4j.calculateScore(rdd, true), within(1e-12));
         assertThat(loss).isCloseTo(singleJvmLoss(network, data), within(1e-12));
@@ -141,7 +141,7 @@ public class DistributedScorerSparkTest extends SparkLocalTest {
             double expectedLoss = singleJvmLoss(network, data);
             long[][] expectedCounts = counts(singleJvmEvaluation(network, data));
             // Each pass reads spilled partitions back and caches them, evicting whatever else is in memory: with
-            // dl4j-spark's calculateScore that was the broadcast parameters, and the JVM died (1 run in 6, measured).
+            // dl4j-spark's calculateScore that could be the broadcast parameters, and the JVM died (issue 17).
             for (int pass = 0; pass < 5; pass++) {
                 MultiLayerNetwork scored = network.clone();
                 double loss = DistributedScorer.meanLoss(jsc(), scored, cached.map(CachedMinibatch::toDataSet));
