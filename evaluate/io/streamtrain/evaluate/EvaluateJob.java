@@ -9,6 +9,7 @@ import io.streamtrain.core.RecordSchema;
 import io.streamtrain.core.Table;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.preprocess.Split;
+import io.streamtrain.train.DistributedScorer;
 import io.streamtrain.train.Minibatches;
 import io.streamtrain.train.Models;
 import io.streamtrain.train.ModelBundle;
@@ -22,8 +23,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
-import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.DataSet;
 import org.slf4j.Logger;
@@ -91,9 +90,7 @@ public final class EvaluateJob {
         JavaRDD<DataSet> batches = Minibatches.of(test, EVAL_BATCH, schema.classCount(), sc.defaultParallelism(), 0L,
                 Models.timeSteps(bundle.network(), schema.featureCount()));
 
-        SparkDl4jMultiLayer scorer = new SparkDl4jMultiLayer(sc, bundle.network(),
-                new ParameterAveragingTrainingMaster.Builder(EVAL_BATCH).build());
-        Evaluation evaluation = scorer.evaluate(batches);
+        Evaluation evaluation = DistributedScorer.evaluate(sc, bundle.network(), batches);
         Confusion confusion = confusion(evaluation, schema);
 
         List<MetricRow> rows = ReportFormat.rows(confusion);

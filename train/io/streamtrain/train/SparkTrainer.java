@@ -98,7 +98,8 @@ public final class SparkTrainer {
                 epochs.fit(epoch);
                 double fitSeconds = (System.nanoTime() - begin) / 1e9;
                 double loss = lossOf(spark.getNetwork(), lossSample);
-                Evaluation eval = held == null ? null : spark.evaluate(held.map(CachedMinibatch::toDataSet));
+                Evaluation eval = held == null ? null
+                        : DistributedScorer.evaluate(sc, spark.getNetwork(), held.map(CachedMinibatch::toDataSet));
                 double seconds = (System.nanoTime() - begin) / 1e9;
                 EpochStats stats = new EpochStats(epoch, loss,
                         eval == null ? Double.NaN : eval.accuracy(),
@@ -116,7 +117,7 @@ public final class SparkTrainer {
                 LOG.info("train: validation accuracy has not improved on {} for {} epochs; stopped early",
                         String.format(Locale.ROOT, "%.4f", state.bestAccuracy()), state.sinceBest());
             }
-            keepBest(spark, held, state);
+            keepBest(sc, spark.getNetwork(), held, state);
         } finally {
             lossSample.unpersist();
             data.unpersist();
@@ -132,8 +133,8 @@ public final class SparkTrainer {
      * the last epochs when it scores a higher validation accuracy than that best epoch (or when there is no validation
      * split to compare the two on).
      */
-    static void keepBest(SparkDl4jMultiLayer spark, JavaRDD<CachedMinibatch> held, TrainingState state) {
-        MultiLayerNetwork network = spark.getNetwork();
+    static void keepBest(JavaSparkContext sc, MultiLayerNetwork network, JavaRDD<CachedMinibatch> held,
+                         TrainingState state) {
         if (state.averagedEpochs() > 1) {
             String epochs = (state.completedEpochs() - state.averagedEpochs() + 1) + "-" + state.completedEpochs();
             network.setParams(state.averageParams());
@@ -142,7 +143,7 @@ public final class SparkTrainer {
                         epochs);
                 return;
             }
-            double accuracy = spark.evaluate(held.map(CachedMinibatch::toDataSet)).accuracy();
+            double accuracy = DistributedScorer.evaluate(sc, network, held.map(CachedMinibatch::toDataSet)).accuracy();
             boolean better = accuracy > state.bestAccuracy();
             LOG.info(String.format(Locale.ROOT, "train: the weight average of epochs %s scores val_acc %.4f against"
                     + " %.4f for the best epoch; keeping %s", epochs, accuracy, state.bestAccuracy(),
@@ -156,14 +157,9 @@ public final class SparkTrainer {
         }
     }
 
-    /**
-     * Mean loss over {@code sample}, scored on a copy of the network: DL4J broadcasts the parameter array it scores
-     * with as it is, and Spark 3.5 closes a broadcast value that is {@code AutoCloseable} when it cleans the broadcast
-     * up, which would free the live parameters of the network under training.
-     */
+    /** Mean loss over {@code sample}, scored on the executors ({@link DistributedScorer}). */
     private double lossOf(MultiLayerNetwork network, JavaRDD<CachedMinibatch> sample) {
-        return new SparkDl4jMultiLayer(sc, network.clone(), null)
-                .calculateScore(sample.map(CachedMinibatch::toDataSet), true);
+        return DistributedScorer.meanLoss(sc, network, sample.map(CachedMinibatch::toDataSet));
     }
 
     /**

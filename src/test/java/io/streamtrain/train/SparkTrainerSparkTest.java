@@ -6,7 +6,6 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerStageSubmitted;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.junit.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -153,17 +152,15 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
         MultiLayerNetwork network = network(s);
         INDArray trained = network.params().dup();
         INDArray other = trained.mul(-1);
-        SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(jsc(), network,
-                new org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster.Builder(1).build());
         JavaRDD<CachedMinibatch> validation = jsc().parallelize(minibatches(4, 8), 2).map(CachedMinibatch::of);
 
         // An unbeatable best epoch stays; a best epoch the average beats is replaced.
-        SparkTrainer.keepBest(spark, validation, new TrainingState(3, 1.01, 0, other, List.of(), trained, 2));
+        SparkTrainer.keepBest(jsc(), network, validation, new TrainingState(3, 1.01, 0, other, List.of(), trained, 2));
         assertThat(network.params()).isEqualTo(other);
-        SparkTrainer.keepBest(spark, validation, new TrainingState(3, -1, 0, other, List.of(), trained, 2));
+        SparkTrainer.keepBest(jsc(), network, validation, new TrainingState(3, -1, 0, other, List.of(), trained, 2));
         assertThat(network.params()).isEqualTo(trained);
         // One averaged epoch is no average: the best epoch stays.
-        SparkTrainer.keepBest(spark, validation, new TrainingState(3, -1, 0, other, List.of(), trained, 1));
+        SparkTrainer.keepBest(jsc(), network, validation, new TrainingState(3, -1, 0, other, List.of(), trained, 1));
         assertThat(network.params()).isEqualTo(other);
     }
 
