@@ -6,6 +6,7 @@ import io.streamtrain.core.UserException;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.ParquetTables;
 import io.streamtrain.core.RecordSchema;
+import io.streamtrain.core.Sizing;
 import io.streamtrain.core.Table;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.preprocess.Split;
@@ -82,12 +83,15 @@ public final class EvaluateJob {
      * @param runId      names this evaluation's report and table partitions
      */
     public static EvaluateResult run(SparkSession spark, RecordSchema schema, Warehouse warehouse, String modelRunId,
-                                     String runId) {
+                                     String runId, Sizing sizing) {
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
         ModelBundle bundle = ModelBundle.load(files, warehouse, modelRunId);
         Dataset<Row> test = TrainJob.curatedSplit(spark, warehouse, Split.TEST);
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        JavaRDD<DataSet> batches = Minibatches.of(test, EVAL_BATCH, schema.classCount(), sc.defaultParallelism(), 0L,
+        // A count of a Parquet split reads footers only; it sizes the partitions from the rows' decoded bytes.
+        int partitions = sizing.partitionsFor(test.count() * Sizing.rowBytes(schema.featureCount()),
+                sc.defaultParallelism());
+        JavaRDD<DataSet> batches = Minibatches.of(test, EVAL_BATCH, schema.classCount(), partitions, 0L,
                 Models.timeSteps(bundle.network(), schema.featureCount()));
 
         Evaluation evaluation = DistributedScorer.evaluate(sc, bundle.network(), batches);

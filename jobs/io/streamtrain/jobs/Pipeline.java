@@ -140,12 +140,12 @@ public final class Pipeline {
                     }
                     if (stages.contains(Stage.TRAIN)) {
                         trained = progress.begin(Stage.TRAIN, () -> TrainJob.run(spark, config.train(),
-                                config.schema(), config.warehouse(), r.runId(), r.trainStart(), config.render()));
+                                config.schema(), config.warehouse(), r.runId(), r.trainStart(), config.render(), config.spark().sizing()));
                     }
                     if (stages.contains(Stage.EVALUATE)) {
                         String model = trained != null ? trained.runId() : r.modelRunId();
                         evaluated = progress.begin(Stage.EVALUATE, () -> EvaluateJob.run(spark, config.schema(),
-                                config.warehouse(), model, r.runId()));
+                                config.warehouse(), model, r.runId(), config.spark().sizing()));
                     }
                 } finally {
                     spark.stop();

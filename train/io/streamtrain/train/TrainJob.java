@@ -7,6 +7,7 @@ import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.ParquetTables;
 import io.streamtrain.core.RecordSchema;
+import io.streamtrain.core.Sizing;
 import io.streamtrain.core.SchemaCheck;
 import io.streamtrain.core.Table;
 import io.streamtrain.core.Warehouse;
@@ -118,7 +119,7 @@ public final class TrainJob {
      *              {@code --warm-start MODEL} (fine-tune model MODEL on the landing batches it has not seen)
      */
     public static TrainResult run(SparkSession spark, TrainSettings settings, RecordSchema schema, Warehouse warehouse,
-                                  String runId, Start start, String effectiveConfig) {
+                                  String runId, Start start, String effectiveConfig, Sizing sizing) {
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
         Checkpoints checkpoints = new Checkpoints(files, warehouse.model(runId) + "/checkpoint");
         Checkpoints.Resumed resumed = !start.resume() ? null : checkpoints.load().orElseThrow(() ->
@@ -160,15 +161,20 @@ public final class TrainJob {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         SparkTrainer trainer = new SparkTrainer(sc, settings,
                 settings.horizontalFlip() ? HorizontalFlip.of(settings.architecture(), scaler) : null);
-        JavaRDD<DataSet> minibatches = Minibatches.of(train, settings.batchSize(), schema.classCount(),
-                trainer.partitionsFor(trainRows), settings.seed(), settings.architecture().timeSteps());
+        long rowBytes = Sizing.rowBytes(schema.featureCount());
+        // Averaging rounds want at most averaging-frequency minibatches a partition; the size bound may want more.
+        int partitions = Math.max(trainer.partitionsFor(trainRows), roundUp(sizing.partitionsFor(trainRows * rowBytes,
+                1), trainer.workers()));
+        JavaRDD<DataSet> minibatches = Minibatches.of(train, settings.batchSize(), schema.classCount(), partitions,
+                settings.seed(), settings.architecture().timeSteps());
         Dataset<Row> validationRows = curatedSplit(spark, warehouse, Split.VALIDATION);
         if (pinned != null) {
             validationRows = validationRows.where(col(IngestTables.BATCH).isin(pinned));
         }
         long validationCount = validationRows.count();
         JavaRDD<DataSet> validation = validationCount == 0 ? null
-                : Minibatches.of(validationRows, VALIDATION_BATCH, schema.classCount(), trainer.workers(), 0L,
+                : Minibatches.of(validationRows, VALIDATION_BATCH, schema.classCount(),
+                        sizing.partitionsFor(validationCount * rowBytes, trainer.workers()), 0L,
                         settings.architecture().timeSteps());
         if (validation != null) {
             lineage = lineage.withSplitRows(Split.VALIDATION, validationCount);
@@ -193,6 +199,10 @@ public final class TrainJob {
         new ModelBundle(runId, network, scaler).save(files, warehouse, effectiveConfig, lineage);
         long examples = history.isEmpty() ? 0 : history.get(0).samples();
         return new TrainResult(runId, examples, history);
+    }
+
+    private static int roundUp(int n, int multiple) {
+        return (n + multiple - 1) / multiple * multiple;
     }
 
     /** One split of the curated table, checked against what training needs. */
