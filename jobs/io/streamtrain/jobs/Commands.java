@@ -71,8 +71,16 @@ final class Commands {
                 description = "Publish N generated events (produce.synthetic.* shapes them) instead of a file.")
         Long synthetic;
 
+        @Option(names = "--skip", paramLabel = "N",
+                description = "Do not send the first N records of the input: continue a failed produce with the N"
+                        + " it printed (default: produce.skip).")
+        Long skip;
+
         List<String> settings() {
             List<String> out = new ArrayList<>();
+            if (skip != null) {
+                out.add(ProduceSettings.SKIP + "=" + skip);
+            }
             if (synthetic != null) {
                 out.add(ProduceSettings.FORMAT + "=synthetic");
                 out.add(ProduceSettings.SYNTHETIC_RECORDS + "=" + synthetic);

@@ -14,7 +14,7 @@ class FashionMnistIdxTest {
 
     @Test
     void readsTrainAndTestImagesWithStableIds() {
-        List<Iterator<Event>> parts = FashionMnistIdx.folder(Fixtures.fashionSlice(), 42L);
+        List<Iterator<Event>> parts = FashionMnistIdx.folder(Fixtures.fashionSlice(), Fixtures.fashionSchema(), 42L);
         assertThat(parts).hasSize(2);
         RecordParser parser = new RecordParser(new IngestRules(Fixtures.fashionSchema(), 1 << 20, 16, 256));
         int[] counts = new int[2];
