@@ -110,6 +110,8 @@ public final class CsvEvents implements Iterator<Event>, AutoCloseable {
             return new CsvEvents(file, timestamp);
         } catch (NoSuchFileException e) {
             throw new UserException("produce: " + file + " does not exist: give --input a CSV file with a header");
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw unreadable(file, 1, e);
         } catch (IOException e) {
             throw new UserException("produce: cannot read " + file + ": " + e.getMessage());
         } catch (UncheckedIOException e) {
@@ -199,12 +201,14 @@ public final class CsvEvents implements Iterator<Event>, AutoCloseable {
     }
 
     private static UserException unreadable(Path file, long line, Throwable cause) {
-        String why = cause instanceof java.nio.charset.CharacterCodingException
-                ? "is not valid UTF-8 (save it as UTF-8)"
-                : "cannot be parsed as CSV (" + cause.getMessage() + "; a field holding a comma, a quote or a line"
-                + " break must be enclosed in double quotes, and a quote inside it doubled)";
-        return new UserException("produce: " + file + ", the row starting at line " + line + " " + why
-                + "; nothing was sent");
+        if (cause instanceof java.nio.charset.CharacterCodingException) {
+            // The decoder reads ahead, so the bad bytes are at this line or after it.
+            return new UserException("produce: " + file + " is not valid UTF-8 (at or after line " + line
+                    + "): save it as UTF-8; nothing was sent");
+        }
+        return new UserException("produce: " + file + ", the row starting at line " + line + " cannot be parsed as"
+                + " CSV (" + cause.getMessage() + "; a field holding a comma, a quote or a line break must be enclosed"
+                + " in double quotes, and a quote inside it doubled); nothing was sent");
     }
 
     /** The file decoded strictly as UTF-8, without a leading byte-order mark. */

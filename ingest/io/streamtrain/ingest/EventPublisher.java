@@ -107,6 +107,9 @@ public final class EventPublisher {
                 new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
         try {
             producer.initTransactions();
+            // The rate is the sending's: a fresh cluster spends a second or more creating its transaction log here.
+            LOG.info("produce: transactional producer ready in {} ms", (System.nanoTime() - start) / 1_000_000);
+            start = System.nanoTime();
             producer.beginTransaction();
             long opened = System.nanoTime();
             while (events.hasNext() && failure.get() == null) {
