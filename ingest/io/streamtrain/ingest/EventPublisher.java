@@ -39,9 +39,16 @@ public final class EventPublisher {
     private static final int MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 
     private final KafkaConnection kafka;
+    private final int transactionRecords;
 
     public EventPublisher(KafkaConnection kafka) {
+        this(kafka, TRANSACTION_RECORDS);
+    }
+
+    /** With smaller transactions, so a test can fail one midway with a small input. */
+    EventPublisher(KafkaConnection kafka, int transactionRecords) {
         this.kafka = kafka;
+        this.transactionRecords = transactionRecords;
     }
 
     /** Publishes what {@code settings} names, less its first {@code settings.skip()} records; returns how many were sent. */
@@ -120,7 +127,7 @@ public final class EventPublisher {
                     }
                 });
                 open++;
-                if (open >= TRANSACTION_RECORDS || System.nanoTime() - opened > TRANSACTION_MILLIS * 1_000_000) {
+                if (open >= transactionRecords || System.nanoTime() - opened > TRANSACTION_MILLIS * 1_000_000) {
                     producer.commitTransaction();
                     committed += open;
                     open = 0;
