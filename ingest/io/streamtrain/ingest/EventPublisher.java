@@ -51,7 +51,7 @@ public final class EventPublisher {
         this.transactionRecords = transactionRecords;
     }
 
-    /** Publishes what {@code settings} names, less its first {@code settings.skip()} records; returns how many were sent. */
+    /** Publishes what {@code settings} names but its first {@code settings.skip()} records; returns the count sent. */
     public long publish(ProduceSettings settings, RecordSchema schema, long timestamp) {
         Path input = Path.of(settings.input());
         long skip = settings.skip();

@@ -67,7 +67,7 @@ final class JsonLines implements Iterator<Event>, AutoCloseable {
         }
         byte[] value = next;
         advance();
-        return new Event(RecordParser.readableId(value, maxIdLength), value);
+        return new Event(RecordParser.readableId(value, value.length, maxIdLength), value);
     }
 
     private void advance() {

@@ -67,7 +67,7 @@ public final class RecordParser {
         if (r.isAccepted() || value == null) {
             return r;
         }
-        String id = readableId(value, rules.maxIdLength());
+        String id = readableId(value, ID_WINDOW, rules.maxIdLength());
         return id == null ? r : r.withId(id);
     }
 
@@ -284,12 +284,12 @@ public final class RecordParser {
     }
 
     /**
-     * The top-level {@code "id"} string of a value, read with Jackson from its first {@link #ID_WINDOW} bytes up to
-     * the id field, or null when it is not there, not a string of 1 to {@code maxIdLength} characters, or comes after
+     * The top-level {@code "id"} string of a value, read with Jackson from its first {@code window} bytes up to the
+     * id field, or null when it is not there, not a string of 1 to {@code maxIdLength} characters, or comes after
      * the point where the value stops being JSON. Never fails: the value is judged elsewhere.
      */
-    static String readableId(byte[] value, int maxIdLength) {
-        try (JsonParser p = JSON.createParser(value, 0, Math.min(value.length, ID_WINDOW))) {
+    static String readableId(byte[] value, int window, int maxIdLength) {
+        try (JsonParser p = JSON.createParser(value, 0, Math.min(value.length, window))) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }

@@ -108,7 +108,8 @@ class CsvEventsTest {
 
     @Test
     void bytesThatAreNotUtf8RefuseTheFile(@TempDir Path tmp) throws IOException {
-        Path csv = write(tmp, "latin.csv", new byte[]{'l', 'a', 'b', 'e', 'l', ',', 'x', '\n', '0', ',', (byte) 0xE9, '\n'});
+        Path csv = write(tmp, "latin.csv",
+                new byte[]{'l', 'a', 'b', 'e', 'l', ',', 'x', '\n', '0', ',', (byte) 0xE9, '\n'});
         assertThatThrownBy(() -> CsvEvents.open(csv, 5L))
                 .isInstanceOf(UserException.class)
                 .hasMessageContaining("not valid UTF-8");

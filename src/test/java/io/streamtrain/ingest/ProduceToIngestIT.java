@@ -75,7 +75,8 @@ class ProduceToIngestIT {
                 new Line(utf8("{\"id\":\"long-1\",\"ts\":1,\"label\":3,\"features\":[" + ZEROS + "],\"pad\":\""
                         + "p".repeat(40_000) + "\"}"), "OVERSIZED_RECORD", "long-1"),
                 new Line(utf8(" \t "), "MALFORMED_JSON", null),
-                new Line(utf8("{\"id\":\"trunc-1\",\"ts\":1,\"label\":3,\"features\":[0,0,0"), "MALFORMED_JSON", "trunc-1"),
+                new Line(utf8("{\"id\":\"trunc-1\",\"ts\":1,\"label\":3,\"features\":[0,0,0"), "MALFORMED_JSON",
+                        "trunc-1"),
                 new Line(utf8(record("hot-1", "300," + "0,".repeat(782) + "0")), "OUT_OF_RANGE", "hot-1"),
                 new Line(utf8(record("ok-2", ZEROS)), null, "ok-2"));
         ByteArrayOutputStream file = new ByteArrayOutputStream();

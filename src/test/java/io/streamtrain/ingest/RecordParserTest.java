@@ -137,7 +137,8 @@ class RecordParserTest {
         ParsedRecord trailing = parser.parse("g1", bytes(utf8(GOOD), new byte[]{0, 0}));
         assertThat(trailing.reason()).isEqualTo(Reason.MALFORMED_JSON);
         assertThat(trailing.id()).isEqualTo("g1");
-        ParsedRecord inside = parser.parse(null, utf8("{\"id\":\"n1\",\"ts\":1,\u0000\"label\":0,\"features\":[0,0,0]}"));
+        ParsedRecord inside = parser.parse(null,
+                utf8("{\"id\":\"n1\",\"ts\":1,\u0000\"label\":0,\"features\":[0,0,0]}"));
         assertThat(inside.reason()).isEqualTo(Reason.MALFORMED_JSON);
         assertThat(inside.id()).isEqualTo("n1");
     }
