@@ -1,93 +1,124 @@
 package io.streamtrain.ingest;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import io.streamtrain.core.RecordSchema;
+import io.streamtrain.core.UserException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Publishes events to the topic with an idempotent producer (acks=all), printing progress and rate. A send that
- * fails after the producer's retries fails the whole publish: nothing is skipped quietly.
+ * Publishes events to the topic in Kafka transactions (acks=all, idempotent), printing progress and rate.
+ *
+ * <p>Why transactions: a produce that fails midway (a broker gone, a record the broker refuses) must leave a topic that
+ * a re-run can complete without duplicates. Records go out in transactions of {@value #TRANSACTION_RECORDS} records or
+ * {@value #TRANSACTION_MILLIS} ms, whichever comes first, and ingest reads with {@code isolation.level=read_committed};
+ * on a failure the open transaction is aborted, so exactly the committed prefix of the input is ever read. The error
+ * says how many records that is and to continue with {@code --skip} that many: every input yields its records in
+ * a fixed order, so the continuation sends exactly the rest.
  */
 public final class EventPublisher {
 
     private static final Logger LOG = LoggerFactory.getLogger(EventPublisher.class);
-    private static final JsonFactory JSON = new JsonFactory();
-    private static final long PROGRESS_EVERY = 10_000;
+    /** Records per transaction: each commit costs a round trip to the transaction coordinator, so not too few. */
+    static final int TRANSACTION_RECORDS = 10_000;
+    /** A slow source still commits now and then, so ingest is not held at the last stable offset for long. */
+    static final long TRANSACTION_MILLIS = 5_000;
+    /** The producer's own request limit, raised so the broker (message.max.bytes) decides what is too large. */
+    private static final int MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 
     private final KafkaConnection kafka;
+    private final int transactionRecords;
 
     public EventPublisher(KafkaConnection kafka) {
-        this.kafka = kafka;
+        this(kafka, TRANSACTION_RECORDS);
     }
 
-    /** Publishes what {@code settings} names; returns the number of records sent. */
+    /** With smaller transactions, so a test can fail one midway with a small input. */
+    EventPublisher(KafkaConnection kafka, int transactionRecords) {
+        this.kafka = kafka;
+        this.transactionRecords = transactionRecords;
+    }
+
+    /** Publishes what {@code settings} names but its first {@code settings.skip()} records; returns the count sent. */
     public long publish(ProduceSettings settings, RecordSchema schema, long timestamp) {
         Path input = Path.of(settings.input());
+        long skip = settings.skip();
         return switch (settings.format()) {
             case CSV -> {
-                try (CsvEvents events = new CsvEvents(input, timestamp)) {
-                    yield publish(events);
+                try (CsvEvents events = CsvEvents.open(input, timestamp)) {
+                    long sent = publish(events, skip, input.toString());
+                    LOG.info("produce: {} records sent, {} blank rows skipped", sent, events.blankRows());
+                    yield sent;
                 }
             }
-            case SYNTHETIC -> publish(new SyntheticEvents(schema, settings.synthetic(), timestamp));
-            case IDX -> {
-                long total = 0;
-                for (Iterator<Event> part : FashionMnistIdx.folder(input, timestamp)) {
-                    total += publish(part);
+            case SYNTHETIC -> publish(new SyntheticEvents(schema, settings.synthetic(), timestamp), skip, "synthetic");
+            case IDX -> publish(FashionMnistIdx.events(input, schema, timestamp), skip, input.toString());
+            case JSONL -> {
+                try (JsonLines lines = JsonLines.open(input, Integer.MAX_VALUE)) {
+                    long sent = publish(lines, skip, input.toString());
+                    LOG.info("produce: {} records sent, {} empty lines skipped", sent, lines.emptyLines());
+                    yield sent;
                 }
-                yield total;
             }
-            case JSONL -> publishLines(input);
         };
     }
 
-    /** Each non-empty line is sent as it is; the key is the line's id when it has one. */
-    public long publishLines(Path file) {
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            Iterator<Event> events = reader.lines()
-                    .filter(line -> !line.isBlank())
-                    .map(line -> new Event(idOf(line), line.getBytes(StandardCharsets.UTF_8)))
-                    .iterator();
-            return publish(events);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot read " + file, e);
-        }
+    /** Publishes every event; returns the number sent. */
+    public long publish(Iterator<Event> events) {
+        return publish(events, 0, "the input");
     }
 
-    public long publish(Iterator<Event> events) {
+    /**
+     * Publishes the events after the first {@code skip}; returns how many were sent. A failure is a
+     * {@link UserException} saying how many records were committed and the {@code --skip} that continues.
+     */
+    long publish(Iterator<Event> events, long skip, String source) {
+        long skipped = 0;
+        while (skipped < skip && events.hasNext()) {
+            events.next();
+            skipped++;
+        }
+        if (skipped < skip) {
+            throw new UserException("produce: --skip " + skip + " is more than the " + skipped + " records of "
+                    + source + "; nothing was sent: give the --skip that the failed produce printed");
+        }
         kafka.ensureTopic();
         Map<String, Object> props = kafka.clientProperties();
-        // Exactly-once on the way in: retries never duplicate a record within a partition.
+        String topic = kafka.settings().topic();
+        // One id per topic: a new producer fences a crashed one and aborts its open transaction at once.
+        props.putIfAbsent(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "streamtrain-produce-" + topic);
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         // Throughput: ~2 KB JSON records batch and compress well.
         props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 20);
         props.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
         props.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        String topic = kafka.settings().topic();
+        props.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, MAX_REQUEST_BYTES);
         AtomicReference<Exception> failure = new AtomicReference<>();
-        long sent = 0;
+        long committed = 0;
+        long open = 0;
         long start = System.nanoTime();
-        try (KafkaProducer<String, byte[]> producer =
-                     new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+        KafkaProducer<String, byte[]> producer =
+                new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+        try {
+            producer.initTransactions();
+            // The rate is the sending's: a fresh cluster spends a second or more creating its transaction log here.
+            LOG.info("produce: transactional producer ready in {} ms", (System.nanoTime() - start) / 1_000_000);
+            start = System.nanoTime();
+            producer.beginTransaction();
+            long opened = System.nanoTime();
             while (events.hasNext() && failure.get() == null) {
                 Event e = events.next();
                 producer.send(new ProducerRecord<>(topic, e.key(), e.value()), (meta, ex) -> {
@@ -95,43 +126,62 @@ public final class EventPublisher {
                         failure.compareAndSet(null, ex);
                     }
                 });
-                if (++sent % PROGRESS_EVERY == 0) {
-                    LOG.info("produce: {} records sent to {} ({} records/s)", sent, topic, rate(sent, start));
+                open++;
+                if (open >= transactionRecords || System.nanoTime() - opened > TRANSACTION_MILLIS * 1_000_000) {
+                    producer.commitTransaction();
+                    committed += open;
+                    open = 0;
+                    LOG.info("produce: {} records committed to {} ({} records/s)", committed, topic,
+                            rate(committed, start));
+                    producer.beginTransaction();
+                    opened = System.nanoTime();
                 }
             }
-            producer.flush();
+            if (failure.get() == null) {
+                producer.commitTransaction();
+                committed += open;
+                open = 0;
+            }
+        } catch (KafkaException | UserException | UncheckedIOException e) {
+            failure.compareAndSet(null, e);
+        } finally {
+            if (failure.get() != null) {
+                abort(producer);
+            }
+            producer.close(Duration.ofSeconds(10));
         }
         if (failure.get() != null) {
-            throw new IllegalStateException("Publishing to " + topic + " failed after " + sent + " records: "
-                    + failure.get().getMessage(), failure.get());
+            Exception cause = failure.get();
+            String what = cause instanceof KafkaException ? "sending to topic " + topic : "reading " + source;
+            throw new UserException("produce: " + what + " failed after " + committed + " records were committed"
+                    + " (the " + open + " of the open transaction were aborted and are never read): " + describe(cause)
+                    + "; continue with the same command and --skip " + (skip + committed), cause);
         }
-        LOG.info("produce: {} records sent to {} ({} records/s)", sent, topic, rate(sent, start));
-        return sent;
+        LOG.info("produce: {} records sent to {} ({} records/s)", committed, topic, rate(committed, start));
+        return committed;
+    }
+
+    private static void abort(KafkaProducer<String, byte[]> producer) {
+        try {
+            producer.abortTransaction();
+        } catch (KafkaException e) {
+            // Fenced or fatal: the coordinator aborts the open transaction itself (fencing or transaction timeout).
+            LOG.warn("produce: could not abort the open transaction ({}); the broker aborts it", e.toString());
+        }
+    }
+
+    /** The innermost message that says something, with its type when the message alone would be cryptic. */
+    private static String describe(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t && !(t instanceof UserException)) {
+            t = t.getCause();
+        }
+        String message = t.getMessage() == null ? "" : t.getMessage();
+        return t instanceof UserException ? message : t.getClass().getSimpleName() + ": " + message;
     }
 
     private static long rate(long count, long startNanos) {
         double seconds = Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9);
         return Math.round(count / seconds);
     }
-
-    /** The value of a top-level "id" string field, or null; never fails on bad JSON (ingest will judge it). */
-    static String idOf(String line) {
-        try (JsonParser p = JSON.createParser(line)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                return null;
-            }
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String name = p.currentName();
-                JsonToken v = p.nextToken();
-                if ("id".equals(name)) {
-                    return v == JsonToken.VALUE_STRING ? p.getText() : null;
-                }
-                p.skipChildren();
-            }
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
-        return null;
-    }
-
 }

@@ -2,6 +2,7 @@ package io.streamtrain.ingest;
 
 import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.HadoopFiles;
+import io.streamtrain.core.RecordSchema;
 import io.streamtrain.core.StagePlan;
 import io.streamtrain.core.Table;
 import io.streamtrain.core.UserException;
@@ -33,7 +34,8 @@ public final class IngestChecks {
     }
 
     /** What {@code produce} will publish, checked: the input exists and has the shape its format needs. */
-    public static StagePlan produce(ProduceSettings settings, KafkaSettings kafka, Warehouse warehouse) {
+    public static StagePlan produce(ProduceSettings settings, RecordSchema schema, KafkaSettings kafka,
+                                    Warehouse warehouse) {
         String topic = topicName(kafka, warehouse);
         if (settings.format() == ProduceSettings.Format.SYNTHETIC) {
             return new StagePlan("produce", List.of(settings.synthetic().records() + " synthetic events"),
@@ -42,14 +44,8 @@ public final class IngestChecks {
         Path input = Path.of(settings.input());
         String key = ProduceSettings.INPUT + " (--input)";
         switch (settings.format()) {
-            case IDX -> {
-                if (!Files.isDirectory(input)) {
-                    throw new UserException("--input " + input + " is not a folder: --format idx needs a folder"
-                            + " holding train-images-idx3-ubyte(.gz) with train-labels-idx1-ubyte(.gz) and/or the"
-                            + " t10k-* pair, such as /usr/share/datasets/fashion-mnist");
-                }
-                checkIdxFolder(input);
-            }
+            // Reads and checks every file, as produce will before it sends anything.
+            case IDX -> FashionMnistIdx.folder(input, schema, 0);
             case JSONL, CSV -> {
                 if (Files.isDirectory(input)) {
                     throw new UserException("--input " + input + " is a folder: --format "
@@ -61,7 +57,8 @@ public final class IngestChecks {
                             + " to a " + settings.format().name().toLowerCase(java.util.Locale.ROOT) + " file");
                 }
                 if (settings.format() == ProduceSettings.Format.CSV) {
-                    checkCsvHeader(input);
+                    // Parses the whole file, as produce will before it sends anything.
+                    CsvEvents.open(input, 0).close();
                 }
             }
             default -> throw new IllegalStateException("Unhandled format " + settings.format());
@@ -147,113 +144,6 @@ public final class IngestChecks {
         }
         throw new ConfigException(KafkaSettings.BOOTSTRAP_SERVERS, KafkaSettings.EMBEDDED,
                 "the embedded broker needs a local warehouse, but warehouse is " + root + "; point it at a real Kafka");
-    }
-
-    /**
-     * Each IDX pair in the folder: magic numbers, dimensions, a file size equal to what the header promises, and as
-     * many labels as images. Reads the headers and streams the bytes once; keeps nothing.
-     */
-    public static void checkIdxFolder(Path dir) {
-        int pairs = 0;
-        for (String prefix : List.of("train", "t10k")) {
-            Path images = idxFile(dir, prefix + "-images-idx3-ubyte");
-            Path labels = idxFile(dir, prefix + "-labels-idx1-ubyte");
-            if (images == null && labels == null) {
-                continue;
-            }
-            if (images == null || labels == null) {
-                throw new UserException("IDX folder " + dir + " has " + (images == null ? labels : images)
-                        + " without its partner " + prefix + (images == null ? "-images-idx3-ubyte" : "-labels-idx1-ubyte")
-                        + "(.gz): add it, or remove the lone file");
-            }
-            long imageCount = idxCount(images, 0x00000803, 3);
-            long labelCount = idxCount(labels, 0x00000801, 1);
-            if (imageCount != labelCount) {
-                throw new UserException("IDX pair in " + dir + " disagrees: " + images.getFileName() + " holds "
-                        + imageCount + " images but " + labels.getFileName() + " " + labelCount
-                        + " labels; use files from the same data set");
-            }
-            pairs++;
-        }
-        if (pairs == 0) {
-            throw new UserException("No IDX files in " + dir + ": expected train-images-idx3-ubyte(.gz) with"
-                    + " train-labels-idx1-ubyte(.gz), and/or the t10k-* pair");
-        }
-    }
-
-    private static Path idxFile(Path dir, String base) {
-        for (String name : List.of(base + ".gz", base)) {
-            if (Files.isRegularFile(dir.resolve(name))) {
-                return dir.resolve(name);
-            }
-        }
-        return null;
-    }
-
-    /** The item count of an IDX file, after checking its magic number and that its size matches its header. */
-    private static long idxCount(Path file, int magic, int dimensions) {
-        try (java.io.InputStream raw = new java.io.BufferedInputStream(Files.newInputStream(file));
-             java.io.DataInputStream in = new java.io.DataInputStream(
-                     file.toString().endsWith(".gz") ? gunzip(raw, file) : raw)) {
-            int found = in.readInt();
-            if (found != magic) {
-                throw new UserException(file + " is not an IDX " + (dimensions == 3 ? "image" : "label")
-                        + " file: magic number 0x" + Integer.toHexString(found) + ", expected 0x0000080"
-                        + (dimensions == 3 ? "3" : "1") + "; check that the file is what its name says");
-            }
-            long count = Integer.toUnsignedLong(in.readInt());
-            long itemBytes = 1;
-            for (int d = 1; d < dimensions; d++) {
-                int size = in.readInt();
-                if (size <= 0) {
-                    throw new UserException(file + " declares an image dimension of " + size + "; the file is"
-                            + " damaged");
-                }
-                itemBytes *= size;
-            }
-            long expected = count * itemBytes;
-            long body = in.transferTo(java.io.OutputStream.nullOutputStream());
-            if (body != expected) {
-                throw new UserException(file + " holds " + body + " bytes of data but its header promises " + count
-                        + " items of " + itemBytes + " bytes (" + expected + "): the file is "
-                        + (body < expected ? "truncated" : "longer than its header says") + "; fetch it again");
-            }
-            return count;
-        } catch (java.io.EOFException e) {
-            throw new UserException(file + " ends inside its IDX header: the file is truncated or empty");
-        } catch (java.io.IOException e) {
-            throw new UserException("Cannot read " + file + ": " + e.getMessage());
-        }
-    }
-
-    private static java.io.InputStream gunzip(java.io.InputStream raw, Path file) throws java.io.IOException {
-        try {
-            return new java.util.zip.GZIPInputStream(raw);
-        } catch (java.util.zip.ZipException e) {
-            throw new UserException(file + " ends in .gz but is not gzip data: decompress it or fix its name");
-        }
-    }
-
-    /** The header must name a label column; the rows are judged at the door. */
-    static void checkCsvHeader(Path file) {
-        try (java.io.BufferedReader reader = Files.newBufferedReader(file, java.nio.charset.StandardCharsets.UTF_8)) {
-            String header = reader.readLine();
-            if (header == null) {
-                throw new UserException("CSV file " + file + " is empty: expected a header line with a 'label'"
-                        + " column");
-            }
-            List<String> names = java.util.Arrays.stream(header.replace("\uFEFF", "").split(",", -1))
-                    .map(n -> n.trim().replace("\"", "")).toList();
-            if (!names.contains("label")) {
-                throw new UserException("CSV file " + file + " line 1: the header has no 'label' column (found "
-                        + names.size() + " columns" + (names.isEmpty() ? "" : ", the first '" + names.get(0) + "'")
-                        + "); name the label column 'label'");
-            }
-        } catch (java.nio.charset.MalformedInputException e) {
-            throw new UserException("CSV file " + file + " line 1: the header is not UTF-8 text");
-        } catch (java.io.IOException e) {
-            throw new UserException("Cannot read " + file + ": " + e.getMessage());
-        }
     }
 
     private static String topicName(KafkaSettings kafka, Warehouse warehouse) {

@@ -54,6 +54,8 @@ public final class IngestJob {
         OffsetLedger ledger = new OffsetLedger(files, spark.sparkContext().hadoopConfiguration(),
                 warehouse.internal(RANGES));
         boolean streamed = files.exists(warehouse.internal(CHECKPOINT));
+        removeStagingLeftovers(spark.sparkContext().hadoopConfiguration(), List.of(warehouse.table(Table.LANDING),
+                warehouse.table(Table.QUARANTINE), warehouse.table(Table.INGEST_AUDIT)));
         if (settings.mode() == IngestSettings.Mode.RANGE) {
             if (streamed) {
                 throw new IllegalStateException(mixedModes(warehouse, "range", "a streaming checkpoint at "
@@ -214,6 +216,32 @@ public final class IngestJob {
                 }
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException("Cannot inspect the checkpoint " + dir, e);
+            }
+        }
+    }
+
+    /**
+     * An ingest killed inside a micro-batch leaves the hidden {@code .spark-staging-<job>} folder of its dynamic
+     * partition overwrite in each table it was writing. Readers skip hidden folders, but they hold a whole batch's
+     * files and are never reused (the re-run writes under a new job id), so they are removed before this run writes.
+     * Assumes one ingest per warehouse at a time, as the checkpoint and the offset ledger already do.
+     */
+    static void removeStagingLeftovers(org.apache.hadoop.conf.Configuration conf, List<String> tables) {
+        for (String table : tables) {
+            org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(table);
+            try {
+                org.apache.hadoop.fs.FileSystem fs = dir.getFileSystem(conf);
+                if (!fs.exists(dir)) {
+                    continue;
+                }
+                for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(dir)) {
+                    if (f.isDirectory() && f.getPath().getName().startsWith(".spark-staging-")) {
+                        LOG.warn("ingest: removing {} left by an interrupted run", f.getPath());
+                        fs.delete(f.getPath(), true);
+                    }
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("Cannot inspect the table folder " + dir, e);
             }
         }
     }

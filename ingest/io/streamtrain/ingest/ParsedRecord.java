@@ -4,7 +4,7 @@ package io.streamtrain.ingest;
  * The outcome of validating one Kafka value: a landed example or a rejection. Exactly one of
  * {@link #reason()} and the example fields is set.
  *
- * @param id       record id
+ * @param id       record id; on a rejection, the record's id whenever it could be read (null otherwise)
  * @param ts       event time, epoch millis
  * @param label    class index
  * @param features the feature vector
@@ -19,6 +19,11 @@ public record ParsedRecord(String id, long ts, int label, float[] features, Reas
 
     public static ParsedRecord rejected(Reason reason, String message) {
         return new ParsedRecord(null, 0L, -1, null, reason, message);
+    }
+
+    /** This rejection with the record's id, read from the value after the rule failed. */
+    public ParsedRecord withId(String recordId) {
+        return new ParsedRecord(recordId, ts, label, features, reason, message);
     }
 
     public boolean isAccepted() {

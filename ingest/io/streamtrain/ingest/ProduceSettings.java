@@ -1,5 +1,6 @@
 package io.streamtrain.ingest;
 
+import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.Settings;
 
 /**
@@ -8,11 +9,13 @@ import io.streamtrain.core.Settings;
  * @param input     a Fashion-MNIST IDX folder, a JSON-lines file or a CSV file
  * @param format    how to read {@code input}, or {@code synthetic} to generate events instead
  * @param synthetic the generator's settings, used with {@code format = synthetic}
+ * @param skip      records at the start of the input not to send: the count a failed produce printed, to continue it
  */
-public record ProduceSettings(String input, Format format, SyntheticEvents.Spec synthetic) {
+public record ProduceSettings(String input, Format format, SyntheticEvents.Spec synthetic, long skip) {
 
     public static final String INPUT = "produce.input";
     public static final String FORMAT = "produce.format";
+    public static final String SKIP = "produce.skip";
     public static final String SYNTHETIC_RECORDS = "produce.synthetic.records";
     public static final String SYNTHETIC_SEED = "produce.synthetic.seed";
     public static final String SYNTHETIC_IMBALANCE = "produce.synthetic.imbalance";
@@ -24,7 +27,7 @@ public record ProduceSettings(String input, Format format, SyntheticEvents.Spec 
     public enum Format {
         /** A folder of IDX files (train-* and t10k-* pairs, gzipped or not). */
         IDX,
-        /** One JSON record per line, each sent as it is. */
+        /** One JSON record per line, each line's bytes sent as they are; empty lines are skipped and counted. */
         JSONL,
         /** A CSV file with a header: a label column, an optional id column, the rest features. */
         CSV,
@@ -38,6 +41,10 @@ public record ProduceSettings(String input, Format format, SyntheticEvents.Spec 
                 s.raw().getLong(SYNTHETIC_SEED), s.doubleInRange(SYNTHETIC_IMBALANCE, 0, 10),
                 s.doubleInRange(SYNTHETIC_LABEL_NOISE, 0, 1), duplicates,
                 s.doubleInRange(SYNTHETIC_MALFORMED_RATE, 0, 1 - duplicates));
-        return new ProduceSettings(s.nonBlank(INPUT), s.oneOf(FORMAT, Format.class), spec);
+        long skip = s.raw().getLong(SKIP);
+        if (skip < 0) {
+            throw new ConfigException(SKIP, skip, "must be 0 or more: the records a failed produce committed");
+        }
+        return new ProduceSettings(s.nonBlank(INPUT), s.oneOf(FORMAT, Format.class), spec, skip);
     }
 }

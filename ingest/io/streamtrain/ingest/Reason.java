@@ -1,16 +1,20 @@
 package io.streamtrain.ingest;
 
 /**
- * Why a record was quarantined. The codes are stable: dashboards and alerts key on them.
+ * Why a record was quarantined. The codes are stable: dashboards and alerts key on them. Whatever the reason, the
+ * quarantine row carries the record's id when it can be read from the value.
  */
 public enum Reason {
     /** The Kafka value is null (a tombstone). */
     NULL_VALUE,
-    /** The value is larger than {@code ingest.max-record-bytes}. */
+    /** The value is larger than {@code ingest.max-record-bytes}; it is not parsed (only searched for its id). */
     OVERSIZED_RECORD,
     /** The value is not valid UTF-8. */
     INVALID_UTF8,
-    /** The value is not parseable JSON. */
+    /**
+     * The value is not parseable JSON: truncated, empty or whitespace-only, or with control bytes such as NUL outside
+     * a string or unescaped inside one. (A leading UTF-8 byte-order mark and a trailing {@code \r} are accepted.)
+     */
     MALFORMED_JSON,
     /** The JSON is valid but not an object. */
     NOT_AN_OBJECT,

@@ -23,12 +23,27 @@ import java.util.Map;
  * array or deep nesting costs no more than the limits allow. Unknown fields are skipped for forward compatibility.
  * Plain records take a faster path first ({@link RecordScanner}) that accepts exactly what this parser accepts.
  * Not thread-safe: use one instance per task.
+ *
+ * <p>What reaches the door byte for byte from a file (produce sends each line as it is) is judged here:
+ * <ul>
+ *   <li>a leading UTF-8 byte-order mark is accepted and ignored, as RFC 8259 allows a parser to do (Windows tools
+ *       write one; the record itself is sound);</li>
+ *   <li>a trailing {@code \r} of a CRLF file is JSON whitespace and accepted;</li>
+ *   <li>an empty or whitespace-only value is {@link Reason#MALFORMED_JSON} (there is no JSON in it);</li>
+ *   <li>NUL and other control bytes outside strings, or unescaped inside them, are {@link Reason#MALFORMED_JSON};</li>
+ *   <li>bytes that are not UTF-8 are {@link Reason#INVALID_UTF8}, values over the size limit
+ *       {@link Reason#OVERSIZED_RECORD}.</li>
+ * </ul>
+ * A rejection carries the record's id whenever it can be read (see {@link #readableId}), so a quarantined row can be
+ * traced to its source even when only one pixel was wrong.
  */
 public final class RecordParser {
 
     private static final JsonFactory JSON = JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(1_000).build())
             .build();
+    /** Bytes of a rejected value searched for its id: bounded, so an oversized record costs no more than this. */
+    static final int ID_WINDOW = 64 * 1024;
 
     private final IngestRules rules;
     private final Map<String, Integer> labelIndex;
@@ -48,6 +63,15 @@ public final class RecordParser {
      * @param value the Kafka value bytes, or null for a tombstone
      */
     public ParsedRecord parse(String key, byte[] value) {
+        ParsedRecord r = judge(key, value);
+        if (r.isAccepted() || value == null) {
+            return r;
+        }
+        String id = readableId(value, ID_WINDOW, rules.maxIdLength());
+        return id == null ? r : r.withId(id);
+    }
+
+    private ParsedRecord judge(String key, byte[] value) {
         if (value == null) {
             return ParsedRecord.rejected(Reason.NULL_VALUE, "Kafka value is null");
         }
@@ -68,6 +92,10 @@ public final class RecordParser {
             utf8.reset().decode(ByteBuffer.wrap(value));
         } catch (CharacterCodingException e) {
             return ParsedRecord.rejected(Reason.INVALID_UTF8, "value is not valid UTF-8");
+        }
+        if (isBlank(value)) {
+            return ParsedRecord.rejected(Reason.MALFORMED_JSON, value.length == 0 ? "value is empty"
+                    : "value is only whitespace");
         }
         try (JsonParser p = JSON.createParser(value)) {
             return parseObject(key, p);
@@ -253,6 +281,40 @@ public final class RecordParser {
     private ParsedRecord tooDeep() {
         return ParsedRecord.rejected(Reason.TOO_DEEP, "JSON nests deeper than ingest.max-json-depth="
                 + rules.maxJsonDepth());
+    }
+
+    /**
+     * The top-level {@code "id"} string of a value, read with Jackson from its first {@code window} bytes up to the
+     * id field, or null when it is not there, not a string of 1 to {@code maxIdLength} characters, or comes after
+     * the point where the value stops being JSON. Never fails: the value is judged elsewhere.
+     */
+    static String readableId(byte[] value, int window, int maxIdLength) {
+        try (JsonParser p = JSON.createParser(value, 0, Math.min(value.length, window))) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken v = p.nextToken();
+                if ("id".equals(name)) {
+                    String id = v == JsonToken.VALUE_STRING ? p.getText() : null;
+                    return id == null || id.isEmpty() || id.length() > maxIdLength ? null : id;
+                }
+                p.skipChildren();
+            }
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        return null;
+    }
+
+    private static boolean isBlank(byte[] value) {
+        for (byte b : value) {
+            if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isRequired(String field) {

@@ -88,7 +88,8 @@ public final class Validation {
                         return RowFactory.create(p.id(), p.ts(), p.label(), PackedFeatures.pack(p.features()), topic,
                                 partition, offset, timestamp, key, null, null, null, batch);
                     }
-                    return RowFactory.create(null, null, null, null, topic, partition, offset, timestamp, key, value,
+                    // The id when it could be read, so a quarantined row can be traced back to its source.
+                    return RowFactory.create(p.id(), null, null, null, topic, partition, offset, timestamp, key, value,
                             p.reason().name(), p.message(), batch);
                 }
             };

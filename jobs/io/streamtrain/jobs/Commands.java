@@ -4,6 +4,7 @@ import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.RunId;
 import io.streamtrain.core.Sessions;
 import io.streamtrain.core.UserException;
+import io.streamtrain.ingest.FashionMnistIdx;
 import io.streamtrain.ingest.IngestChecks;
 import io.streamtrain.train.ModelBundle;
 import io.streamtrain.core.Table;
@@ -88,7 +89,7 @@ final class Commands {
     /** {@code --input} and {@code --format}, shared by produce and pipeline. */
     static final class InputOptions {
         @Option(names = "--input", paramLabel = "PATH",
-                description = "A Fashion-MNIST IDX folder or a JSON-lines file (default: produce.input).")
+                description = "A Fashion-MNIST IDX folder, a JSON-lines file or a CSV file (default: produce.input).")
         String input;
 
         @Option(names = "--format", paramLabel = "FORMAT",
@@ -103,8 +104,16 @@ final class Commands {
                 + " quickstart uses, so that running it again does not publish the data set twice).")
         boolean onlyIfEmpty;
 
+        @Option(names = "--skip", paramLabel = "N",
+                description = "Do not send the first N records of the input: continue a failed produce with the N"
+                        + " it printed (default: produce.skip).")
+        Long skip;
+
         List<String> settings() {
             List<String> out = new ArrayList<>();
+            if (skip != null) {
+                out.add(ProduceSettings.SKIP + "=" + skip);
+            }
             if (synthetic != null) {
                 out.add(ProduceSettings.FORMAT + "=synthetic");
                 out.add(ProduceSettings.SYNTHETIC_RECORDS + "=" + synthetic);
@@ -125,17 +134,14 @@ final class Commands {
                 description = "Fashion-MNIST IDX folder (default: ${DEFAULT-VALUE}).")
         java.nio.file.Path input;
 
-        void check() {
-            if (!java.nio.file.Files.isDirectory(input)) {
-                throw new UserException("--input " + input + " is not a folder: the benchmarks need the Fashion-MNIST"
-                        + " IDX folder (apt-get install dataset-fashion-mnist)");
-            }
-            IngestChecks.checkIdxFolder(input);
+        void check(AppConfig config) {
+            FashionMnistIdx.folder(input, config.schema(), 0);
         }
     }
 
     @Command(name = "produce", mixinStandardHelpOptions = true,
-            description = "Publish Fashion-MNIST IDX files or JSON lines to the topic (idempotent producer).")
+            description = "Publish IDX files, JSON lines (byte for byte) or CSV rows to the topic, in transactions"
+                    + " of committed records; a failure says how to continue with --skip.")
     static final class Produce extends StageCommand {
         @Mixin
         InputOptions input;
@@ -341,7 +347,7 @@ final class Commands {
                 throw new ConfigException("--train-images", limit, "must be 0 (all) or a positive number of images");
             }
             Sessions.requireMaster(config.spark());
-            data.check();
+            data.check(config);
             if (options.dryRun) {
                 System.out.println("plan: bench train on " + data.input + ", " + epochs + " epochs (dry run)");
                 return StreamTrain.OK;
@@ -408,7 +414,7 @@ final class Commands {
                 throw new ConfigException("--records", records, "must be a positive integer");
             }
             Sessions.requireMaster(config.spark());
-            data.check();
+            data.check(config);
             IngestChecks.requireReachable(config.kafka(), config.warehouse());
             if (options.dryRun) {
                 System.out.println("plan: bench ingest of " + records + " records from " + data.input

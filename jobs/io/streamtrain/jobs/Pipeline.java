@@ -89,7 +89,8 @@ public final class Pipeline {
         String master = needsSpark(stages) ? Sessions.requireMaster(config.spark()) : "local";
         for (Stage stage : stages) {
             plans.add(switch (stage) {
-                case PRODUCE -> IngestChecks.produce(config.produce(), config.kafka(), config.warehouse());
+                case PRODUCE -> IngestChecks.produce(config.produce(), config.schema(), config.kafka(),
+                        config.warehouse());
                 case INGEST -> IngestChecks.ingest(config.ingest(), config.kafka(), config.warehouse(), files,
                         stages.contains(Stage.PRODUCE));
                 case PREPROCESS -> PreprocessJob.plan(files, config.warehouse(), stages.contains(Stage.INGEST));

@@ -75,7 +75,7 @@ class ProduceSourcesTest {
                 + "r4,1,1,1\n");
         Map<String, ParsedRecord> byId = new HashMap<>();
         RecordParser tiny = new RecordParser(Fixtures.tinyRules());
-        try (CsvEvents events = new CsvEvents(csv, 5L)) {
+        try (CsvEvents events = CsvEvents.open(csv, 5L)) {
             while (events.hasNext()) {
                 Event e = events.next();
                 byId.put(e.key(), tiny.parse(e.key(), e.value()));
@@ -93,7 +93,7 @@ class ProduceSourcesTest {
         Path csv = tmp.resolve("plain.csv");
         Files.writeString(csv, "label,x,y,z\n2,0,0,0\n1,1,1,1\n");
         List<String> ids = new ArrayList<>();
-        try (CsvEvents events = new CsvEvents(csv, 5L)) {
+        try (CsvEvents events = CsvEvents.open(csv, 5L)) {
             events.forEachRemaining(e -> ids.add(e.key()));
         }
         assertThat(ids).containsExactly("plain-2", "plain-3");

@@ -95,6 +95,92 @@ class RecordParserTest {
         assertThat(parser.parse(null, bad).reason()).isEqualTo(Reason.INVALID_UTF8);
     }
 
+    private static final String GOOD = "{\"id\":\"g1\",\"ts\":1,\"label\":0,\"features\":[0,0,0]}";
+
+    private static byte[] bytes(byte[]... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aLeadingByteOrderMarkIsIgnoredAndTheRecordLands() {
+        ParsedRecord p = parser.parse("g1", bytes(new byte[]{(byte) 0xEF, (byte) 0xBB, (byte) 0xBF}, utf8(GOOD)));
+        assertThat(p.isAccepted()).as(p.message()).isTrue();
+        assertThat(p.id()).isEqualTo("g1");
+    }
+
+    @Test
+    void aTrailingCarriageReturnOfACrlfFileIsJsonWhitespace() {
+        ParsedRecord p = parser.parse("g1", utf8(GOOD + "\r"));
+        assertThat(p.isAccepted()).as(p.message()).isTrue();
+        assertThat(p.features()).containsExactly(0f, 0f, 0f);
+    }
+
+    @Test
+    void emptyAndWhitespaceOnlyValuesAreMalformedJson() {
+        for (String blank : new String[]{"", " ", " \t\r", "\r\n  "}) {
+            ParsedRecord p = parser.parse(null, utf8(blank));
+            assertThat(p.reason()).as("'%s'", blank).isEqualTo(Reason.MALFORMED_JSON);
+            assertThat(p.id()).isNull();
+        }
+    }
+
+    @Test
+    void nulBytesAreMalformedJsonAndKeepTheId() {
+        ParsedRecord trailing = parser.parse("g1", bytes(utf8(GOOD), new byte[]{0, 0}));
+        assertThat(trailing.reason()).isEqualTo(Reason.MALFORMED_JSON);
+        assertThat(trailing.id()).isEqualTo("g1");
+        ParsedRecord inside = parser.parse(null,
+                utf8("{\"id\":\"n1\",\"ts\":1,\u0000\"label\":0,\"features\":[0,0,0]}"));
+        assertThat(inside.reason()).isEqualTo(Reason.MALFORMED_JSON);
+        assertThat(inside.id()).isEqualTo("n1");
+    }
+
+    @Test
+    void invalidUtf8AfterTheIdKeepsTheId() {
+        byte[] value = bytes(utf8("{\"id\":\"u1\",\"ts\":1,\"label\":\""), new byte[]{(byte) 0xC3, (byte) 0x28},
+                utf8("\",\"features\":[0,0,0]}"));
+        ParsedRecord p = parser.parse("u1", value);
+        assertThat(p.reason()).isEqualTo(Reason.INVALID_UTF8);
+        assertThat(p.id()).isEqualTo("u1");
+    }
+
+    static Stream<Arguments> rejectionsWithAReadableId() {
+        return Stream.of(
+                Arguments.of("{\"id\":\"r\",\"ts\":1,\"label\":0,\"features\":[0,7,0]}", Reason.OUT_OF_RANGE),
+                Arguments.of("{\"features\":[0,7,0],\"ts\":1,\"label\":0,\"id\":\"r\"}", Reason.OUT_OF_RANGE),
+                Arguments.of("{\"id\":\"r\",\"ts\":1,\"label\":0,\"features\":[0,0]}", Reason.WRONG_VECTOR_LENGTH),
+                Arguments.of("{\"id\":\"r\",\"ts\":1,\"label\":\"zebra\",\"features\":[0,0,0]}", Reason.UNKNOWN_LABEL),
+                Arguments.of("{\"id\":\"r\",\"label\":0,\"features\":[0,0,0]}", Reason.MISSING_FIELD),
+                Arguments.of("{\"id\":\"r\",\"ts\":\"now\",\"label\":0,\"features\":[0,0,0]}", Reason.WRONG_TYPE),
+                Arguments.of("{\"id\":\"r\",\"ts\":1,\"label\":0,\"features\":[0,0,0]", Reason.MALFORMED_JSON),
+                Arguments.of("{\"id\":\"r\",\"ts\":1,\"label\":0,\"features\":[0,0,0],\"pad\":\""
+                        + "p".repeat(5000) + "\"}", Reason.OVERSIZED_RECORD));
+    }
+
+    @ParameterizedTest(name = "{1}: {0}")
+    @MethodSource("rejectionsWithAReadableId")
+    void aRejectionKeepsTheIdOnceItCanBeRead(String json, Reason reason) {
+        ParsedRecord p = parse(json);
+        assertThat(p.reason()).isEqualTo(reason);
+        assertThat(p.id()).isEqualTo("r");
+    }
+
+    @Test
+    void anIdThatBreaksTheRulesIsNotKept() {
+        assertThat(parse("{\"id\":\"\",\"ts\":1,\"label\":0,\"features\":[0,0,0]}").id()).isNull();
+        assertThat(parse("{\"id\":\"" + "x".repeat(65) + "\",\"ts\":1,\"label\":0,\"features\":[0,0,0]}").id())
+                .isNull();
+        assertThat(parse("{\"ts\":1,\"label\":0,\"features\":[0,9,0],\"id\":7}").id()).isNull();
+    }
+
     @Test
     void everyReasonIsDocumentedInTheEnum() {
         // At least 15 kinds of bad input are distinguished at the door (plus DUPLICATE_ID in preprocess).

@@ -73,6 +73,10 @@ public class ValidationSparkTest extends SparkLocalTest {
         assertThat(new String((byte[]) hot.getAs("value"), StandardCharsets.UTF_8)).contains("\"hot\"");
         assertThat(hot.<String>getAs("stage")).isEqualTo("ingest");
         assertThat(hot.<Long>getAs("offset")).isEqualTo(43L);
+        // Only a pixel was wrong: the row still names the record.
+        assertThat(hot.<String>getAs("id")).isEqualTo("hot");
+        assertThat(quarantined.where("reason = 'WRONG_VECTOR_LENGTH'").first().<String>getAs("id")).isEqualTo("short");
+        assertThat(quarantined.where("reason = 'MALFORMED_JSON'").first().<String>getAs("id")).isNull();
 
         // The landed vector reads back exactly as sent, through the same SQL function users call.
         PackedFeatures.register(spark());
