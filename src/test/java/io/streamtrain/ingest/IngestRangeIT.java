@@ -74,7 +74,8 @@ class IngestRangeIT {
             spark.stop();
         }
 
-        // The streaming modes keep their own offsets: refused on a warehouse that range mode owns.
-        assertThat(StreamTrain.execute(command("ingest", "--mode", "available-now"))).isEqualTo(1);
+        // The streaming modes keep their own offsets: refused on a warehouse that range mode owns, before anything
+        // starts (exit 2).
+        assertThat(StreamTrain.execute(command("ingest", "--mode", "available-now"))).isEqualTo(2);
     }
 }
