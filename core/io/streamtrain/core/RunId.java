@@ -23,6 +23,10 @@ public final class RunId {
     }
 
     public static String validate(String runId) {
+        if ("latest".equalsIgnoreCase(runId)) {
+            throw new ConfigException("--run-id", runId, "is reserved: models/latest points at the newest model;"
+                    + " choose another id");
+        }
         if (runId == null || !VALID.matcher(runId).matches()) {
             throw new ConfigException("--run-id", runId, "must be 1-64 characters of letters, digits, '.', '_' or '-'"
                     + " starting with a letter or digit");

@@ -15,19 +15,21 @@ public final class SchemaCheck {
 
     /**
      * @param what names the table in the error, e.g. "landing table at ./warehouse/landing"
-     * @throws IllegalStateException naming the column, the expected type and the type found
+     * @throws UserException naming the column, the expected type and the type found
      */
     public static void require(Dataset<Row> df, StructType expected, String what) {
         StructType actual = df.schema();
         for (StructField want : expected.fields()) {
             if (!Arrays.asList(actual.fieldNames()).contains(want.name())) {
-                throw new IllegalStateException("The " + what + " has no column '" + want.name() + "' ("
-                        + want.dataType().simpleString() + "); its columns are " + actual.simpleString());
+                throw new UserException("The " + what + " has no column '" + want.name() + "' ("
+                        + want.dataType().simpleString() + "); its columns are " + actual.simpleString()
+                        + ": it was written by another program or version; re-run the stage that writes it");
             }
             StructField found = actual.apply(want.name());
             if (!found.dataType().sameType(want.dataType())) {
-                throw new IllegalStateException("The " + what + " has column '" + want.name() + "' of type "
-                        + found.dataType().simpleString() + ", expected " + want.dataType().simpleString());
+                throw new UserException("The " + what + " has column '" + want.name() + "' of type "
+                        + found.dataType().simpleString() + ", expected " + want.dataType().simpleString()
+                        + ": re-run the stage that writes it");
             }
         }
     }

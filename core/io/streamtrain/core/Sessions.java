@@ -9,6 +9,12 @@ import java.util.regex.Pattern;
 /** The one place a production {@link SparkSession} is built. Tests build theirs in their own extension. */
 public final class Sessions {
 
+    private static final String REDACTION_REGEX = "spark.redaction.regex";
+    private static final String ADVISORY_BYTES = "spark.sql.adaptive.advisoryPartitionSizeInBytes";
+    /** Masters Spark knows: local[N], local-cluster[...], spark://, yarn, k8s://, mesos://. */
+    private static final Pattern MASTER = Pattern.compile(
+            "local(\\[(\\*|\\d+)(,\\d+)?])?|local-cluster\\[\\d+, *\\d+, *\\d+]|spark://\\S+|yarn|k8s://\\S+|mesos://\\S+");
+
     private Sessions() {
     }
 
@@ -33,12 +39,6 @@ public final class Sessions {
         return builder.getOrCreate();
     }
 
-    private static final String REDACTION_REGEX = "spark.redaction.regex";
-    private static final String ADVISORY_BYTES = "spark.sql.adaptive.advisoryPartitionSizeInBytes";
-
-    /** Masters Spark knows: local[N], local-cluster[...], spark://, yarn, k8s://, mesos://. */
-    private static final Pattern MASTER = Pattern.compile(
-            "local(\\[(\\*|\\d+)(,\\d+)?])?|local-cluster\\[\\d+, *\\d+, *\\d+]|spark://\\S+|yarn|k8s://\\S+|mesos://\\S+");
 
     /**
      * The master this run will use, from spark-submit (a system property) or the config; refuses a missing or

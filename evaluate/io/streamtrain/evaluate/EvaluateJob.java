@@ -1,19 +1,18 @@
 package io.streamtrain.evaluate;
 
-import io.streamtrain.core.StagePlan;
-import io.streamtrain.core.UserException;
-
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.ParquetTables;
 import io.streamtrain.core.RecordSchema;
 import io.streamtrain.core.Sizing;
+import io.streamtrain.core.StagePlan;
 import io.streamtrain.core.Table;
+import io.streamtrain.core.UserException;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.preprocess.Split;
 import io.streamtrain.train.DistributedScorer;
 import io.streamtrain.train.Minibatches;
-import io.streamtrain.train.Models;
 import io.streamtrain.train.ModelBundle;
+import io.streamtrain.train.Models;
 import io.streamtrain.train.TrainJob;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;

@@ -43,7 +43,7 @@ public final class CsvEvents implements Iterator<Event>, AutoCloseable {
     private static final Pattern NUMBER = Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][-+]?[0-9]+)?");
     private static final Pattern INDEX = Pattern.compile("0|[1-9][0-9]*");
     /** Empty lines are kept as records so that line numbers stay exact; they are skipped here instead. */
-    private static final CSVFormat FORMAT = CSVFormat.RFC4180.builder().setIgnoreEmptyLines(false).get();
+    private static final CSVFormat FORMAT = CSVFormat.RFC4180.builder().setIgnoreEmptyLines(false).build();
 
     private final Path file;
     private final CSVParser parser;

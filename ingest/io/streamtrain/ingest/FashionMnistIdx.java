@@ -130,7 +130,12 @@ public final class FashionMnistIdx {
                 throw new UserException("produce: " + imagesFile + " has " + count + " images but " + labelsFile
                         + " has " + labelCount + " labels: expected a matching pair of files");
             }
-            List<Image> out = new ArrayList<>(count);
+            // The header's count is not trusted with memory: a damaged one would allocate before the truncation check.
+            List<Image> out = new ArrayList<>(Math.min(count, 1 << 16));
+            if ((long) rows * cols > Integer.MAX_VALUE / 4) {
+                throw new UserException("produce: " + imagesFile + " declares images of " + rows + "x" + cols
+                        + " pixels: the header is damaged, or this is not an image file");
+            }
             byte[] buf = new byte[rows * cols];
             for (int i = 0; i < count; i++) {
                 readFully(images, buf, imagesFile, i, count, 16 + (long) count * rows * cols);

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -49,12 +50,12 @@ public final class IngestChecks {
             case JSONL, CSV -> {
                 if (Files.isDirectory(input)) {
                     throw new UserException("--input " + input + " is a folder: --format "
-                            + settings.format().name().toLowerCase(java.util.Locale.ROOT) + " needs one file"
+                            + settings.format().name().toLowerCase(Locale.ROOT) + " needs one file"
                             + " (use --format idx for a folder of IDX files)");
                 }
                 if (!Files.isRegularFile(input) || !Files.isReadable(input)) {
                     throw new UserException("--input " + input + " does not exist or cannot be read: set " + key
-                            + " to a " + settings.format().name().toLowerCase(java.util.Locale.ROOT) + " file");
+                            + " to a " + settings.format().name().toLowerCase(Locale.ROOT) + " file");
                 }
                 if (settings.format() == ProduceSettings.Format.CSV) {
                     // Parses the whole file, as produce will before it sends anything.
@@ -64,7 +65,7 @@ public final class IngestChecks {
             default -> throw new IllegalStateException("Unhandled format " + settings.format());
         }
         return new StagePlan("produce", List.of(input + " (" + settings.format().name().toLowerCase(
-                java.util.Locale.ROOT) + ")"), List.of(topic));
+                Locale.ROOT) + ")"), List.of(topic));
     }
 
     /**
@@ -80,18 +81,25 @@ public final class IngestChecks {
                     + " has never received a record (no " + embeddedFolder(warehouse) + "); run produce first,"
                     + " or point kafka.bootstrap-servers at a real cluster");
         }
-        boolean streamed = files.exists(warehouse.internal(IngestJob.CHECKPOINT));
-        boolean ranged = files.exists(warehouse.internal(IngestJob.RANGES));
-        String mode = settings.mode().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
-        if (settings.mode() == IngestSettings.Mode.RANGE && streamed) {
-            throw mixedModes(warehouse, mode, "a streaming checkpoint at " + warehouse.internal(IngestJob.CHECKPOINT));
-        }
-        if (settings.mode() != IngestSettings.Mode.RANGE && ranged) {
-            throw mixedModes(warehouse, mode, "range runs recorded in " + warehouse.internal(IngestJob.RANGES));
-        }
+        requireOneMode(settings, files, warehouse);
+        String mode = settings.mode().name().toLowerCase(Locale.ROOT).replace('_', '-');
         return new StagePlan("ingest", List.of(topicName(kafka, warehouse) + " (--mode " + mode + ")"),
                 List.of(warehouse.table(Table.LANDING), warehouse.table(Table.QUARANTINE),
                         warehouse.table(Table.INGEST_AUDIT)));
+    }
+
+    /**
+     * Refuses a mode whose offsets the warehouse does not track: range runs keep a ledger, the streaming modes a
+     * checkpoint, and reading with one after the other would land the same records twice.
+     */
+    static void requireOneMode(IngestSettings settings, HadoopFiles files, Warehouse warehouse) {
+        String mode = settings.mode().name().toLowerCase(Locale.ROOT).replace('_', '-');
+        if (settings.mode() == IngestSettings.Mode.RANGE && files.exists(warehouse.internal(IngestJob.CHECKPOINT))) {
+            throw mixedModes(warehouse, mode, "a streaming checkpoint at " + warehouse.internal(IngestJob.CHECKPOINT));
+        }
+        if (settings.mode() != IngestSettings.Mode.RANGE && files.exists(warehouse.internal(IngestJob.RANGES))) {
+            throw mixedModes(warehouse, mode, "range runs recorded in " + warehouse.internal(IngestJob.RANGES));
+        }
     }
 
     private static UserException mixedModes(Warehouse warehouse, String mode, String found) {

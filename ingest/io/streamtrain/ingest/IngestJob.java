@@ -53,26 +53,13 @@ public final class IngestJob {
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
         OffsetLedger ledger = new OffsetLedger(files, spark.sparkContext().hadoopConfiguration(),
                 warehouse.internal(RANGES));
-        boolean streamed = files.exists(warehouse.internal(CHECKPOINT));
+        IngestChecks.requireOneMode(settings, files, warehouse);
         removeStagingLeftovers(spark.sparkContext().hadoopConfiguration(), List.of(warehouse.table(Table.LANDING),
                 warehouse.table(Table.QUARANTINE), warehouse.table(Table.INGEST_AUDIT)));
         if (settings.mode() == IngestSettings.Mode.RANGE) {
-            if (streamed) {
-                throw new IllegalStateException(mixedModes(warehouse, "range", "a streaming checkpoint at "
-                        + warehouse.internal(CHECKPOINT)));
-            }
             return runRanges(spark, kafka, rules, warehouse, ledger, runId);
         }
-        if (!ledger.isEmpty()) {
-            throw new IllegalStateException(mixedModes(warehouse, settings.mode().name().toLowerCase().replace('_', '-'),
-                    "range runs recorded in " + warehouse.internal(RANGES)));
-        }
         return runStream(spark, kafka, settings, rules, warehouse);
-    }
-
-    private static String mixedModes(Warehouse warehouse, String mode, String found) {
-        return "Warehouse " + warehouse.root() + " already has " + found + "; ingest --mode " + mode
-                + " tracks offsets separately and would land the same records twice. Use one mode per warehouse.";
     }
 
     /** Finishes any range run that died before committing, then reads (or re-reads) this run's range. */
@@ -129,8 +116,9 @@ public final class IngestJob {
                 long from = claimed.getOrDefault(tp.partition(), earliest.get(tp));
                 if (from < earliest.get(tp)) {
                     // Same rule as failOnDataLoss: records deleted before anyone ingested them are a loss.
-                    throw new IllegalStateException("Offsets " + from + " to " + (earliest.get(tp) - 1) + " of " + tp
-                            + " were deleted by retention before they were ingested");
+                    throw new io.streamtrain.core.UserException("Offsets " + from + " to " + (earliest.get(tp) - 1)
+                            + " of " + tp + " were deleted by the topic's retention before they were ingested: those"
+                            + " records are lost; run ingest more often than the retention, or raise retention.ms");
                 }
                 end.put(tp.partition(), o);
                 start.put(tp.partition(), from);

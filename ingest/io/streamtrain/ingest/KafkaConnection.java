@@ -7,8 +7,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,8 +79,10 @@ public final class KafkaConnection implements AutoCloseable {
                     replication);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new IllegalStateException("Cannot create topic " + settings.topic() + " on " + bootstrapServers
-                        + ": " + e.getCause().getMessage(), e.getCause());
+                throw new io.streamtrain.core.UserException("Cannot create topic " + settings.topic() + " on "
+                        + bootstrapServers + " (" + e.getCause().getClass().getSimpleName() + "): create it yourself"
+                        + " with " + settings.partitions() + " partitions, or grant this client the right to",
+                        e.getCause());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -88,7 +90,10 @@ public final class KafkaConnection implements AutoCloseable {
         }
     }
 
-    /** Records the topic holds now (end minus beginning offsets, summed over partitions); 0 if it does not exist. */
+    /**
+     * Offsets the topic holds now (end minus beginning, summed over partitions; with transactions this counts their
+     * markers and aborted records too), 0 if it does not exist: whether anything was ever published, not how much.
+     */
     public long recordCount() {
         Map<String, Object> props = clientProperties();
         try (KafkaConsumer<byte[], byte[]> consumer =

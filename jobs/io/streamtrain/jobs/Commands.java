@@ -1,17 +1,17 @@
 package io.streamtrain.jobs;
 
 import io.streamtrain.core.ConfigException;
+import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.RunId;
 import io.streamtrain.core.Sessions;
+import io.streamtrain.core.Table;
 import io.streamtrain.core.UserException;
 import io.streamtrain.ingest.FashionMnistIdx;
 import io.streamtrain.ingest.IngestChecks;
-import io.streamtrain.train.ModelBundle;
-import io.streamtrain.core.Table;
-import io.streamtrain.core.HadoopFiles;
-import io.streamtrain.ingest.PackedFeatures;
 import io.streamtrain.ingest.IngestSettings;
+import io.streamtrain.ingest.PackedFeatures;
 import io.streamtrain.ingest.ProduceSettings;
+import io.streamtrain.train.ModelBundle;
 import io.streamtrain.train.TrainJob;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;

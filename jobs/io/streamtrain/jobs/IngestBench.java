@@ -60,9 +60,12 @@ final class IngestBench {
         String topic = "bench-ingest-" + System.currentTimeMillis();
         Warehouse warehouse = new Warehouse(config.warehouse().root() + "/_bench/" + topic);
         AtomicLong jsonBytes = new AtomicLong();
-        try (KafkaConnection cluster = KafkaConnection.open(config.kafka(), config.warehouse());
+        // Closed in reverse: the topic goes first, then the broker (an embedded one lives in the scratch warehouse),
+        // then the scratch warehouse itself.
+        try (Scratch scratch = new Scratch(warehouse, config);
+             KafkaConnection cluster = KafkaConnection.open(config.kafka(), warehouse);
              KafkaConnection kafka = cluster.withTopic(topic);
-             Scratch scratch = new Scratch(kafka, warehouse, config)) {
+             TopicDeleter deleter = kafka::deleteTopic) {
             new EventPublisher(kafka).publish(events(images, records, jsonBytes));
 
             double consumerSeconds = plainConsumer(kafka, records);
@@ -109,11 +112,16 @@ final class IngestBench {
         }
     }
 
-    /** The benchmark's own topic and warehouse, deleted when it ends, whether it succeeded or not. */
-    private record Scratch(KafkaConnection kafka, Warehouse warehouse, AppConfig config) implements AutoCloseable {
+    /** Deletes the benchmark's topic when the run ends. */
+    private interface TopicDeleter extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /** The benchmark's own warehouse, deleted when it ends, whether it succeeded or not. */
+    private record Scratch(Warehouse warehouse, AppConfig config) implements AutoCloseable {
         @Override
         public void close() {
-            kafka.deleteTopic();
             io.streamtrain.core.HadoopFiles.beforeSpark(config.spark()).deleteRecursively(warehouse.root());
         }
     }

@@ -121,14 +121,13 @@ public final class Pipeline {
         EvaluateResult evaluated = null;
         long start = System.nanoTime();
         try (KafkaConnection kafka = needsKafka(stages)
-                ? progress.prepare(Stage.INGEST, () -> KafkaConnection.open(config.kafka(), config.warehouse()))
+                ? progress.prepare(() -> KafkaConnection.open(config.kafka(), config.warehouse()))
                 : null) {
             if (stages.contains(Stage.PRODUCE)) {
                 produced = progress.begin(Stage.PRODUCE, () -> produce(kafka, r));
             }
             if (needsSpark(stages)) {
-                SparkSession spark = progress.prepare(stages.iterator().next(),
-                        () -> Sessions.create(config.spark()));
+                SparkSession spark = progress.prepare(() -> Sessions.create(config.spark()));
                 listener.sessionStarted(spark);
                 try {
                     if (stages.contains(Stage.INGEST)) {
@@ -161,8 +160,9 @@ public final class Pipeline {
         if (r.onlyIfEmpty()) {
             long held = kafka.recordCount();
             if (held > 0) {
-                LOG.info("produce: topic {} already holds {} records; not publishing again (--only-if-empty)",
-                        kafka.settings().topic(), held);
+                LOG.warn("produce: topic {} already holds {} offsets; not publishing again (--only-if-empty). If an"
+                        + " earlier produce stopped midway, finish it with produce --skip N, N being the committed"
+                        + " count it printed", kafka.settings().topic(), held);
                 return 0;
             }
         }
@@ -193,14 +193,22 @@ public final class Pipeline {
         <T> T begin(Stage stage, Supplier<T> work) {
             listener.stageStarting(stage);
             long start = System.nanoTime();
-            T result = prepare(stage, work);
+            T result = run(stage, work);
             done.add(stage);
             listener.stageFinished(stage, (System.nanoTime() - start) / 1e9);
             return result;
         }
 
-        /** Sets up something {@code stage} needs (a broker, a Spark session); a failure counts as the stage's. */
-        <T> T prepare(Stage stage, Supplier<T> work) {
+        /**
+         * Sets up what the next stages need (a broker, a Spark session); a failure counts as the first unfinished
+         * stage's.
+         */
+        <T> T prepare(Supplier<T> work) {
+            Stage next = request.stages().stream().filter(s -> !done.contains(s)).findFirst().orElseThrow();
+            return run(next, work);
+        }
+
+        private <T> T run(Stage stage, Supplier<T> work) {
             try {
                 return work.get();
             } catch (RuntimeException e) {
@@ -208,7 +216,10 @@ public final class Pipeline {
             }
         }
 
-        /** The command that carries on from a failure in {@code stage} without repeating or losing work. */
+        /**
+         * How to carry on after a failure in {@code failed} without repeating or losing work: the stages not yet
+         * finished, under the same run id, so that finished ones (a produce above all) are not run again.
+         */
         private String continuation(Stage failed) {
             List<String> rest = new ArrayList<>();
             for (Stage s : request.stages()) {
@@ -217,18 +228,18 @@ public final class Pipeline {
                 }
             }
             String runId = " --run-id " + request.runId();
-            String command = switch (failed) {
-                case PRODUCE -> "fix the cause, then see the produce message for how to continue without duplicates";
-                case INGEST -> "fix the cause and run the same command again: ingest resumes from its checkpoint"
-                        + " and lands each record once";
-                case PREPROCESS -> "fix the cause and run the same command again: preprocess rewrites curated/";
-                case TRAIN -> "fix the cause, then: streamtrain train --resume" + runId
-                        + " (continues from the last finished epoch, if one was checkpointed; otherwise run train"
-                        + runId + " again)";
-                case EVALUATE -> "fix the cause and run the same command again: evaluate" + runId
-                        + " rewrites its own outputs";
+            String why = switch (failed) {
+                case PRODUCE -> "produce's message says how many records were committed; add --skip with that number"
+                        + " to publish the rest without duplicates";
+                case INGEST -> "ingest resumes from its checkpoint or offset ledger and lands each record once";
+                case PREPROCESS -> "preprocess rewrites curated/";
+                case TRAIN -> "train --resume" + runId + " continues from the last checkpointed epoch, if there is one";
+                case EVALUATE -> "evaluate" + runId + " rewrites its own outputs";
             };
-            return rest.size() > 1 ? command + "; remaining stages: " + String.join(",", rest) : command;
+            String command = rest.size() == 1 && !rest.get(0).equals("produce")
+                    ? "streamtrain " + rest.get(0) + runId
+                    : "streamtrain pipeline --stages " + String.join(",", rest) + runId;
+            return "fix the cause, then run " + command + " with the same settings (" + why + ")";
         }
     }
 }

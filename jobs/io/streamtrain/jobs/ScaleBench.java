@@ -28,9 +28,10 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
- * {@code bench scale}: the whole pipeline on N/10 and then N synthetic Fashion-MNIST-shaped records, each in a scratch
+ * {@code bench scale}: the whole pipeline on N and then N/10 synthetic Fashion-MNIST-shaped records, each in a scratch
  * warehouse and topic of its own, in this process with its memory settings. Prints per stage the time per record, the
- * peak resident size of the process, the bytes Spark spilled and the peak of Spark's scratch disk, then one
+ * peak resident size of the process, the bytes Spark's tasks spilled, and the peak of Spark's local disk (shuffle
+ * files and cached blocks written to disk), then one
  * {@code scale_ratio_<stage>=} line per stage: time per record at N over time per record at N/10. The scratch
  * warehouses and topics are deleted at the end.
  */
@@ -56,14 +57,16 @@ final class ScaleBench {
     static String run(Function<List<String>, AppConfig> load, Warehouse root, long records, int epochs) {
         long small = Math.max(1, records / 10);
         String stamp = Long.toString(System.currentTimeMillis(), 36);
-        Map<Stage, Cost> atSmall = measure(load, root, small, epochs, stamp);
+        // N first: the JIT and ND4J warm up on it, so N/10 runs warm and its time per record is not inflated by
+        // start-up costs, which would flatter the ratio.
         Map<Stage, Cost> atLarge = measure(load, root, records, epochs, stamp);
+        Map<Stage, Cost> atSmall = measure(load, root, small, epochs, stamp);
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "bench scale: %d and %d synthetic Fashion-MNIST-shaped records, test"
                 + " fraction 0.1, %d training epoch(s), %d cores, max heap %d MB%n", small, records, epochs,
                 Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20));
         out.append(String.format(Locale.ROOT, "%-11s %12s %12s %12s %12s %12s %12s %12s %12s%n", "stage",
-                "us/rec@N/10", "us/rec@N", "s@N/10", "s@N", "peak_rss_mb", "peak_rss_mb", "spilled_mb", "scratch_mb"));
+                "us/rec@N/10", "us/rec@N", "s@N/10", "s@N", "rss_mb@N/10", "rss_mb@N", "spill_mb@N", "disk_mb@N"));
         for (Stage stage : STAGES) {
             Cost a = atSmall.get(stage);
             Cost b = atLarge.get(stage);
@@ -121,6 +124,7 @@ final class ScaleBench {
             return t;
         });
         private volatile List<File> localDirs = List.of();
+        private SparkSession spark;
 
         Meter() {
             sampler.scheduleWithFixedDelay(() -> scratchPeak.accumulateAndGet(bytes(localDirs), Math::max),
@@ -128,7 +132,8 @@ final class ScaleBench {
         }
 
         @Override
-        public void sessionStarted(SparkSession spark) {
+        public void sessionStarted(SparkSession session) {
+            spark = session;
             spark.sparkContext().addSparkListener(this);
             localDirs = List.of(SparkEnv.get().blockManager().diskBlockManager().localDirs());
         }
@@ -142,6 +147,15 @@ final class ScaleBench {
 
         @Override
         public void stageFinished(Stage stage, double seconds) {
+            if (spark != null) {
+                // Task metrics reach listeners asynchronously: let the bus deliver this stage's before reading them.
+                try {
+                    spark.sparkContext().listenerBus().waitUntilEmpty(TimeUnit.SECONDS.toMillis(30));
+                } catch (java.util.concurrent.TimeoutException e) {
+                    LOG.warn("bench scale: Spark's listener bus did not drain in 30 s; {}'s spill may be undercounted",
+                            stage.cliName());
+                }
+            }
             scratchPeak.accumulateAndGet(bytes(localDirs), Math::max);
             costs.put(stage, new Cost(seconds, peakRss(), spilled.get(), scratchPeak.get()));
         }

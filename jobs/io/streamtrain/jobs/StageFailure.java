@@ -24,7 +24,7 @@ final class StageFailure extends RuntimeException {
         return stage;
     }
 
-    /** {@code Done: produce, ingest. To continue: ...} */
+    /** {@code finished: produce, ingest; to continue: fix the cause, then run ...} */
     String aftermath() {
         String finished = done.isEmpty() ? "no stage finished"
                 : "finished: " + done.stream().map(Stage::cliName).collect(Collectors.joining(", "));

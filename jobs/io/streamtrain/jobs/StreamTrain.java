@@ -1,10 +1,11 @@
 package io.streamtrain.jobs;
 
+import io.streamtrain.core.Redaction;
 import io.streamtrain.core.UserException;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
+import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.util.Arrays;
@@ -51,7 +52,7 @@ public final class StreamTrain implements Runnable {
         boolean verbose = Arrays.asList(args).contains(VERBOSE);
         CommandLine cli = new CommandLine(new StreamTrain());
         cli.setExecutionExceptionHandler((e, command, parsed) -> onError(e, command, verbose));
-        cli.setParameterExceptionHandler((e, ignored) -> onUsageError(e));
+        cli.setParameterExceptionHandler((e, given) -> onUsageError(e, given));
         return cli.execute(args);
     }
 
@@ -60,12 +61,20 @@ public final class StreamTrain implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand");
     }
 
-    /** One line: the mistake and where to read the usage. */
-    private static int onUsageError(CommandLine.ParameterException e) {
+    /** One line: the mistake and where to read the usage; picocli's message repeats arguments, so secrets are masked. */
+    private static int onUsageError(CommandLine.ParameterException e, String[] given) {
         CommandLine command = e.getCommandLine();
         PrintWriter err = command.getErr();
         String name = command.getCommandSpec().qualifiedName();
-        err.println(name + ": " + UserException.oneLine(e.getMessage()) + " (see '" + name + " --help')");
+        String message = e.getMessage();
+        for (int i = 0; i < given.length; i++) {
+            boolean secretValue = !Redaction.mayEcho(given[i], given[i]);
+            boolean afterSecretKey = i > 0 && !Redaction.mayEcho(given[i - 1], "");
+            if ((secretValue || afterSecretKey) && !given[i].isEmpty()) {
+                message = message.replace(given[i], Redaction.MASK);
+            }
+        }
+        err.println(name + ": " + UserException.oneLine(message) + " (see '" + name + " --help')");
         err.flush();
         return USAGE;
     }

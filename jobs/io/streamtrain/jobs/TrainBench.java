@@ -159,8 +159,9 @@ final class TrainBench {
     }
 
     private static double[] singleJvm(AppConfig config, Path data, int epochs, int limit, int cores) {
+        Path conf = null;
         try {
-            Path conf = java.nio.file.Files.createTempFile("bench-train", ".conf");
+            conf = java.nio.file.Files.createTempFile("bench-train", ".conf");
             java.nio.file.Files.writeString(conf, config.render());
             ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx4g", "-cp", System.getProperty("java.class.path"), TrainBench.class.getName(),
@@ -173,13 +174,16 @@ final class TrainBench {
                 throw new IllegalStateException("The single-JVM baseline failed: " + out);
             }
             String[] parts = out.substring(out.indexOf("RESULT ") + 7).trim().split("\\s+");
-            java.nio.file.Files.deleteIfExists(conf);
             return new double[]{Double.parseDouble(parts[0]), Double.parseDouble(parts[1])};
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        } finally {
+            if (conf != null) {
+                conf.toFile().delete();
+            }
         }
     }
 

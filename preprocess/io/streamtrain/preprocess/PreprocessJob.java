@@ -1,15 +1,13 @@
 package io.streamtrain.preprocess;
 
-import io.streamtrain.core.StagePlan;
-import io.streamtrain.core.UserException;
-import java.util.List;
-
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.RecordSchema;
 import io.streamtrain.core.SchemaCheck;
 import io.streamtrain.core.SessionSizing;
 import io.streamtrain.core.Sizing;
+import io.streamtrain.core.StagePlan;
 import io.streamtrain.core.Table;
+import io.streamtrain.core.UserException;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.ingest.IngestTables;
 import org.apache.spark.sql.Dataset;
@@ -21,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.apache.spark.sql.functions.col;
@@ -78,10 +77,11 @@ public final class PreprocessJob {
         Dataset<Row> checked = Curation.check(Curation.unpacked(landing), schema)
                 .persist(StorageLevel.MEMORY_AND_DISK_SER());
         try {
+            // Not cached itself: a filter and a hash over the cached rows cost less than a second copy of every
+            // feature vector in memory or, at scale, on disk.
             Dataset<Row> curated = Curation.assignSplit(Curation.accepted(checked), settings)
                     .select("id", "label", "features", "topic", "partition", "offset", IngestTables.BATCH,
-                            Curation.SPLIT)
-                    .persist(StorageLevel.MEMORY_AND_DISK_SER());
+                            Curation.SPLIT);
             Scaler scaler = Scaler.fit(curated.where(col(Curation.SPLIT).equalTo(Split.TRAIN.value())),
                     settings.minStd());
             String curatedPath = warehouse.table(Table.CURATED);
@@ -92,7 +92,6 @@ public final class PreprocessJob {
                     .partitionBy(Curation.SPLIT)
                     .parquet(curatedPath);
             files.writeString(curatedPath + "/" + SCALER_FILE, scaler.toJson());
-            curated.unpersist();
 
             // Preprocess's quarantine is rebuilt with the curated table, so it is replaced, not added to.
             String quarantinePath = warehouse.table(Table.QUARANTINE);

@@ -1,6 +1,7 @@
 package io.streamtrain.preprocess;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamtrain.core.UserException;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.stat.Summarizer;
 import org.apache.spark.sql.Dataset;
@@ -35,13 +36,22 @@ public record Scaler(double[] mean, double[] std) implements Serializable {
         }
     }
 
+    /** The scaler that changes nothing: mean 0 and standard deviation 1 for each of {@code features}. */
+    public static Scaler identity(int features) {
+        double[] ones = new double[features];
+        Arrays.fill(ones, 1.0);
+        return new Scaler(new double[features], ones);
+    }
+
     /** Fits on {@code features} (array of float) of the given rows in one distributed pass. */
     public static Scaler fit(Dataset<Row> train, double minStd) {
         Row stats = train.select(Summarizer.metrics("mean", "std", "count")
                         .summary(array_to_vector(col("features"))).as("s"))
                 .select("s.mean", "s.std", "s.count").first();
         if (stats.isNullAt(0) || stats.getLong(2) == 0) {
-            throw new IllegalStateException("The training split is empty: nothing to fit the scaler on");
+            throw new UserException("The training split is empty, so there is nothing to fit the scaler on: land"
+                    + " records whose ids fall in the training split (check preprocess.test-fraction and"
+                    + " preprocess.validation-fraction)");
         }
         double[] mean = ((Vector) stats.get(0)).toArray();
         double[] std = Arrays.stream(((Vector) stats.get(1)).toArray())

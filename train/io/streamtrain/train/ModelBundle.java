@@ -1,10 +1,9 @@
 package io.streamtrain.train;
 
 import io.streamtrain.core.ConfigException;
+import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.RunId;
 import io.streamtrain.core.UserException;
-
-import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.preprocess.Scaler;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;

@@ -1,15 +1,14 @@
 package io.streamtrain.train;
 
-import io.streamtrain.core.StagePlan;
-import io.streamtrain.core.UserException;
-
 import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.ParquetTables;
 import io.streamtrain.core.RecordSchema;
-import io.streamtrain.core.Sizing;
 import io.streamtrain.core.SchemaCheck;
+import io.streamtrain.core.Sizing;
+import io.streamtrain.core.StagePlan;
 import io.streamtrain.core.Table;
+import io.streamtrain.core.UserException;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.ingest.IngestTables;
 import io.streamtrain.preprocess.Curation;
@@ -106,6 +105,12 @@ public final class TrainJob {
         List<String> reads = new java.util.ArrayList<>(List.of(curated));
         if (start.warmStartFrom() != null) {
             reads.add(ModelBundle.requireExisting(files, warehouse, start.warmStartFrom()));
+        }
+        if (settings.horizontalFlip()) {
+            // The flip restandardises mirrored pixels with the scaler: its size must be the image's.
+            String scaler = curated + "/" + PreprocessJob.SCALER_FILE;
+            HorizontalFlip.of(settings.architecture(), !curatedComing && files.exists(scaler)
+                    ? PreprocessJob.loadScaler(files, warehouse) : Scaler.identity(schema.featureCount()));
         }
         if (settings.distribution().master() == Distribution.Master.SHARING) {
             GradientSharing.checkController(settings, io.streamtrain.core.Sessions.isLocal(master));

@@ -1,0 +1,73 @@
+package io.streamtrain.jobs;
+
+import io.streamtrain.testing.Fixtures;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code jobs/bin/streamtrain} as a user runs it: the shaded jar that {@code mvn verify} packaged, with Spark and
+ * Hadoop from the provided classpath, in a process of its own. In-process tests share the test classpath and cannot
+ * see a class the jar lacks or relocates; this one can, and it sees the real exit codes of {@code main}.
+ */
+class LauncherIT {
+
+    private static final Path ROOT = Fixtures.projectRoot();
+
+    @TempDir
+    Path tmp;
+
+    /** What one launch printed and returned. */
+    private record Launch(int exit, String out, String err) {
+    }
+
+    @Test
+    void thePackagedJarRunsThePipelineAndExitsZero() throws Exception {
+        Launch run = launch("pipeline", "--conf", "conf/local.conf", "--set", "warehouse=" + tmp.resolve("w"),
+                "--set", "spark.conf.\"spark.master\"=\"local[2]\"", "--run-id", "launcher-1",
+                "--input", Fixtures.fashionSlice().toString(), "--format", "idx",
+                "--set", "train.epochs=1", "--set", "train.mlp.hidden-layers=[32]");
+
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.out()).contains("produce:    4000 records published", "evaluate:   accuracy");
+        assertThat(tmp.resolve("w/models/launcher-1/model.zip")).exists();
+    }
+
+    @Test
+    void aRefusedCommandExitsTwoWithOneLine() throws Exception {
+        Launch run = launch("train", "--conf", "conf/local.conf", "--set", "warehouse=" + tmp.resolve("empty"));
+
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err().lines().filter(l -> l.startsWith("streamtrain")).toList())
+                .singleElement().asString().contains("run preprocess first");
+        assertThat(run.err()).doesNotContain("\tat ");
+        assertThat(tmp.resolve("empty")).doesNotExist();
+    }
+
+    private Launch launch(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("bash", ROOT.resolve("jobs/bin/streamtrain").toString()));
+        command.addAll(List.of(args));
+        Path out = tmp.resolve("out.txt");
+        Path err = tmp.resolve("err.txt");
+        ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile())
+                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        // A small heap: the slice is 4,000 images, and the suite's own JVM runs beside it.
+        pb.environment().put("STREAMTRAIN_JAVA_OPTS", "-Xmx2g");
+        Process p = pb.start();
+        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError("jobs/bin/streamtrain " + String.join(" ", args) + " ran past 5 minutes");
+        }
+        return new Launch(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
+    }
+}
