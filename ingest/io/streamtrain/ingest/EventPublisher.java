@@ -109,6 +109,7 @@ public final class EventPublisher {
         AtomicReference<Exception> failure = new AtomicReference<>();
         long committed = 0;
         long open = 0;
+        boolean settled = false;
         long start = System.nanoTime();
         KafkaProducer<String, byte[]> producer =
                 new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
@@ -142,10 +143,13 @@ public final class EventPublisher {
                 committed += open;
                 open = 0;
             }
+            settled = true;
         } catch (KafkaException | UserException | UncheckedIOException e) {
             failure.compareAndSet(null, e);
         } finally {
-            if (failure.get() != null) {
+            // Whatever ended the loop early (a bug included), an open transaction would hold read_committed readers
+            // at its first offset until the broker times it out.
+            if (failure.get() != null || !settled) {
                 abort(producer);
             }
             producer.close(Duration.ofSeconds(10));

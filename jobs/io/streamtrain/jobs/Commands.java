@@ -4,6 +4,7 @@ import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.RunId;
 import io.streamtrain.core.Sessions;
+import io.streamtrain.core.StagePlan;
 import io.streamtrain.core.Table;
 import io.streamtrain.core.UserException;
 import io.streamtrain.ingest.FashionMnistIdx;
@@ -280,8 +281,9 @@ final class Commands {
                         + ": run the pipeline first, or set warehouse to the folder it wrote");
             }
             if (options.dryRun) {
-                System.out.println("plan: sql over " + tables.stream().map(Table::viewName).toList()
-                        + " in " + config.warehouse().root() + " (dry run: nothing was started)");
+                System.out.println(Plans.describe("sql", new StagePlan("sql", tables.stream()
+                        .map(t -> config.warehouse().table(t) + " as " + t.viewName()).toList(),
+                        List.of("stdout, up to " + limit + " rows")), config));
                 return StreamTrain.OK;
             }
             SparkSession spark = Sessions.create(config.spark());
@@ -349,7 +351,8 @@ final class Commands {
             Sessions.requireMaster(config.spark());
             data.check(config);
             if (options.dryRun) {
-                System.out.println("plan: bench train on " + data.input + ", " + epochs + " epochs (dry run)");
+                System.out.println(Plans.describe("bench train", new StagePlan("bench train", List.of(data.input
+                        + " (" + epochs + " epochs, single JVM and Spark)"), List.of("stdout")), config));
                 return StreamTrain.OK;
             }
             System.out.println(TrainBench.run(config, data.input, epochs, limit));
@@ -384,8 +387,9 @@ final class Commands {
             Sessions.requireMaster(config.spark());
             IngestChecks.requireReachable(config.kafka(), config.warehouse());
             if (options.dryRun) {
-                System.out.println("plan: bench scale on " + records / 10 + " and " + records
-                        + " synthetic records under " + config.warehouse().root() + "/_bench (dry run)");
+                System.out.println(Plans.describe("bench scale", new StagePlan("bench scale", List.of(records + " and "
+                        + records / 10 + " synthetic records, every stage"), List.of(config.warehouse().root()
+                        + "/_bench/bench-scale-* and their topics, deleted at the end", "stdout")), config));
                 return StreamTrain.OK;
             }
             System.out.println(ScaleBench.run(options::load, config.warehouse(), records, epochs));
@@ -417,8 +421,9 @@ final class Commands {
             data.check(config);
             IngestChecks.requireReachable(config.kafka(), config.warehouse());
             if (options.dryRun) {
-                System.out.println("plan: bench ingest of " + records + " records from " + data.input
-                        + " (dry run)");
+                System.out.println(Plans.describe("bench ingest", new StagePlan("bench ingest", List.of(records
+                        + " records from " + data.input), List.of(config.warehouse().root() + "/_bench/bench-ingest-*"
+                        + " and its topic, deleted at the end", "stdout")), config));
                 return StreamTrain.OK;
             }
             System.out.println(IngestBench.run(config, data.input, records));

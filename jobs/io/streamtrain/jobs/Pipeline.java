@@ -76,17 +76,26 @@ public final class Pipeline {
 
     /** Validates every stage of the request without side effects; throws a UserException for the first problem. */
     public static List<StagePlan> plan(Request r) {
+        try {
+            return check(r);
+        } catch (java.io.UncheckedIOException e) {
+            // The warehouse cannot be listed: a wrong path, missing credentials or an unreachable file system.
+            throw new io.streamtrain.core.UserException("Cannot read the warehouse " + r.config().warehouse().root()
+                    + " (" + e.getCause().getClass().getSimpleName() + "): check warehouse, its file system's"
+                    + " settings in spark.conf and your credentials", e);
+        }
+    }
+
+    private static List<StagePlan> check(Request r) {
         AppConfig config = r.config();
         Set<Stage> stages = r.stages();
         List<StagePlan> plans = new ArrayList<>();
-        if (needsSpark(stages)) {
-            Sessions.requireMaster(config.spark());
-        }
+        // Cheapest first: the master is a string, the broker may take seconds to answer.
+        String master = needsSpark(stages) ? Sessions.requireMaster(config.spark()) : "local";
         if (needsKafka(stages)) {
             IngestChecks.requireReachable(config.kafka(), config.warehouse());
         }
         HadoopFiles files = HadoopFiles.beforeSpark(config.spark());
-        String master = needsSpark(stages) ? Sessions.requireMaster(config.spark()) : "local";
         for (Stage stage : stages) {
             plans.add(switch (stage) {
                 case PRODUCE -> IngestChecks.produce(config.produce(), config.schema(), config.kafka(),

@@ -10,9 +10,18 @@ final class Plans {
     private Plans() {
     }
 
+    /** A command that is not a pipeline of stages (sql, a benchmark): its one plan. */
+    static String describe(String command, StagePlan plan, AppConfig config) {
+        return header("plan: " + command, List.of(plan), config);
+    }
+
     static String describe(String runId, List<StagePlan> plans, AppConfig config) {
+        return header("plan: run " + runId, plans, config);
+    }
+
+    private static String header(String title, List<StagePlan> plans, AppConfig config) {
         StringBuilder sb = new StringBuilder();
-        sb.append("plan: run ").append(runId).append(", ").append(plans.size())
+        sb.append(title).append(", ").append(plans.size())
                 .append(plans.size() == 1 ? " stage" : " stages")
                 .append(" (dry run: every check passed; nothing was started or written)").append(System.lineSeparator());
         for (StagePlan plan : plans) {
