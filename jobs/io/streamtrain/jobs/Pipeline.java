@@ -57,13 +57,19 @@ public final class Pipeline {
 
     /** Watches a run: benchmarks measure each stage through it. */
     public interface Listener {
+        /** The run's Kafka connection is open (an embedded broker has started). */
+        default void kafkaOpened(KafkaConnection kafka) {
+        }
+
         /** The run's Spark session has started. */
         default void sessionStarted(SparkSession spark) {
         }
 
+        /** {@code stage} is about to start. */
         default void stageStarting(Stage stage) {
         }
 
+        /** {@code stage} finished after {@code seconds}. */
         default void stageFinished(Stage stage, double seconds) {
         }
     }
@@ -132,6 +138,9 @@ public final class Pipeline {
         try (KafkaConnection kafka = needsKafka(stages)
                 ? progress.prepare(() -> KafkaConnection.open(config.kafka(), config.warehouse()))
                 : null) {
+            if (kafka != null) {
+                listener.kafkaOpened(kafka);
+            }
             if (stages.contains(Stage.PRODUCE)) {
                 produced = progress.begin(Stage.PRODUCE, () -> produce(kafka, r));
             }
