@@ -65,13 +65,16 @@ public final class EvaluateJob {
      * Checks, without side effects, that evaluate can run: the model exists (or train runs first) and so does the
      * curated table (or preprocess runs first).
      */
-    public static StagePlan plan(HadoopFiles files, Warehouse warehouse, String modelRunId, String runId,
-                                 boolean trained, boolean curatedComing) {
+    public static StagePlan plan(HadoopFiles files, RecordSchema schema, Warehouse warehouse, String modelRunId,
+                                 String runId, boolean trained, boolean curatedComing) {
         String curated = warehouse.table(Table.CURATED);
         if (!curatedComing && !files.containsFile(curated, ".parquet")) {
             throw new UserException("No curated table at " + curated + ": run preprocess first");
         }
         String model = trained ? warehouse.model(runId) : ModelBundle.requireExisting(files, warehouse, modelRunId);
+        if (!trained) {
+            ModelBundle.requireFits(files, model, schema.featureCount(), schema.classCount());
+        }
         return new StagePlan("evaluate", List.of(model, curated + " (test split)"),
                 List.of(warehouse.table(Table.EVALUATION), warehouse.table(Table.CONFUSION_MATRIX),
                         warehouse.report(runId)));

@@ -111,7 +111,7 @@ public final class Pipeline {
                 case PREPROCESS -> PreprocessJob.plan(files, config.warehouse(), stages.contains(Stage.INGEST));
                 case TRAIN -> TrainJob.plan(files, config.train(), config.schema(), config.warehouse(), r.runId(), r.trainStart(),
                         stages.contains(Stage.PREPROCESS), master);
-                case EVALUATE -> EvaluateJob.plan(files, config.warehouse(), r.modelRunId(), r.runId(),
+                case EVALUATE -> EvaluateJob.plan(files, config.schema(), config.warehouse(), r.modelRunId(), r.runId(),
                         stages.contains(Stage.TRAIN), stages.contains(Stage.PREPROCESS));
             });
         }

@@ -1,5 +1,7 @@
 package io.streamtrain.train;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.RunId;
@@ -13,6 +15,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
 
 /**
  * A trained model with what it takes to use it: {@code models/<run-id>/} holds {@code model.zip} (with updater state,
@@ -27,6 +31,9 @@ import java.io.UncheckedIOException;
 public record ModelBundle(String runId, MultiLayerNetwork network, Scaler scaler) {
 
     public static final String MODEL = "model.zip";
+    /** The entry of DL4J's model zip that holds the network's configuration. */
+    private static final String CONFIGURATION = "configuration.json";
+    private static final ObjectMapper JSON = new ObjectMapper();
     public static final String SCALER = "scaler.json";
     public static final String CONFIG = "config.conf";
 
@@ -67,6 +74,40 @@ public record ModelBundle(String runId, MultiLayerNetwork network, Scaler scaler
         return dir;
     }
 
+    /**
+     * Checks, from the bundle's {@code configuration.json} alone (no network is built), that the model predicts the
+     * schema's classes and, when it starts with a dense layer, reads the schema's features: a model trained under
+     * another schema would otherwise fail inside a Spark task.
+     */
+    public static void requireFits(HadoopFiles files, String dir, int features, int classes) {
+        JsonNode confs = null;
+        try (ZipInputStream zip = new ZipInputStream(files.open(dir + "/" + MODEL))) {
+            for (ZipEntry e = zip.getNextEntry(); e != null && confs == null; e = zip.getNextEntry()) {
+                if (CONFIGURATION.equals(e.getName())) {
+                    confs = JSON.readTree(zip.readAllBytes()).get("confs");
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new UserException(dir + "/" + MODEL + " cannot be read as a DL4J model ("
+                    + e.getClass().getSimpleName() + "): train it again, or name another model");
+        }
+        if (confs == null || !confs.isArray() || confs.isEmpty()) {
+            throw new UserException(dir + "/" + MODEL + " holds no network configuration (" + CONFIGURATION
+                    + "): train it again, or name another model");
+        }
+        long predicts = confs.get(confs.size() - 1).path("layer").path("nout").asLong(-1);
+        if (predicts != classes) {
+            throw new UserException("The model in " + dir + " predicts " + predicts + " classes but schema.labels has "
+                    + classes + ": use it with the schema it was trained with, or train a new model");
+        }
+        JsonNode first = confs.get(0).path("layer");
+        long reads = first.path("nin").asLong(-1);
+        if (first.path("@class").asText().endsWith(".DenseLayer") && reads != features) {
+            throw new UserException("The model in " + dir + " reads " + reads + " features but schema.feature-count"
+                    + " is " + features + ": use it with the schema it was trained with, or train a new model");
+        }
+    }
+
     /** The run id {@code runId} names: itself, or for null and "latest" the one the pointer holds. */
     static String resolve(HadoopFiles files, Warehouse warehouse, String runId) {
         if (runId != null && !runId.equals(LATEST)) {
@@ -92,8 +133,9 @@ public record ModelBundle(String runId, MultiLayerNetwork network, Scaler scaler
         try (InputStream in = files.open(dir + "/" + MODEL)) {
             MultiLayerNetwork net = ModelSerializer.restoreMultiLayerNetwork(in, true);
             return new ModelBundle(id, net, Scaler.fromJson(files.readString(dir + "/" + SCALER)));
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot read the model in " + dir, e);
+        } catch (IOException | RuntimeException e) {
+            throw new UserException("Cannot read the model in " + dir + " (" + e.getClass().getSimpleName() + ": "
+                    + e.getMessage() + "): train it again, or name another model", e);
         }
     }
 

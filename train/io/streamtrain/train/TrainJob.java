@@ -104,7 +104,9 @@ public final class TrainJob {
         }
         List<String> reads = new java.util.ArrayList<>(List.of(curated));
         if (start.warmStartFrom() != null) {
-            reads.add(ModelBundle.requireExisting(files, warehouse, start.warmStartFrom()));
+            String base = ModelBundle.requireExisting(files, warehouse, start.warmStartFrom());
+            ModelBundle.requireFits(files, base, schema.featureCount(), schema.classCount());
+            reads.add(base);
         }
         if (settings.horizontalFlip()) {
             // The flip restandardises mirrored pixels with the scaler: its size must be the image's.

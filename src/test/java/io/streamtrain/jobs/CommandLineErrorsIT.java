@@ -154,6 +154,13 @@ class CommandLineErrorsIT {
                 new Case("bench train with zero epochs", 2, "--epochs", t -> new String[]{"bench", "train",
                         "--conf", LocalRuns.LOCAL, "--epochs", "0"}),
                 new Case("bench with no benchmark named", 2, "Missing benchmark", t -> new String[]{"bench"}),
+                new Case("model trained for other classes", 2, "predicts 3 classes", t -> t.withModel("classes",
+                        "{\"confs\":[{\"layer\":{\"@class\":\"org.deeplearning4j.nn.conf.layers.DenseLayer\","
+                                + "\"nin\":784,\"nout\":16}},{\"layer\":{\"@class\":"
+                                + "\"org.deeplearning4j.nn.conf.layers.OutputLayer\",\"nin\":16,\"nout\":3}}]}",
+                        "evaluate", "--model", "m1")),
+                new Case("model that is not a DL4J zip", 2, "no network configuration", t -> t.withModel("broken", null,
+                        "train", "--warm-start", "m1")),
                 new Case("run id that names the latest pointer", 2, "reserved", t -> t.local("train", "--run-id",
                         "latest")),
                 new Case("secret in a malformed --set is not echoed", 2, "Unmatched argument", t -> t.local("train",
@@ -244,6 +251,32 @@ class CommandLineErrorsIT {
     String[] withCurated(String... args) {
         Path w = tmp.resolve("curated-warehouse");
         touch(w.resolve("curated/split=test/part-0.parquet"));
+        return withBroker(LocalRuns.command(w, "errors-it", args[0], Arrays.copyOfRange(args, 1, args.length)));
+    }
+
+    /**
+     * A warehouse with a curated table and a model {@code m1} whose zip holds {@code configuration} as its network
+     * configuration, or is no zip at all when it is null.
+     */
+    String[] withModel(String name, String configuration, String... args) {
+        Path w = tmp.resolve("model-warehouse-" + name);
+        touch(w.resolve("curated/split=test/part-0.parquet"));
+        touch(w.resolve("curated/split=train/part-0.parquet"));
+        Path zip = w.resolve("models/m1/model.zip");
+        try {
+            Files.createDirectories(zip.getParent());
+            if (configuration == null) {
+                Files.writeString(zip, "not a zip");
+            } else {
+                try (java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip))) {
+                    out.putNextEntry(new java.util.zip.ZipEntry("configuration.json"));
+                    out.write(configuration.getBytes(StandardCharsets.UTF_8));
+                    out.closeEntry();
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         return withBroker(LocalRuns.command(w, "errors-it", args[0], Arrays.copyOfRange(args, 1, args.length)));
     }
 
