@@ -48,6 +48,7 @@ public final class SessionSizing implements AutoCloseable {
         return previous;
     }
 
+    /** Puts back the session's shuffle partitions, file split size and coalescing as they were. */
     @Override
     public void close() {
         conf.set(SHUFFLE_PARTITIONS, shufflePartitions);

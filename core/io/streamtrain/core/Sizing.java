@@ -29,6 +29,7 @@ public record Sizing(long partitionBytes, long maxFileBytes) {
         }
     }
 
+    /** The sizes {@code spark.partition-bytes} and {@code spark.max-file-bytes} configure. */
     public static Sizing from(Settings s) {
         return new Sizing(s.positiveBytes(PARTITION_BYTES), s.positiveBytes(MAX_FILE_BYTES));
     }

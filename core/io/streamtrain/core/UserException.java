@@ -10,10 +10,12 @@ package io.streamtrain.core;
  */
 public class UserException extends RuntimeException {
 
+    /** @param message what is wrong, where and what to do; line breaks are folded into spaces */
     public UserException(String message) {
         super(oneLine(message));
     }
 
+    /** The same, keeping the exception that revealed the problem for {@code --verbose}. */
     public UserException(String message, Throwable cause) {
         super(oneLine(message), cause);
     }
