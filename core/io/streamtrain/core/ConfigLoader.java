@@ -54,7 +54,8 @@ public final class ConfigLoader {
                 one = ConfigFactory.parseString(key + " = " + quoteIfNeeded(override.substring(eq + 1).trim()));
             } catch (com.typesafe.config.ConfigException.Parse e) {
                 throw new ConfigException("--set " + key + "=...: not valid HOCON (the value is not shown: it may be a"
-                        + " secret); quote the key's dotted parts like spark.conf.\"spark.master\", and lists as [1, 2]");
+                        + " secret); quote the key's dotted parts like spark.conf.\"spark.master\", and lists as"
+                        + " [1, 2]");
             }
             user = one.withFallback(user);
         }

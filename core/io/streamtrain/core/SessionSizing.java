@@ -43,7 +43,8 @@ public final class SessionSizing implements AutoCloseable {
         // Adaptive execution would coalesce by shuffled bytes, which are compressed pixels, several times smaller than
         // the decoded rows the stage caches: merged partitions would break the bound. The count is already right.
         spark.conf().set(COALESCE, false);
-        LOG.info("sizing: {} rows, {} MB decoded ({} MB on disk) -> {} partitions of at most {} MB, file splits of {} MB",
+        LOG.info("sizing: {} rows, {} MB decoded ({} MB on disk) -> {} partitions of at most {} MB,"
+                        + " file splits of {} MB",
                 rows, decoded >> 20, fileBytes >> 20, partitions, sizing.partitionBytes() >> 20, split >> 20);
         return previous;
     }

@@ -6,7 +6,6 @@ import io.streamtrain.core.RecordSchema;
 import io.streamtrain.core.Sizing;
 import io.streamtrain.core.StagePlan;
 import io.streamtrain.core.Table;
-import io.streamtrain.core.UserException;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.preprocess.Split;
 import io.streamtrain.train.DistributedScorer;
@@ -67,15 +66,12 @@ public final class EvaluateJob {
      */
     public static StagePlan plan(HadoopFiles files, RecordSchema schema, Warehouse warehouse, String modelRunId,
                                  String runId, boolean trained, boolean curatedComing) {
-        String curated = warehouse.table(Table.CURATED);
-        if (!curatedComing && !files.containsFile(curated, ".parquet")) {
-            throw new UserException("No curated table at " + curated + ": run preprocess first");
+        if (!curatedComing) {
+            TrainJob.requireCurated(files, warehouse);
         }
-        String model = trained ? warehouse.model(runId) : ModelBundle.requireExisting(files, warehouse, modelRunId);
-        if (!trained) {
-            ModelBundle.requireFits(files, model, schema.featureCount(), schema.classCount());
-        }
-        return new StagePlan("evaluate", List.of(model, curated + " (test split)"),
+        String model = trained ? warehouse.model(runId) : ModelBundle.requireUsable(files, warehouse, modelRunId,
+                schema.featureCount(), schema.classCount());
+        return new StagePlan("evaluate", List.of(model, warehouse.table(Table.CURATED) + " (test split)"),
                 List.of(warehouse.table(Table.EVALUATION), warehouse.table(Table.CONFUSION_MATRIX),
                         warehouse.report(runId)));
     }

@@ -44,18 +44,18 @@ public final class IngestChecks {
         }
         Path input = Path.of(settings.input());
         String key = ProduceSettings.INPUT + " (--input)";
+        String format = settings.format().name().toLowerCase(Locale.ROOT);
         switch (settings.format()) {
             // Reads and checks every file, as produce will before it sends anything.
             case IDX -> FashionMnistIdx.folder(input, schema, 0);
             case JSONL, CSV -> {
                 if (Files.isDirectory(input)) {
-                    throw new UserException("--input " + input + " is a folder: --format "
-                            + settings.format().name().toLowerCase(Locale.ROOT) + " needs one file"
+                    throw new UserException("--input " + input + " is a folder: --format " + format + " needs one file"
                             + " (use --format idx for a folder of IDX files)");
                 }
                 if (!Files.isRegularFile(input) || !Files.isReadable(input)) {
                     throw new UserException("--input " + input + " does not exist or cannot be read: set " + key
-                            + " to a " + settings.format().name().toLowerCase(Locale.ROOT) + " file");
+                            + " to a " + format + " file");
                 }
                 if (settings.format() == ProduceSettings.Format.CSV) {
                     // Parses the whole file, as produce will before it sends anything.
@@ -64,8 +64,7 @@ public final class IngestChecks {
             }
             default -> throw new IllegalStateException("Unhandled format " + settings.format());
         }
-        return new StagePlan("produce", List.of(input + " (" + settings.format().name().toLowerCase(
-                Locale.ROOT) + ")"), List.of(topic));
+        return new StagePlan("produce", List.of(input + " (" + format + ")"), List.of(topic));
     }
 
     /**
@@ -82,7 +81,7 @@ public final class IngestChecks {
                     + " or point kafka.bootstrap-servers at a real cluster");
         }
         requireOneMode(settings, files, warehouse);
-        String mode = settings.mode().name().toLowerCase(Locale.ROOT).replace('_', '-');
+        String mode = modeName(settings);
         return new StagePlan("ingest", List.of(topicName(kafka, warehouse) + " (--mode " + mode + ")"),
                 List.of(warehouse.table(Table.LANDING), warehouse.table(Table.QUARANTINE),
                         warehouse.table(Table.INGEST_AUDIT)));
@@ -93,13 +92,18 @@ public final class IngestChecks {
      * checkpoint, and reading with one after the other would land the same records twice.
      */
     static void requireOneMode(IngestSettings settings, HadoopFiles files, Warehouse warehouse) {
-        String mode = settings.mode().name().toLowerCase(Locale.ROOT).replace('_', '-');
+        String mode = modeName(settings);
         if (settings.mode() == IngestSettings.Mode.RANGE && files.exists(warehouse.internal(IngestJob.CHECKPOINT))) {
             throw mixedModes(warehouse, mode, "a streaming checkpoint at " + warehouse.internal(IngestJob.CHECKPOINT));
         }
         if (settings.mode() != IngestSettings.Mode.RANGE && files.exists(warehouse.internal(IngestJob.RANGES))) {
             throw mixedModes(warehouse, mode, "range runs recorded in " + warehouse.internal(IngestJob.RANGES));
         }
+    }
+
+    /** The mode as the command line spells it: available-now, stream, range. */
+    private static String modeName(IngestSettings settings) {
+        return settings.mode().name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     private static UserException mixedModes(Warehouse warehouse, String mode, String found) {

@@ -1,6 +1,5 @@
 package io.streamtrain.ingest;
 
-import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.Warehouse;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
@@ -12,8 +11,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.URI;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +37,7 @@ public final class KafkaConnection implements AutoCloseable {
         if (!settings.isEmbedded()) {
             return new KafkaConnection(settings, settings.bootstrapServers(), null);
         }
-        EmbeddedKafka broker = EmbeddedKafka.start(localFolder(warehouse).resolve("_kafka"), settings.embeddedPort());
+        EmbeddedKafka broker = EmbeddedKafka.start(IngestChecks.embeddedFolder(warehouse), settings.embeddedPort());
         return new KafkaConnection(settings, broker.bootstrapServers(), broker);
     }
 
@@ -129,18 +126,5 @@ public final class KafkaConnection implements AutoCloseable {
         if (embedded != null) {
             embedded.close();
         }
-    }
-
-    private static Path localFolder(Warehouse warehouse) {
-        String root = warehouse.root();
-        URI uri = URI.create(root.replace(" ", "%20"));
-        if (uri.getScheme() == null) {
-            return Path.of(root);
-        }
-        if ("file".equals(uri.getScheme())) {
-            return Path.of(uri);
-        }
-        throw new ConfigException(KafkaSettings.BOOTSTRAP_SERVERS, KafkaSettings.EMBEDDED,
-                "the embedded broker needs a local warehouse, but warehouse is " + root + "; point it at a real Kafka");
     }
 }

@@ -3,6 +3,7 @@ package io.streamtrain.jobs;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.Sessions;
 import io.streamtrain.core.StagePlan;
+import io.streamtrain.core.UserException;
 import io.streamtrain.evaluate.EvaluateJob;
 import io.streamtrain.evaluate.EvaluateResult;
 import io.streamtrain.ingest.EventPublisher;
@@ -18,6 +19,7 @@ import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -84,9 +86,9 @@ public final class Pipeline {
     public static List<StagePlan> plan(Request r) {
         try {
             return check(r);
-        } catch (java.io.UncheckedIOException e) {
+        } catch (UncheckedIOException e) {
             // The warehouse cannot be listed: a wrong path, missing credentials or an unreachable file system.
-            throw new io.streamtrain.core.UserException("Cannot read the warehouse " + r.config().warehouse().root()
+            throw new UserException("Cannot read the warehouse " + r.config().warehouse().root()
                     + " (" + e.getCause().getClass().getSimpleName() + "): check warehouse, its file system's"
                     + " settings in spark.conf and your credentials", e);
         }
@@ -109,10 +111,10 @@ public final class Pipeline {
                 case INGEST -> IngestChecks.ingest(config.ingest(), config.kafka(), config.warehouse(), files,
                         stages.contains(Stage.PRODUCE));
                 case PREPROCESS -> PreprocessJob.plan(files, config.warehouse(), stages.contains(Stage.INGEST));
-                case TRAIN -> TrainJob.plan(files, config.train(), config.schema(), config.warehouse(), r.runId(), r.trainStart(),
-                        stages.contains(Stage.PREPROCESS), master);
-                case EVALUATE -> EvaluateJob.plan(files, config.schema(), config.warehouse(), r.modelRunId(), r.runId(),
-                        stages.contains(Stage.TRAIN), stages.contains(Stage.PREPROCESS));
+                case TRAIN -> TrainJob.plan(files, config.train(), config.schema(), config.warehouse(), r.runId(),
+                        r.trainStart(), stages.contains(Stage.PREPROCESS), master);
+                case EVALUATE -> EvaluateJob.plan(files, config.schema(), config.warehouse(), r.modelRunId(),
+                        r.runId(), stages.contains(Stage.TRAIN), stages.contains(Stage.PREPROCESS));
             });
         }
         return plans;

@@ -2,6 +2,7 @@ package io.streamtrain.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamtrain.core.HadoopFiles;
+import io.streamtrain.core.Warehouse;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -76,9 +77,19 @@ public final class Checkpoints {
         }
     }
 
+    /** Whether a checkpoint was committed here (without reading it). */
+    public boolean exists() {
+        return files.exists(dir + "/" + STATE);
+    }
+
+    /** The folder of run {@code runId}'s checkpoints. */
+    public static String dir(Warehouse warehouse, String runId) {
+        return warehouse.model(runId) + "/checkpoint";
+    }
+
     /** The last committed checkpoint, if any. */
     public Optional<Resumed> load() {
-        if (!files.exists(dir + "/" + STATE)) {
+        if (!exists()) {
             return Optional.empty();
         }
         try {

@@ -75,11 +75,22 @@ public record ModelBundle(String runId, MultiLayerNetwork network, Scaler scaler
     }
 
     /**
+     * The folder of bundle {@code runId} (a run id, or null or "latest"), checked to exist and to fit a schema of
+     * {@code features} and {@code classes}: what a stage that reads a model checks before anything starts.
+     */
+    public static String requireUsable(HadoopFiles files, Warehouse warehouse, String runId, int features,
+                                       int classes) {
+        String dir = requireExisting(files, warehouse, runId);
+        requireFits(files, dir, features, classes);
+        return dir;
+    }
+
+    /**
      * Checks, from the bundle's {@code configuration.json} alone (no network is built), that the model predicts the
      * schema's classes and, when it starts with a dense layer, reads the schema's features: a model trained under
      * another schema would otherwise fail inside a Spark task.
      */
-    public static void requireFits(HadoopFiles files, String dir, int features, int classes) {
+    static void requireFits(HadoopFiles files, String dir, int features, int classes) {
         JsonNode confs = null;
         try (ZipInputStream zip = new ZipInputStream(files.open(dir + "/" + MODEL))) {
             for (ZipEntry e = zip.getNextEntry(); e != null && confs == null; e = zip.getNextEntry()) {

@@ -5,6 +5,7 @@ import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.ParquetTables;
 import io.streamtrain.core.RecordSchema;
 import io.streamtrain.core.SchemaCheck;
+import io.streamtrain.core.Sessions;
 import io.streamtrain.core.Sizing;
 import io.streamtrain.core.StagePlan;
 import io.streamtrain.core.Table;
@@ -29,6 +30,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.apache.spark.sql.functions.col;
@@ -94,19 +96,18 @@ public final class TrainJob {
                     .describe() + "): " + e.getMessage() + "; change the train.* settings it names");
         }
         String curated = warehouse.table(Table.CURATED);
-        if (!curatedComing && !files.containsFile(curated, ".parquet")) {
-            throw new UserException("No curated table at " + curated + ": run preprocess first");
+        if (!curatedComing) {
+            requireCurated(files, warehouse);
         }
-        String checkpoint = warehouse.model(runId) + "/checkpoint";
-        if (start.resume() && !files.exists(checkpoint + "/state.json")) {
+        String checkpoint = Checkpoints.dir(warehouse, runId);
+        if (start.resume() && !new Checkpoints(files, checkpoint).exists()) {
             throw new UserException("No checkpoint of run " + runId + " under " + checkpoint
                     + ": check --run-id, or run train without --resume");
         }
-        List<String> reads = new java.util.ArrayList<>(List.of(curated));
+        List<String> reads = new ArrayList<>(List.of(curated));
         if (start.warmStartFrom() != null) {
-            String base = ModelBundle.requireExisting(files, warehouse, start.warmStartFrom());
-            ModelBundle.requireFits(files, base, schema.featureCount(), schema.classCount());
-            reads.add(base);
+            reads.add(ModelBundle.requireUsable(files, warehouse, start.warmStartFrom(), schema.featureCount(),
+                    schema.classCount()));
         }
         if (settings.horizontalFlip()) {
             // The flip restandardises mirrored pixels with the scaler: its size must be the image's.
@@ -115,7 +116,7 @@ public final class TrainJob {
                     ? PreprocessJob.loadScaler(files, warehouse) : Scaler.identity(schema.featureCount()));
         }
         if (settings.distribution().master() == Distribution.Master.SHARING) {
-            GradientSharing.checkController(settings, io.streamtrain.core.Sessions.isLocal(master));
+            GradientSharing.checkController(settings, Sessions.isLocal(master));
         }
         return new StagePlan("train", reads, List.of(warehouse.model(runId), warehouse.latestModelPointer(),
                 warehouse.table(Table.TRAINING_HISTORY)));
@@ -128,7 +129,7 @@ public final class TrainJob {
     public static TrainResult run(SparkSession spark, TrainSettings settings, RecordSchema schema, Warehouse warehouse,
                                   String runId, Start start, String effectiveConfig, Sizing sizing) {
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
-        Checkpoints checkpoints = new Checkpoints(files, warehouse.model(runId) + "/checkpoint");
+        Checkpoints checkpoints = new Checkpoints(files, Checkpoints.dir(warehouse, runId));
         Checkpoints.Resumed resumed = !start.resume() ? null : checkpoints.load().orElseThrow(() ->
                 new UserException("No checkpoint of run " + runId + " under " + warehouse.model(runId)
                         + "/checkpoint: run train without --resume"));
@@ -212,12 +213,18 @@ public final class TrainJob {
         return (n + multiple - 1) / multiple * multiple;
     }
 
+    /** Fails unless the curated table holds data: what train and evaluate read. */
+    public static void requireCurated(HadoopFiles files, Warehouse warehouse) {
+        String path = warehouse.table(Table.CURATED);
+        if (!files.containsFile(path, ".parquet")) {
+            throw new UserException("No curated table at " + path + ": run preprocess first");
+        }
+    }
+
     /** One split of the curated table, checked against what training needs. */
     public static Dataset<Row> curatedSplit(SparkSession spark, Warehouse warehouse, Split split) {
         String path = warehouse.table(Table.CURATED);
-        if (!new HadoopFiles(spark.sparkContext().hadoopConfiguration()).exists(path)) {
-            throw new UserException("No curated table at " + path + ": run preprocess first");
-        }
+        requireCurated(new HadoopFiles(spark.sparkContext().hadoopConfiguration()), warehouse);
         Dataset<Row> curated = spark.read().parquet(path);
         SchemaCheck.require(curated, CURATED_INPUT, "curated table at " + path);
         return curated.where(col(Curation.SPLIT).equalTo(split.value()));

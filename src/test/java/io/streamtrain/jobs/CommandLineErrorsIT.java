@@ -227,8 +227,7 @@ class CommandLineErrorsIT {
 
     /** The local profile on the test's warehouse and the real broker, then {@code args}. */
     String[] local(String... args) {
-        return withBroker(LocalRuns.command(Path.of(warehouse()), "errors-it", args[0],
-                Arrays.copyOfRange(args, 1, args.length)));
+        return inWarehouse(Path.of(warehouse()), args);
     }
 
     /** The local profile with the embedded broker (the default), on the test's warehouse. */
@@ -247,11 +246,16 @@ class CommandLineErrorsIT {
         return all.toArray(String[]::new);
     }
 
+    /** {@code args} (a subcommand first) with the local profile and the real broker, on warehouse {@code w}. */
+    private String[] inWarehouse(Path w, String... args) {
+        return withBroker(LocalRuns.command(w, "errors-it", args[0], Arrays.copyOfRange(args, 1, args.length)));
+    }
+
     /** A warehouse whose curated table exists (its content does not matter to the checks). */
     String[] withCurated(String... args) {
         Path w = tmp.resolve("curated-warehouse");
         touch(w.resolve("curated/split=test/part-0.parquet"));
-        return withBroker(LocalRuns.command(w, "errors-it", args[0], Arrays.copyOfRange(args, 1, args.length)));
+        return inWarehouse(w, args);
     }
 
     /**
@@ -277,14 +281,14 @@ class CommandLineErrorsIT {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return withBroker(LocalRuns.command(w, "errors-it", args[0], Arrays.copyOfRange(args, 1, args.length)));
+        return inWarehouse(w, args);
     }
 
     /** A warehouse that ingest already read in streaming mode. */
     String[] streamed(String... args) {
         Path w = tmp.resolve("streamed-warehouse");
         touch(w.resolve("_checkpoints/ingest/metadata"));
-        return withBroker(LocalRuns.command(w, "errors-it", args[0], Arrays.copyOfRange(args, 1, args.length)));
+        return inWarehouse(w, args);
     }
 
     /** A warehouse whose {@code models/latest} points outside {@code models/}. */
@@ -297,7 +301,7 @@ class CommandLineErrorsIT {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return withBroker(LocalRuns.command(w, "errors-it", args[0], Arrays.copyOfRange(args, 1, args.length)));
+        return inWarehouse(w, args);
     }
 
     // -- running and checking ---------------------------------------------------------------------------------------
