@@ -375,6 +375,10 @@ final class Commands {
                 + " (default: ${DEFAULT-VALUE}).")
         int epochs;
 
+        @Option(names = "--only-n", description = "Run N only, without N/10 and the ratios; prints"
+                + " records_per_s_<stage> (to compare deployments, e.g. one executor against two).")
+        boolean onlyN;
+
         @Override
         public Integer call() {
             AppConfig config = options.load(List.of());
@@ -387,12 +391,14 @@ final class Commands {
             Sessions.requireMaster(config.spark());
             IngestChecks.requireReachable(config.kafka(), config.warehouse());
             if (options.dryRun) {
-                System.out.println(Plans.describe("bench scale", new StagePlan("bench scale", List.of(records + " and "
-                        + records / 10 + " synthetic records, every stage"), List.of(config.warehouse().root()
+                String sizes = onlyN ? Long.toString(records) : records + " and " + records / 10;
+                System.out.println(Plans.describe("bench scale", new StagePlan("bench scale", List.of(sizes
+                        + " synthetic records, every stage"), List.of(config.warehouse().root()
                         + "/_bench/bench-scale-* and their topics, deleted at the end", "stdout")), config));
                 return StreamTrain.OK;
             }
-            System.out.println(ScaleBench.run(options::load, config.warehouse(), records, epochs));
+            System.out.println(onlyN ? ScaleBench.runOnce(options::load, config.warehouse(), records, epochs)
+                    : ScaleBench.run(options::load, config.warehouse(), records, epochs));
             return StreamTrain.OK;
         }
     }

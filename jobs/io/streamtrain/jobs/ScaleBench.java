@@ -61,10 +61,7 @@ final class ScaleBench {
         // start-up costs, which would flatter the ratio.
         Map<Stage, Cost> atLarge = measure(load, root, records, epochs, stamp);
         Map<Stage, Cost> atSmall = measure(load, root, small, epochs, stamp);
-        StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "bench scale: %d and %d synthetic Fashion-MNIST-shaped records, test"
-                + " fraction 0.1, %d training epoch(s), %d cores, max heap %d MB%n", small, records, epochs,
-                Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20));
+        StringBuilder out = new StringBuilder(header(small + " and " + records, epochs));
         out.append(String.format(Locale.ROOT, "%-11s %12s %12s %12s %12s %12s %12s %12s %12s%n", "stage",
                 "us/rec@N/10", "us/rec@N", "s@N/10", "s@N", "rss_mb@N/10", "rss_mb@N", "spill_mb@N", "disk_mb@N"));
         for (Stage stage : STAGES) {
@@ -79,6 +76,34 @@ final class ScaleBench {
             out.append(String.format(Locale.ROOT, "scale_ratio_%s=%.3f%n", stage.cliName(), ratio));
         }
         return out.toString();
+    }
+
+    /**
+     * Every stage on N records only, without the N/10 run or ratios: one {@code records_per_s_<stage>=} line per
+     * stage, for comparing two deployments of the same data (jobs/bin/bench-cluster: one executor against two).
+     */
+    static String runOnce(Function<List<String>, AppConfig> load, Warehouse root, long records, int epochs) {
+        Map<Stage, Cost> costs = measure(load, root, records, epochs, Long.toString(System.currentTimeMillis(), 36));
+        StringBuilder out = new StringBuilder(header(Long.toString(records), epochs));
+        out.append(String.format(Locale.ROOT, "%-11s %12s %12s %12s %12s %12s%n", "stage", "s@N", "rec/s@N",
+                "rss_mb@N", "spill_mb@N", "disk_mb@N"));
+        for (Stage stage : STAGES) {
+            Cost c = costs.get(stage);
+            out.append(String.format(Locale.ROOT, "%-11s %12.1f %12.0f %12d %12d %12d%n", stage.cliName(),
+                    c.seconds(), records / c.seconds(), c.peakRssBytes() >> 20, c.spilledBytes() >> 20,
+                    c.scratchBytes() >> 20));
+        }
+        for (Stage stage : STAGES) {
+            out.append(String.format(Locale.ROOT, "records_per_s_%s=%.1f%n", stage.cliName(),
+                    records / costs.get(stage).seconds()));
+        }
+        return out.toString();
+    }
+
+    private static String header(String sizes, int epochs) {
+        return String.format(Locale.ROOT, "bench scale: %s synthetic Fashion-MNIST-shaped records, test fraction 0.1,"
+                + " %d training epoch(s), driver: %d cores, max heap %d MB%n", sizes, epochs,
+                Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
     }
 
     /** Runs every stage on {@code n} records in a scratch warehouse and topic, then deletes both. */
