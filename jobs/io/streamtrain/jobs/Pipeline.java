@@ -63,8 +63,8 @@ public final class Pipeline {
         default void kafkaOpened(KafkaConnection kafka) {
         }
 
-        /** The run's Spark session has started. */
-        default void sessionStarted(SparkSession spark) {
+        /** The run's Spark session has started; {@code scratch} watches its disk outside the warehouse. */
+        default void sessionStarted(SparkSession spark, ScratchDisk scratch) {
         }
 
         /** {@code stage} is about to start. */
@@ -148,7 +148,9 @@ public final class Pipeline {
             }
             if (needsSpark(stages)) {
                 SparkSession spark = progress.prepare(() -> Sessions.create(config.spark()));
-                listener.sessionStarted(spark);
+                ScratchDisk scratch = ScratchDisk.watch(spark);
+                progress.scratch = scratch;
+                listener.sessionStarted(spark, scratch);
                 try {
                     if (stages.contains(Stage.INGEST)) {
                         ingested = progress.begin(Stage.INGEST, () -> IngestJob.run(spark, kafka, config.ingest(),
@@ -169,11 +171,24 @@ public final class Pipeline {
                     }
                 } finally {
                     spark.stop();
+                    scratch.close();
+                    reportCleanup(scratch);
                 }
             }
         }
         LOG.info("pipeline: {} done in {} s", stages, Math.round((System.nanoTime() - start) / 1e9));
         return new Outcome(produced, ingested, curated, trained, evaluated);
+    }
+
+    /** Spark deletes its scratch directories when the session stops; says so, or what is left. */
+    private static void reportCleanup(ScratchDisk scratch) {
+        long left = scratch.bytes();
+        if (left == 0) {
+            LOG.info("pipeline: Spark's scratch disk ({}) removed", scratch.where());
+        } else {
+            LOG.warn("pipeline: {} MB of Spark's scratch files remain in {}; they may be deleted", left >> 20,
+                    scratch.where());
+        }
     }
 
     private static long produce(KafkaConnection kafka, Request r) {
@@ -203,6 +218,8 @@ public final class Pipeline {
         private final Request request;
         private final Listener listener;
         private final List<Stage> done = new ArrayList<>();
+        /** Spark's disk outside the warehouse, once a session is up. */
+        private ScratchDisk scratch;
 
         Progress(Request request, Listener listener) {
             this.request = request;
@@ -212,10 +229,18 @@ public final class Pipeline {
         /** Runs {@code stage}; it is done when this returns. */
         <T> T begin(Stage stage, Supplier<T> work) {
             listener.stageStarting(stage);
+            if (scratch != null) {
+                scratch.resetPeak();
+            }
             long start = System.nanoTime();
             T result = run(stage, work);
             done.add(stage);
-            listener.stageFinished(stage, (System.nanoTime() - start) / 1e9);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            if (scratch != null) {
+                LOG.info("pipeline: {} done in {} s; Spark's scratch disk outside the warehouse peaked at {} MB",
+                        stage.cliName(), Math.round(seconds), scratch.peak() >> 20);
+            }
+            listener.stageFinished(stage, seconds);
             return result;
         }
 

@@ -3,25 +3,20 @@ package io.streamtrain.jobs;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.ingest.KafkaConnection;
-import org.apache.spark.SparkEnv;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -126,7 +121,6 @@ final class ScaleBench {
                     io.streamtrain.train.TrainJob.Start.FRESH, false), meter);
             return meter.costs;
         } finally {
-            meter.close();
             try (KafkaConnection kafka = config.kafka().isEmbedded() ? null
                     : KafkaConnection.open(config.kafka(), config.warehouse())) {
                 if (kafka != null) {
@@ -139,23 +133,12 @@ final class ScaleBench {
     }
 
     /** Per stage: wall time, the process's peak resident size, Spark's spills and the peak of its scratch disk. */
-    private static final class Meter extends SparkListener implements Pipeline.Listener, AutoCloseable {
+    private static final class Meter extends SparkListener implements Pipeline.Listener {
         private final Map<Stage, Cost> costs = new EnumMap<>(Stage.class);
         private final AtomicLong spilled = new AtomicLong();
-        private final AtomicLong scratchPeak = new AtomicLong();
-        private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "bench-scale-disk");
-            t.setDaemon(true);
-            return t;
-        });
-        private volatile List<File> localDirs = List.of();
         private SparkSession spark;
+        private ScratchDisk scratch;
         private KafkaConnection kafka;
-
-        Meter() {
-            sampler.scheduleWithFixedDelay(() -> scratchPeak.accumulateAndGet(bytes(localDirs), Math::max),
-                    1, 2, TimeUnit.SECONDS);
-        }
 
         @Override
         public void kafkaOpened(KafkaConnection connection) {
@@ -163,17 +146,16 @@ final class ScaleBench {
         }
 
         @Override
-        public void sessionStarted(SparkSession session) {
+        public void sessionStarted(SparkSession session, ScratchDisk disk) {
             spark = session;
+            scratch = disk;
             spark.sparkContext().addSparkListener(this);
-            localDirs = List.of(SparkEnv.get().blockManager().diskBlockManager().localDirs());
         }
 
         @Override
         public void stageStarting(Stage stage) {
             resetPeakRss();
             spilled.set(0);
-            scratchPeak.set(0);
         }
 
         @Override
@@ -187,8 +169,7 @@ final class ScaleBench {
                             stage.cliName());
                 }
             }
-            scratchPeak.accumulateAndGet(bytes(localDirs), Math::max);
-            costs.put(stage, new Cost(seconds, peakRss(), spilled.get(), scratchPeak.get()));
+            costs.put(stage, new Cost(seconds, peakRss(), spilled.get(), scratch == null ? 0 : scratch.peak()));
             if (stage == Stage.INGEST && kafka != null) {
                 // The scratch topic is read: its log (15 GB at 8 million records) need not share the disk with
                 // preprocess's and train's spills.
@@ -204,11 +185,6 @@ final class ScaleBench {
             if (end.taskMetrics() != null) {
                 spilled.addAndGet(end.taskMetrics().diskBytesSpilled());
             }
-        }
-
-        @Override
-        public void close() {
-            sampler.shutdownNow();
         }
     }
 
@@ -230,20 +206,5 @@ final class ScaleBench {
         } catch (IOException e) {
             return 0;
         }
-    }
-
-    private static long bytes(List<File> dirs) {
-        long total = 0;
-        List<File> pending = new ArrayList<>(dirs);
-        while (!pending.isEmpty()) {
-            File f = pending.remove(pending.size() - 1);
-            File[] children = f.listFiles();
-            if (children == null) {
-                total += f.length();
-            } else {
-                pending.addAll(List.of(children));
-            }
-        }
-        return total;
     }
 }

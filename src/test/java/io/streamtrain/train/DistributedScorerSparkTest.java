@@ -3,7 +3,8 @@ package io.streamtrain.train;
 import io.streamtrain.testing.SparkLocalTest;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerBlockUpdated;
 import org.apache.spark.storage.RDDInfo;
 import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.datasets.iterator.IteratorDataSetIterator;
@@ -20,6 +21,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -165,9 +168,30 @@ public class DistributedScorerSparkTest extends SparkLocalTest {
         SparkTrainer trainer = new SparkTrainer(jsc(), s);
         MultiLayerNetwork network = Models.network(s, FEATURES, CLASSES);
         List<INDArray> epochEnds = new ArrayList<>();
-        TrainingState end = trainer.fit(network, jsc().parallelize(train, trainer.partitionsFor(1000 * BATCH))
-                        .map(CachedMinibatch::toDataSet), jsc().parallelize(validation, 2).map(CachedMinibatch::toDataSet),
-                TrainingState.start(), (net, state) -> epochEnds.add(net.params().dup()));
+        AtomicLong blocksToDisk = new AtomicLong();
+        SparkListener spills = new SparkListener() {
+            @Override
+            public void onBlockUpdated(SparkListenerBlockUpdated update) {
+                if (update.blockUpdatedInfo().blockId().isRDD() && update.blockUpdatedInfo().diskSize() > 0) {
+                    blocksToDisk.incrementAndGet();
+                }
+            }
+        };
+        jsc().sc().addSparkListener(spills);
+        TrainingState end;
+        try {
+            end = trainer.fit(network, jsc().parallelize(train, trainer.partitionsFor(1000 * BATCH))
+                            .map(CachedMinibatch::toDataSet),
+                    jsc().parallelize(validation, 2).map(CachedMinibatch::toDataSet), TrainingState.start(),
+                    (net, state) -> epochEnds.add(net.params().dup()));
+            jsc().sc().listenerBus().waitUntilEmpty(10_000);
+        } catch (TimeoutException e) {
+            throw new AssertionError("Spark's listener bus did not drain", e);
+        } finally {
+            jsc().sc().removeSparkListener(spills);
+        }
+
+        assertThat(blocksToDisk.get()).as("cached training blocks written to disk").isPositive();
 
         assertThat(end.history()).hasSize(2);
         for (int e = 0; e < 2; e++) {
