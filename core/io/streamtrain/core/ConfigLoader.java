@@ -5,7 +5,6 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigResolveOptions;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -26,19 +25,28 @@ public final class ConfigLoader {
     private ConfigLoader() {
     }
 
+    /** The configuration with {@code file} (null for none) over the defaults and {@code overrides} over both. */
     public static Settings load(Path file, List<String> overrides) {
+        return loadAt(file == null ? null : file.toString(), overrides);
+    }
+
+    /**
+     * The configuration with the file at {@code location} (a local path, a Hadoop URI or a file shipped with
+     * spark-submit --files, see {@link ConfigLocation}; null for none) over the defaults, and {@code overrides}
+     * over both.
+     */
+    public static Settings loadAt(String location, List<String> overrides) {
         Config defaults = ConfigFactory.parseResources(ConfigLoader.class.getClassLoader(), DEFAULTS_RESOURCE,
                 ConfigParseOptions.defaults().setAllowMissing(false));
         Config user = ConfigFactory.empty();
-        if (file != null) {
-            if (!Files.isRegularFile(file)) {
-                throw new ConfigException("--conf", file, "must be a readable HOCON file");
-            }
+        if (location != null) {
+            ConfigLocation.Text text = ConfigLocation.read(location);
             try {
-                user = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+                user = ConfigFactory.parseString(text.hocon(),
+                        ConfigParseOptions.defaults().setOriginDescription(text.origin()));
             } catch (com.typesafe.config.ConfigException.Parse e) {
                 // HOCON's own message quotes the text around the error, which may be a secret.
-                throw new ConfigException(file + (e.origin() == null || e.origin().lineNumber() < 0 ? ""
+                throw new ConfigException(text.origin() + (e.origin() == null || e.origin().lineNumber() < 0 ? ""
                         : ":" + e.origin().lineNumber()) + ": HOCON syntax error (the text is not shown: it may hold a"
                         + " secret); fix the syntax on that line");
             }

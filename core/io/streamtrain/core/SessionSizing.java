@@ -6,7 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sizes the session's shuffles, file splits and cache batches for one stage's input, and puts the previous values back when the
+ * Sizes the session's shuffles and file splits for one stage's input, and puts the previous values back when the
  * stage ends (the stages of a pipeline share one session).
  */
 public final class SessionSizing implements AutoCloseable {
@@ -15,20 +15,17 @@ public final class SessionSizing implements AutoCloseable {
     static final String SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions";
     static final String SPLIT_BYTES = "spark.sql.files.maxPartitionBytes";
     static final String COALESCE = "spark.sql.adaptive.coalescePartitions.enabled";
-    static final String COLUMN_BATCH_ROWS = "spark.sql.inMemoryColumnarStorage.batchSize";
 
     private final RuntimeConfig conf;
     private final String shufflePartitions;
     private final String splitBytes;
     private final String coalesce;
-    private final String columnBatchRows;
 
     private SessionSizing(RuntimeConfig conf) {
         this.conf = conf;
         this.shufflePartitions = conf.get(SHUFFLE_PARTITIONS);
         this.splitBytes = conf.get(SPLIT_BYTES);
         this.coalesce = conf.get(COALESCE);
-        this.columnBatchRows = conf.get(COLUMN_BATCH_ROWS);
     }
 
     /**
@@ -46,19 +43,17 @@ public final class SessionSizing implements AutoCloseable {
         // Adaptive execution would coalesce by shuffled bytes, which are compressed pixels, several times smaller than
         // the decoded rows the stage caches: merged partitions would break the bound. The count is already right.
         spark.conf().set(COALESCE, false);
-        spark.conf().set(COLUMN_BATCH_ROWS, Sizing.columnBatchRows(rowBytes));
         LOG.info("sizing: {} rows, {} MB decoded ({} MB on disk) -> {} partitions of at most {} MB,"
                         + " file splits of {} MB",
                 rows, decoded >> 20, fileBytes >> 20, partitions, sizing.partitionBytes() >> 20, split >> 20);
         return previous;
     }
 
-    /** Puts back the session's shuffle partitions, file split size, coalescing and cache batches as they were. */
+    /** Puts back the session's shuffle partitions, file split size and coalescing as they were. */
     @Override
     public void close() {
         conf.set(SHUFFLE_PARTITIONS, shufflePartitions);
         conf.set(SPLIT_BYTES, splitBytes);
         conf.set(COALESCE, coalesce);
-        conf.set(COLUMN_BATCH_ROWS, columnBatchRows);
     }
 }

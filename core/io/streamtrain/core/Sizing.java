@@ -16,12 +16,6 @@ public record Sizing(long partitionBytes, long maxFileBytes) {
     public static final String MAX_FILE_BYTES = "spark.max-file-bytes";
     /** Per-row overhead of Spark's UnsafeRow and an array column beyond the feature values themselves. */
     private static final long ROW_OVERHEAD = 96;
-    /**
-     * A cached batch's column, in bytes. Spark caches a table in batches of 10,000 rows by default, each column grown
-     * in a heap buffer by an eighth at a time: 31 MB buffers for Fashion-MNIST's pixels, copied over and over, and a
-     * 4 GiB executor died of OutOfMemoryError building them. Batches of this many bytes keep each buffer small.
-     */
-    static final long COLUMN_BATCH_BYTES = 4L << 20;
     /** Spark's own floor for a file split: smaller splits cost more in task overhead than they save. */
     private static final long MIN_SPLIT_BYTES = 4L << 20;
 
@@ -61,11 +55,6 @@ public record Sizing(long partitionBytes, long maxFileBytes) {
         }
         double expansion = Math.max(1.0, (double) decodedBytes / fileBytes);
         return Math.max(MIN_SPLIT_BYTES, (long) (partitionBytes / expansion));
-    }
-
-    /** Rows per batch of Spark's in-memory columnar cache for rows of {@code rowBytes}: 100 to 10,000 (Spark's default). */
-    public static int columnBatchRows(long rowBytes) {
-        return (int) Math.max(100, Math.min(10_000, COLUMN_BATCH_BYTES / Math.max(1, rowBytes)));
     }
 
     /** Decoded bytes of a row holding {@code features} float values and a few small columns. */

@@ -4,7 +4,6 @@ import io.streamtrain.core.ConfigLoader;
 import io.streamtrain.core.RunId;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,8 +12,9 @@ import java.util.List;
 final class ConfigOptions {
 
     @Option(names = "--conf", paramLabel = "FILE",
-            description = "HOCON file over the defaults, e.g. conf/local.conf or conf/cluster.conf.")
-    Path conf;
+            description = "HOCON file over the defaults, e.g. conf/local.conf: a local path, a Hadoop URI (hdfs://,"
+                    + " s3a://, file:) or the name of a file shipped with spark-submit --files.")
+    String conf;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE",
             description = "Override one setting, e.g. --set train.epochs=5. Repeatable; wins over --conf.")
@@ -31,7 +31,7 @@ final class ConfigOptions {
     AppConfig load(List<String> extra) {
         List<String> all = new ArrayList<>(overrides);
         all.addAll(extra);
-        return AppConfig.from(ConfigLoader.load(conf, all));
+        return AppConfig.from(ConfigLoader.loadAt(conf, all));
     }
 
     String runId() {

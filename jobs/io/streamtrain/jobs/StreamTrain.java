@@ -20,7 +20,7 @@ import java.util.Arrays;
  *   --files conf/cluster.conf,conf/log4j2.properties \
  *   target/streamtrain.jar pipeline --conf cluster.conf --run-id 2026-11-23
  * </pre>
- * Exit codes: 0 success; 2 a usage, configuration or input error found before anything was changed; 1 a failure
+ * Exit codes: 0 success (under spark-submit, {@code main} returns); 2 a usage, configuration or input error found before anything was changed; 1 a failure
  * after work began (the message says what was done and how to continue). A user's mistake is one line on stderr; a
  * stack trace means a bug, or was asked for with {@code --verbose}.
  */
@@ -43,8 +43,22 @@ public final class StreamTrain implements Runnable {
             description = "Print the stack trace of every error, also of those a user can fix.")
     boolean verbose;
 
+    /**
+     * Under spark-submit a successful run returns: YARN's cluster mode reports any {@code System.exit}, 0 included, as
+     * a failed application (SPARK-13642), and a scheduler would retry it. Failures exit with their code everywhere,
+     * and so does success when the JVM is ours alone (jobs/bin/streamtrain), where a library's lingering thread must
+     * not keep it alive.
+     */
     public static void main(String[] args) {
-        System.exit(execute(args));
+        int code = execute(args);
+        if (code != OK || !underSparkSubmit()) {
+            System.exit(code);
+        }
+    }
+
+    /** spark-submit hands its settings, the deploy mode among them, to the application as system properties. */
+    static boolean underSparkSubmit() {
+        return System.getProperty("spark.submit.deployMode") != null;
     }
 
     /** Runs the command line and returns the exit code; tests call this. */

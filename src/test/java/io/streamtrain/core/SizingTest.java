@@ -34,14 +34,6 @@ class SizingTest {
     }
 
     @Test
-    void cacheBatchesHoldAboutFourMegabytesOfAColumnWithinSparksBounds() {
-        int rows = Sizing.columnBatchRows(fashionRow);
-        assertThat(rows * fashionRow).isBetween(3 * MIB, 4 * MIB);
-        assertThat(Sizing.columnBatchRows(8)).as("narrow rows keep Spark's default").isEqualTo(10_000);
-        assertThat(Sizing.columnBatchRows(100 * MIB)).as("huge rows still batch a few").isEqualTo(100);
-    }
-
-    @Test
     void tinyInputsGetTheFloorNotZero() {
         assertThat(sizing.partitionsFor(0, 2)).isEqualTo(2);
         assertThat(sizing.partitionsFor(1000, 0)).isEqualTo(1);

@@ -1,0 +1,105 @@
+package io.streamtrain.testing;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A single-node Kafka broker in a JVM of its own (KRaft, broker and controller in one process, on loopback), started
+ * from Kafka's own main classes in the packaged jar as a real deployment starts them: {@code kafka.tools.StorageTool
+ * format}, then {@code kafka.Kafka server.properties}.
+ */
+public final class ExternalKafka implements AutoCloseable {
+
+    private final Process process;
+    private final int port;
+
+    private ExternalKafka(Process process, int port) {
+        this.process = process;
+        this.port = port;
+    }
+
+    /** Formats a log folder under {@code dir} and starts the broker; returns once it accepts connections. */
+    public static ExternalKafka start(Path dir) throws IOException, InterruptedException {
+        int port = freePort();
+        int controller = freePort();
+        Path logs = dir.resolve("kafka-logs");
+        Path properties = dir.resolve("server.properties");
+        Files.createDirectories(dir);
+        Files.writeString(properties, String.join("\n",
+                "process.roles=broker,controller",
+                "node.id=1",
+                "controller.quorum.voters=1@127.0.0.1:" + controller,
+                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controller,
+                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                "controller.listener.names=CONTROLLER",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "inter.broker.listener.name=PLAINTEXT",
+                "log.dirs=" + logs,
+                // One node: the internal topics cannot have more replicas than that.
+                "offsets.topic.replication.factor=1",
+                "transaction.state.log.replication.factor=1",
+                "transaction.state.log.min.isr=1",
+                "group.initial.rebalance.delay.ms=0",
+                ""));
+        Path log = dir.resolve("broker.log");
+        run(List.of("kafka.tools.StorageTool", "format", "-t", UUID.randomUUID().toString().replace("-", "")
+                .substring(0, 22), "-c", properties.toString()), log).waitFor(2, TimeUnit.MINUTES);
+        Process broker = run(List.of("kafka.Kafka", properties.toString()), log);
+        ExternalKafka kafka = new ExternalKafka(broker, port);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (!kafka.accepts()) {
+            if (!broker.isAlive() || System.nanoTime() > deadline) {
+                kafka.close();
+                throw new IllegalStateException("the Kafka broker did not start; see " + log);
+            }
+            Thread.sleep(500);
+        }
+        return kafka;
+    }
+
+    /** host:port for bootstrap.servers. */
+    public String bootstrapServers() {
+        return "127.0.0.1:" + port;
+    }
+
+    private boolean accepts() {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static Process run(List<String> mainAndArgs, Path log) throws IOException {
+        Path root = Fixtures.projectRoot();
+        String classpath = root.resolve("target/streamtrain.jar") + ":"
+                + Files.readString(root.resolve("target/provided.classpath")).trim();
+        List<String> command = new ArrayList<>(List.of("java", "-Xmx512m", "-cp", classpath));
+        command.addAll(mainAndArgs);
+        return new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+    }
+}
