@@ -23,9 +23,33 @@ import java.util.regex.PatternSyntaxException;
 public final class Settings {
 
     private final Config config;
+    /** Secret settings whose {@code ${?VAR}} found no variable, by key: they would otherwise vanish silently. */
+    private final Map<String, String> unsetSecrets;
 
     public Settings(Config config) {
+        this(config, Map.of());
+    }
+
+    /** @param unsetSecrets secret keys whose {@code ${?VAR}} was not set, and the variable each reads */
+    public Settings(Config config, Map<String, String> unsetSecrets) {
         this.config = config;
+        this.unsetSecrets = Map.copyOf(unsetSecrets);
+    }
+
+    /**
+     * Fails naming the variable when a secret setting under {@code block} (e.g. {@code kafka.properties}) reads an
+     * environment variable that this process does not have: where the driver runs on another host than the shell
+     * that set it (cluster deploy mode), the secret would otherwise vanish and the connection fail later, obscurely.
+     */
+    public void requireSecretsUnder(String block) {
+        for (Map.Entry<String, String> e : new java.util.TreeMap<>(unsetSecrets).entrySet()) {
+            if (e.getKey().startsWith(block + ".")) {
+                throw new ConfigException("'" + e.getKey() + "' reads ${?" + e.getValue() + "}, which is not set in"
+                        + " this process's environment (on a cluster, the driver's): export it, or pass it as"
+                        + " spark.yarn.appMasterEnv." + e.getValue() + " (YARN cluster mode) or from a Kubernetes secret"
+                        + " (spark.kubernetes.driverSecretKeyRef." + e.getValue() + "); or remove the setting");
+            }
+        }
     }
 
     public Config raw() {

@@ -2,6 +2,7 @@ package io.streamtrain.jobs;
 
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.Sessions;
+import io.streamtrain.core.SparkSettings;
 import io.streamtrain.core.StagePlan;
 import io.streamtrain.core.UserException;
 import io.streamtrain.evaluate.EvaluateJob;
@@ -11,6 +12,7 @@ import io.streamtrain.ingest.IngestChecks;
 import io.streamtrain.ingest.IngestJob;
 import io.streamtrain.ingest.IngestResult;
 import io.streamtrain.ingest.KafkaConnection;
+import io.streamtrain.ingest.KafkaSettings;
 import io.streamtrain.preprocess.PreprocessJob;
 import io.streamtrain.preprocess.PreprocessResult;
 import io.streamtrain.train.TrainJob;
@@ -100,7 +102,11 @@ public final class Pipeline {
         List<StagePlan> plans = new ArrayList<>();
         // Cheapest first: the master is a string, the broker may take seconds to answer.
         String master = needsSpark(stages) ? Sessions.requireMaster(config.spark()) : "local";
+        if (needsSpark(stages)) {
+            config.settings().requireSecretsUnder(SparkSettings.CONF);
+        }
         if (needsKafka(stages)) {
+            config.settings().requireSecretsUnder(KafkaSettings.PROPERTIES);
             IngestChecks.requireReachable(config.kafka(), config.warehouse());
         }
         HadoopFiles files = HadoopFiles.beforeSpark(config.spark());

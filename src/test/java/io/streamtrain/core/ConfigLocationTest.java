@@ -67,6 +67,21 @@ class ConfigLocationTest {
     }
 
     @Test
+    void aSecretFromAnUnsetVariableFailsNamingTheVariableWhereOtherOptionalSettingsStayOptional() throws Exception {
+        Path file = tmp.resolve("secrets.conf");
+        Files.writeString(file, String.join("\n",
+                "kafka.properties { \"sasl.jaas.config\" = ${?STREAMTRAIN_SURELY_UNSET_SECRET} }",
+                "train.epochs = ${?STREAMTRAIN_SURELY_UNSET_EPOCHS}",
+                ""));
+        Settings settings = ConfigLoader.loadAt(file.toString(), List.of());
+        assertThat(settings.positiveInt("train.epochs")).as("a plain optional setting keeps its default").isEqualTo(30);
+        settings.requireSecretsUnder("spark.conf");
+        assertThatThrownBy(() -> settings.requireSecretsUnder("kafka.properties")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("${?STREAMTRAIN_SURELY_UNSET_SECRET}")
+                .hasMessageContaining("sasl.jaas.config").hasMessageContaining("spark.yarn.appMasterEnv.");
+    }
+
+    @Test
     void aSyntaxErrorNamesTheLocationAndLine() throws Exception {
         Path file = tmp.resolve("bad.conf");
         Files.writeString(file, "train {\n  epochs = \n");
