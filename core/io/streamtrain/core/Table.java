@@ -17,7 +17,9 @@ public enum Table {
     /** Per run: per-class precision, recall, F1 and support, accuracy, macro and weighted averages. */
     EVALUATION("evaluation", "metrics/evaluation"),
     /** Per run: counts of (actual, predicted) pairs on the test split. */
-    CONFUSION_MATRIX("confusion_matrix", "metrics/confusion_matrix");
+    CONFUSION_MATRIX("confusion_matrix", "metrics/confusion_matrix"),
+    /** Per run and stage: status, start, end, counts in and out, where the outputs are (also reports/run-id/run.json). */
+    RUNS("runs", "metrics/runs");
 
     private final String viewName;
     private final String relativePath;

@@ -22,9 +22,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.UncheckedIOException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -133,10 +137,12 @@ public final class Pipeline {
 
     /** Plans, then runs the stages in order, telling {@code listener} as each starts and ends. */
     public static Outcome run(Request r, Listener listener) {
-        plan(r);
+        List<StagePlan> plans = plan(r);
         AppConfig config = r.config();
         Set<Stage> stages = r.stages();
-        Progress progress = new Progress(r, listener);
+        Progress progress = new Progress(r, listener, plans);
+        HadoopFiles files = HadoopFiles.beforeSpark(config.spark());
+        boolean recorded = false;
         Long produced = null;
         IngestResult ingested = null;
         PreprocessResult curated = null;
@@ -154,6 +160,10 @@ public final class Pipeline {
             }
             if (needsSpark(stages)) {
                 SparkSession spark = progress.prepare(() -> Sessions.create(config.spark()));
+                spark.sparkContext().uiWebUrl().foreach(url -> {
+                    LOG.info("pipeline: Spark UI at {}", url);
+                    return null;
+                });
                 ScratchDisk scratch = ScratchDisk.watch(spark);
                 progress.scratch = scratch;
                 listener.sessionStarted(spark, scratch);
@@ -176,10 +186,16 @@ public final class Pipeline {
                                 config.warehouse(), model, r.runId(), config.spark().sizing()));
                     }
                 } finally {
+                    progress.log.write(files, config.warehouse(), spark);
+                    recorded = true;
                     spark.stop();
                     scratch.close();
                     reportCleanup(scratch);
                 }
+            }
+        } finally {
+            if (!recorded) {
+                progress.log.write(files, config.warehouse(), null);
             }
         }
         LOG.info("pipeline: {} done in {} s", stages, Math.round((System.nanoTime() - start) / 1e9));
@@ -224,12 +240,19 @@ public final class Pipeline {
         private final Request request;
         private final Listener listener;
         private final List<Stage> done = new ArrayList<>();
+        private final Map<String, List<String>> writes = new HashMap<>();
+        /** The run's record: every stage that ran, with its outcome. */
+        private final RunLog log;
         /** Spark's disk outside the warehouse, once a session is up. */
         private ScratchDisk scratch;
 
-        Progress(Request request, Listener listener) {
+        Progress(Request request, Listener listener, List<StagePlan> plans) {
             this.request = request;
             this.listener = listener;
+            this.log = new RunLog(request.runId());
+            for (StagePlan plan : plans) {
+                writes.put(plan.stage(), plan.writes());
+            }
         }
 
         /** Runs {@code stage}; it is done when this returns. */
@@ -239,7 +262,16 @@ public final class Pipeline {
                 scratch.resetPeak();
             }
             long start = System.nanoTime();
-            T result = run(stage, work);
+            Instant startedAt = Instant.now();
+            List<String> outputs = writes.getOrDefault(stage.cliName(), List.of());
+            T result;
+            try {
+                result = run(stage, work);
+            } catch (StageFailure failure) {
+                log.failed(stage, startedAt, outputs, failure.getCause());
+                throw failure;
+            }
+            log.succeeded(stage, startedAt, counts(result), outputs);
             done.add(stage);
             double seconds = (System.nanoTime() - start) / 1e9;
             if (scratch != null) {
@@ -248,6 +280,31 @@ public final class Pipeline {
             }
             listener.stageFinished(stage, seconds);
             return result;
+        }
+
+        /** What a stage's result counts, for the runs table. */
+        private static Map<String, Double> counts(Object result) {
+            Map<String, Double> c = new LinkedHashMap<>();
+            if (result instanceof Long published) {
+                c.put("published", published.doubleValue());
+            } else if (result instanceof IngestResult i) {
+                c.put("read", (double) i.read());
+                c.put("landed", (double) i.landed());
+                c.put("quarantined", (double) i.quarantined());
+                c.put("batches", (double) i.batches());
+            } else if (result instanceof PreprocessResult p) {
+                c.put("landed", (double) p.landed());
+                c.put("train", (double) p.train());
+                c.put("validation", (double) p.validation());
+                c.put("test", (double) p.test());
+                c.put("quarantined", (double) p.quarantined());
+            } else if (result instanceof TrainResult t) {
+                c.put("examples", (double) t.examples());
+                c.put("epochs", (double) t.history().size());
+            } else if (result instanceof EvaluateResult e) {
+                c.put("accuracy", e.accuracy());
+            }
+            return c;
         }
 
         /**

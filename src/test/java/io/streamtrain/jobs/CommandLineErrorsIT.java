@@ -61,6 +61,8 @@ class CommandLineErrorsIT {
         broker = EmbeddedKafka.start(Files.createDirectories(tmp.resolve("broker")), 0);
         inputs = Files.createDirectories(tmp.resolve("inputs"));
         Files.writeString(inputs.resolve("syntax.conf"), "train {\n  epochs = [1,\n}\n");
+        Files.writeString(inputs.resolve("unset-secret.conf"), Files.readString(Path.of(LocalRuns.LOCAL))
+                + "\nkafka.properties { \"sasl.jaas.config\" = ${?STREAMTRAIN_SURELY_UNSET_JAAS} }\n");
         Files.writeString(inputs.resolve("nolabel.csv"), "id,pixel1,pixel2\na,1,2\n");
         Files.writeString(inputs.resolve("empty.csv"), "");
         Files.writeString(inputs.resolve("events.jsonl"), "{}\n");
@@ -95,6 +97,8 @@ class CommandLineErrorsIT {
                 new Case("HOCON syntax error", 2, "syntax.conf", t -> new String[]{"train", "--conf",
                         t.input("syntax.conf")}),
                 new Case("misspelt key", 2, "train.epocs", t -> t.local("train", "--set", "train.epocs=3")),
+                new Case("a secret from an unset variable", 2, "STREAMTRAIN_SURELY_UNSET_JAAS", t -> new String[]{
+                        "ingest", "--conf", t.input("unset-secret.conf"), "--set", "warehouse=" + t.warehouse()}),
                 new Case("zero epochs", 2, "train.epochs", t -> t.local("train", "--set", "train.epochs=0")),
                 new Case("epochs not a number", 2, "train.epochs", t -> t.local("train", "--set", "train.epochs=abc")),
                 new Case("--set without =", 2, "key=value", t -> t.local("train", "--set", "train.epochs")),

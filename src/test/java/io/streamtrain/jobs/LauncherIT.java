@@ -1,5 +1,7 @@
 package io.streamtrain.jobs;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamtrain.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -11,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -40,6 +43,17 @@ class LauncherIT {
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.out()).contains("produce:    4000 records published", "evaluate:   accuracy");
         assertThat(tmp.resolve("w/models/launcher-1/model.zip")).exists();
+        JsonNode record = new ObjectMapper().readTree(tmp.resolve("w/reports/launcher-1/run.json").toFile());
+        assertThat(record.get("run_id").asText()).isEqualTo("launcher-1");
+        assertThat(record.get("stages").findValuesAsText("stage"))
+                .containsExactly("produce", "ingest", "preprocess", "train", "evaluate");
+        assertThat(record.get("stages").findValuesAsText("status")).containsOnly("succeeded");
+        assertThat(record.get("stages").get(0).get("counts").get("published").asDouble()).isEqualTo(4000);
+        assertThat(record.get("stages").get(4).get("outputs").toString()).contains("metrics/evaluation");
+        try (Stream<Path> files = Files.list(tmp.resolve("w/metrics/runs/run_id=launcher-1"))) {
+            assertThat(files.filter(f -> f.toString().endsWith(".parquet")).count()).isOne();
+        }
+        assertThat(run.err()).contains("Spark's scratch disk");
     }
 
     @Test
