@@ -19,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,14 +58,17 @@ public final class IngestJob {
         removeStagingLeftovers(spark.sparkContext().hadoopConfiguration(), List.of(warehouse.table(Table.LANDING),
                 warehouse.table(Table.QUARANTINE), warehouse.table(Table.INGEST_AUDIT)));
         if (settings.mode() == IngestSettings.Mode.RANGE) {
-            return runRanges(spark, kafka, rules, warehouse, ledger, runId);
+            return runRanges(spark, kafka, rules, warehouse, ledger, runId, settings.until());
         }
         return runStream(spark, kafka, settings, rules, warehouse);
     }
 
-    /** Finishes any range run that died before committing, then reads (or re-reads) this run's range. */
+    /**
+     * Finishes any range run that died before committing, then reads (or re-reads) this run's range: up to the
+     * records stamped before {@code until} (null: up to now).
+     */
     private static IngestResult runRanges(SparkSession spark, KafkaConnection kafka, IngestRules rules,
-                                          Warehouse warehouse, OffsetLedger ledger, String runId) {
+                                          Warehouse warehouse, OffsetLedger ledger, String runId, Instant until) {
         IngestResult total = new IngestResult(0, 0, 0, 0);
         for (Map.Entry<String, OffsetRange> pending : ledger.all().entrySet()) {
             if (!pending.getValue().committed() && !pending.getKey().equals(runId)) {
@@ -74,7 +78,7 @@ public final class IngestJob {
             }
         }
         OffsetRange range = ledger.find(runId).orElseGet(() -> {
-            OffsetRange planned = resolve(kafka, ledger);
+            OffsetRange planned = resolve(kafka, ledger, until);
             ledger.save(runId, planned);
             return planned;
         });
@@ -98,8 +102,12 @@ public final class IngestJob {
         return counts;
     }
 
-    /** From where the last range run ended (or the earliest offset) to the end offsets as of now. */
-    private static OffsetRange resolve(KafkaConnection kafka, OffsetLedger ledger) {
+    /**
+     * From where the last range run ended (or the earliest offset) to the end offsets as of now, or, given
+     * {@code until}, to each partition's first record stamped at or after it: a run bound to its data interval's end
+     * takes the same records whenever it runs, and a later record stays for the next interval.
+     */
+    private static OffsetRange resolve(KafkaConnection kafka, OffsetLedger ledger, Instant until) {
         String topic = kafka.settings().topic();
         Map<String, Object> props = kafka.clientProperties();
         // End offsets of committed records only, the same bound read_committed reading stops at.
@@ -112,7 +120,19 @@ public final class IngestJob {
             Map<Integer, Long> start = new HashMap<>();
             Map<Integer, Long> end = new HashMap<>();
             Map<TopicPartition, Long> earliest = consumer.beginningOffsets(partitions);
-            consumer.endOffsets(partitions).forEach((tp, o) -> {
+            Map<TopicPartition, Long> bound = new HashMap<>();
+            if (until != null) {
+                Map<TopicPartition, Long> at = new HashMap<>();
+                partitions.forEach(tp -> at.put(tp, until.toEpochMilli()));
+                consumer.offsetsForTimes(at).forEach((tp, found) -> {
+                    if (found != null) {
+                        bound.put(tp, found.offset());
+                    }
+                });
+            }
+            consumer.endOffsets(partitions).forEach((tp, last) -> {
+                // A partition with no record stamped at or after until ends where it ends now.
+                long o = Math.min(last, bound.getOrDefault(tp, last));
                 long from = claimed.getOrDefault(tp.partition(), earliest.get(tp));
                 if (from < earliest.get(tp)) {
                     // Same rule as failOnDataLoss: records deleted before anyone ingested them are a loss.
@@ -120,7 +140,7 @@ public final class IngestJob {
                             + " of " + tp + " were deleted by the topic's retention before they were ingested: those"
                             + " records are lost; run ingest more often than the retention, or raise retention.ms");
                 }
-                end.put(tp.partition(), o);
+                end.put(tp.partition(), Math.max(o, from));
                 start.put(tp.partition(), from);
             });
             return new OffsetRange(topic, start, end, false);

@@ -170,12 +170,24 @@ final class Commands {
                         + " same id rewrites the same output).")
         String mode;
 
+        @Option(names = "--until", paramLabel = "INSTANT",
+                description = "Range mode: only records stamped before this ISO-8601 instant, e.g. the end of a"
+                        + " scheduler's data interval (2026-11-30T00:00:00Z).")
+        String until;
+
         Set<Stage> stages() {
             return EnumSet.of(Stage.INGEST);
         }
 
         List<String> extraSettings() {
-            return mode == null ? List.of() : List.of(IngestSettings.MODE + "=" + mode);
+            List<String> settings = new ArrayList<>();
+            if (mode != null) {
+                settings.add(IngestSettings.MODE + "=" + mode);
+            }
+            if (until != null) {
+                settings.add(IngestSettings.UNTIL + "=" + until);
+            }
+            return settings;
         }
     }
 

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -77,5 +78,38 @@ class IngestRangeIT {
         // The streaming modes keep their own offsets: refused on a warehouse that range mode owns, before anything
         // starts (exit 2).
         assertThat(StreamTrain.execute(command("ingest", "--mode", "available-now"))).isEqualTo(2);
+    }
+
+    @Test
+    void aRunBoundToItsIntervalsEndTakesTheSameRecordsWheneverItRuns() throws Exception {
+        assertThat(StreamTrain.execute(command("produce", "--format", "jsonl", "--input",
+                records("day1-", 60, false).toString()))).isZero();
+        Thread.sleep(50);
+        String endOfDay1 = Instant.now().toString();
+        Thread.sleep(50);
+        assertThat(StreamTrain.execute(command("produce", "--format", "jsonl", "--input",
+                records("day2-", 40, false).toString()))).isZero();
+
+        // Day 1 runs after day 2's records arrived (a late or backfilled run), twice (a retry), then day 2 runs.
+        assertThat(StreamTrain.execute(command("ingest", "--mode", "range", "--until", endOfDay1,
+                "--run-id", "day1"))).isZero();
+        assertThat(StreamTrain.execute(command("ingest", "--mode", "range", "--until", endOfDay1,
+                "--run-id", "day1"))).isZero();
+        assertThat(StreamTrain.execute(command("ingest", "--mode", "range", "--run-id", "day2"))).isZero();
+
+        Warehouse warehouse = new Warehouse(tmp.resolve("warehouse").toString());
+        SparkSession spark = LocalRuns.session();
+        try {
+            Dataset<Row> landing = spark.read().parquet(warehouse.table(Table.LANDING));
+            assertThat(landing.count()).isEqualTo(100);
+            assertThat(landing.where("batch = 'range-day1'").count()).isEqualTo(60);
+            assertThat(landing.where("batch = 'range-day1' AND id LIKE 'day1-%'").count()).isEqualTo(60);
+            assertThat(landing.where("batch = 'range-day2' AND id LIKE 'day2-%'").count()).isEqualTo(40);
+        } finally {
+            spark.stop();
+        }
+        assertThat(StreamTrain.execute(command("ingest", "--until", endOfDay1))).as("range mode only").isEqualTo(2);
+        assertThat(StreamTrain.execute(command("ingest", "--mode", "range", "--until", "yesterday")))
+                .as("not an instant").isEqualTo(2);
     }
 }
