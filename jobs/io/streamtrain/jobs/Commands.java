@@ -12,9 +12,12 @@ import io.streamtrain.ingest.IngestChecks;
 import io.streamtrain.ingest.IngestSettings;
 import io.streamtrain.ingest.PackedFeatures;
 import io.streamtrain.ingest.ProduceSettings;
+import io.streamtrain.train.Checkpoints;
 import io.streamtrain.train.ModelBundle;
 import io.streamtrain.train.TrainJob;
 import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -28,6 +31,8 @@ import java.util.concurrent.Callable;
 
 /** The subcommands: each runs its stages through {@link Pipeline}, or, for {@code sql}, queries the tables. */
 final class Commands {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Commands.class);
 
     private Commands() {
     }
@@ -47,7 +52,8 @@ final class Commands {
             return null;
         }
 
-        TrainJob.Start trainStart() {
+        /** How train begins; {@code config} locates an existing checkpoint. */
+        TrainJob.Start trainStart(AppConfig config) {
             return TrainJob.Start.FRESH;
         }
 
@@ -58,7 +64,7 @@ final class Commands {
         @Override
         public Integer call() {
             AppConfig config = options.load(extraSettings());
-            TrainJob.Start start = trainStart();
+            TrainJob.Start start = trainStart(config);
             if (start.resume() && options.runId == null) {
                 throw new ConfigException("--resume", true, "needs --run-id of the run to continue");
             }
@@ -211,12 +217,33 @@ final class Commands {
                 + " records; a new bundle is saved under this run's id.")
         String warmStart;
 
+        @Option(names = "--resume-if-checkpointed", description = "Continue run --run-id from its checkpoint if it"
+                + " has one, else begin as the other options say: a scheduler's retry continues instead of starting"
+                + " over.")
+        boolean resumeIfCheckpointed;
+
         Set<Stage> stages() {
             return EnumSet.of(Stage.TRAIN);
         }
 
         @Override
-        TrainJob.Start trainStart() {
+        TrainJob.Start trainStart(AppConfig config) {
+            if (resumeIfCheckpointed) {
+                if (options.runId == null) {
+                    throw new ConfigException("--resume-if-checkpointed", true, "needs --run-id of the run to"
+                            + " continue");
+                }
+                if (resume) {
+                    throw new ConfigException("--resume-if-checkpointed", true, "already resumes when it can; drop"
+                            + " --resume");
+                }
+                String runId = options.runId();
+                if (new Checkpoints(HadoopFiles.beforeSpark(config.spark()), Checkpoints.dir(config.warehouse(),
+                        runId)).exists()) {
+                    LOG.info("train: run {} has a checkpoint: resuming it", runId);
+                    return new TrainJob.Start(true, null);
+                }
+            }
             return new TrainJob.Start(resume, modelId("--warm-start", warmStart));
         }
     }

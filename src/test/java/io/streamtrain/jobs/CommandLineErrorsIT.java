@@ -106,6 +106,8 @@ class CommandLineErrorsIT {
                 new Case("--model as a path", 2, "--model", t -> t.local("evaluate", "--model", "../../etc")),
                 new Case("--warm-start as a path", 2, "--warm-start", t -> t.local("train", "--warm-start", "/tmp/m")),
                 new Case("--resume without --run-id", 2, "--resume", t -> t.local("train", "--resume")),
+                new Case("--resume-if-checkpointed without --run-id", 2, "--resume-if-checkpointed",
+                        t -> t.local("train", "--resume-if-checkpointed")),
                 new Case("--resume with no checkpoint", 2, "checkpoint", t -> t.withCurated("train", "--resume",
                         "--run-id", "never-ran")),
                 new Case("--resume with --warm-start", 2, "--warm-start", t -> t.local("train", "--resume",

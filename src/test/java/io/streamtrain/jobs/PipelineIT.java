@@ -165,6 +165,11 @@ class PipelineIT {
         assertThat(StreamTrain.execute(command("train", "--run-id", "it-2", "--resume", "--set", "train.epochs=1")))
                 .isZero();
         assertThat(ModelBundle.lineage(files, warehouse, "it-2")).isEqualTo(second);
+        // A scheduler's retry, with the options that began it-2 as a warm start, resumes its checkpoint instead of
+        // starting over on the newer data.
+        assertThat(StreamTrain.execute(command("train", "--run-id", "it-2", "--resume-if-checkpointed",
+                "--warm-start", "it-1", "--set", "train.epochs=1"))).isZero();
+        assertThat(ModelBundle.lineage(files, warehouse, "it-2")).isEqualTo(second);
     }
 
     @Test
