@@ -7,6 +7,7 @@ import io.streamtrain.core.Sessions;
 import io.streamtrain.core.StagePlan;
 import io.streamtrain.core.Table;
 import io.streamtrain.core.UserException;
+import io.streamtrain.evaluate.EvaluateSettings;
 import io.streamtrain.ingest.FashionMnistIdx;
 import io.streamtrain.ingest.IngestChecks;
 import io.streamtrain.ingest.IngestSettings;
@@ -70,7 +71,9 @@ final class Commands {
             }
             Pipeline.Outcome outcome = Pipeline.run(request);
             System.out.println(Summary.of(outcome, config.warehouse()));
-            return StreamTrain.OK;
+            // Not an error: every stage finished and recorded the decision; a scheduler branches on the code.
+            return outcome.evaluated() != null && outcome.evaluated().rejected() ? StreamTrain.REJECTED
+                    : StreamTrain.OK;
         }
     }
 
@@ -210,10 +213,21 @@ final class Commands {
     }
 
     @Command(name = "evaluate", mixinStandardHelpOptions = true,
-            description = "Score a model on the test split; write metric tables and reports/<run-id>/.")
+            description = "Score a model on the test split; write predictions, metric tables with intervals and"
+                    + " reports/<run-id>/ (plots, index.html); with --gate, promote it over the champion or exit 3.")
     static final class Evaluate extends StageCommand {
         @Option(names = "--model", paramLabel = "RUN_ID", description = "Model bundle to score (default: latest).")
         String model;
+
+        @Option(names = "--gate", description = "Compare with models/champion on the same test rows and move the"
+                + " pointer only if evaluate.gate.* are met (the first model becomes champion); exit 3 on a"
+                + " rejection (default: evaluate.gate.enabled).")
+        boolean gate;
+
+        @Override
+        List<String> extraSettings() {
+            return gate ? List.of(EvaluateSettings.GateSettings.ENABLED + "=true") : List.of();
+        }
 
         Set<Stage> stages() {
             return EnumSet.of(Stage.EVALUATE);
@@ -250,7 +264,7 @@ final class Commands {
 
     @Command(name = "sql", mixinStandardHelpOptions = true,
             description = "Run a Spark SQL query over the warehouse tables (landing, quarantine, ingest_audit, curated,"
-                    + " training_history, evaluation, confusion_matrix).")
+                    + " training_history, evaluation, confusion_matrix, predictions, decisions).")
     static final class Sql implements Callable<Integer> {
         @Mixin
         ConfigOptions options;

@@ -21,7 +21,8 @@ import java.util.Arrays;
  *   target/streamtrain.jar pipeline --conf cluster.conf --run-id 2026-11-23
  * </pre>
  * Exit codes: 0 success; 2 a usage, configuration or input error found before anything was changed; 1 a failure
- * after work began (the message says what was done and how to continue). A user's mistake is one line on stderr; a
+ * after work began (the message says what was done and how to continue); 3 {@code evaluate --gate} finished and
+ * rejected the candidate (the champion stays; the decision is in the decisions table and the report). A user's mistake is one line on stderr; a
  * stack trace means a bug, or was asked for with {@code --verbose}.
  */
 @Command(name = "streamtrain", mixinStandardHelpOptions = true, version = "streamtrain 0.1.0",
@@ -33,6 +34,11 @@ public final class StreamTrain implements Runnable {
     public static final int OK = 0;
     public static final int FAILED = 1;
     public static final int USAGE = 2;
+    /**
+     * The promotion gate kept the champion. Not an error (every stage finished), so no exception carries it: the
+     * command returns it after printing the summary.
+     */
+    public static final int REJECTED = 3;
 
     private static final String VERBOSE = "--verbose";
 
