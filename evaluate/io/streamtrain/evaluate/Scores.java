@@ -75,11 +75,12 @@ public final class Scores {
         return a;
     }
 
+    /** The probabilities column of a row Spark made (a Scala Seq) or one made in Java (a List). */
     static double[] probabilities(Row row, int at) {
-        List<Double> list = row.getList(at);
+        List<?> list = row.get(at) instanceof List<?> javaList ? javaList : row.getList(at);
         double[] p = new double[list.size()];
         for (int k = 0; k < p.length; k++) {
-            p[k] = list.get(k);
+            p[k] = ((Number) list.get(k)).doubleValue();
         }
         return p;
     }

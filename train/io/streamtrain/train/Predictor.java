@@ -119,7 +119,8 @@ public final class Predictor implements AutoCloseable {
             }
             double[] p = probabilities[r];
             values[i++] = argmax(p);
-            values[i] = Arrays.stream(p).boxed().toList();
+            // Spark's row encoder takes a Scala Seq for an array column, not a Java List.
+            values[i] = scala.collection.JavaConverters.asScalaBuffer(Arrays.stream(p).boxed().toList()).toSeq();
             out.add(RowFactory.create(values));
         }
     }

@@ -10,15 +10,17 @@ import java.util.List;
  * Spark partition builds its own and the driver adds a handful of them; no prediction leaves its executor.
  *
  * <p>ROC AUC comes from histograms of each class's score on the logit scale ({@link #AUC_BINS} bins over
- * [-{@link #LOGIT_LIMIT}, {@link #LOGIT_LIMIT}]); pairs of examples inside one bin count as ties (half), so the value
- * can differ from the exact one by the share of positive-negative pairs that share a bin.
+ * [-{@link #LOGIT_LIMIT}, {@link #LOGIT_LIMIT}], each 1/16 wide); pairs of examples inside one bin count as ties
+ * (half), so the value can differ from the exact one by half the share of positive-negative pairs that share a bin
+ * (tests find it within 0.002 of the exact value). Its counts are ints, to keep a 200-replicate bootstrap of 10
+ * classes near 8 MB: one statistics object holds at most 2^31 - 1 weighted examples per bin.
  */
 public final class ScoreStats implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
     /** Histogram bins per class for ROC AUC. */
-    public static final int AUC_BINS = 128;
+    public static final int AUC_BINS = 512;
     /** Scores are binned by ln(p / (1 - p)), clamped to this bound (p from about 1e-7 to 1 - 1e-7). */
     public static final double LOGIT_LIMIT = 16;
     /** Probabilities below this count as this in the log loss: ln(0) would make one example's loss infinite. */
@@ -31,8 +33,8 @@ public final class ScoreStats implements Serializable {
     private final long[] binCount;
     private final double[] binConfidence;
     private final long[] binCorrect;
-    private final long[] positives;
-    private final long[] negatives;
+    private final int[] positives;
+    private final int[] negatives;
 
     /** Empty statistics for {@code classes} classes and {@code calibrationBins} equal-width confidence bins. */
     public ScoreStats(int classes, int calibrationBins) {
@@ -45,8 +47,8 @@ public final class ScoreStats implements Serializable {
         this.binCount = new long[calibrationBins];
         this.binConfidence = new double[calibrationBins];
         this.binCorrect = new long[calibrationBins];
-        this.positives = new long[classes * AUC_BINS];
-        this.negatives = new long[classes * AUC_BINS];
+        this.positives = new int[classes * AUC_BINS];
+        this.negatives = new int[classes * AUC_BINS];
     }
 
     /**
@@ -119,6 +121,12 @@ public final class ScoreStats implements Serializable {
     private static void add(long[] into, long[] from) {
         for (int i = 0; i < into.length; i++) {
             into[i] += from[i];
+        }
+    }
+
+    private static void add(int[] into, int[] from) {
+        for (int i = 0; i < into.length; i++) {
+            into[i] = Math.addExact(into[i], from[i]);
         }
     }
 

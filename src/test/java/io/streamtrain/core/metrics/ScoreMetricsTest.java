@@ -75,7 +75,7 @@ class ScoreMetricsTest {
                 }
             }
         }
-        assertThat(ScoreMetrics.rocAuc(s, 1, "1")).isCloseTo(pairs / count, within(0.002));
+        assertThat(ScoreMetrics.rocAuc(s, 1, "1")).isCloseTo(pairs / count, within(0.0005));
     }
 
     @Test
