@@ -87,13 +87,43 @@ public final class Scores {
 
     /**
      * Candidate and champion scored on the same rows: both bootstraps (drawn with the same seed, so replicate r
-     * weights each row alike in both: a paired bootstrap) and the discordant pairs of McNemar's test.
-     *
-     * @param onlyCandidate rows the candidate classified correctly and the champion did not
-     * @param onlyChampion  rows the champion classified correctly and the candidate did not
+     * weights each row alike in both: a paired bootstrap) and the discordant pairs of McNemar's test. A plain class,
+     * not a record: Spark ships task results with Kryo, whose field serializer cannot build a record.
      */
-    public record Paired(Replicates candidate, Replicates champion, long onlyCandidate, long onlyChampion)
-            implements Serializable {
+    public static final class Paired implements Serializable {
+        private static final long serialVersionUID = 1L;
+
+        private final Replicates candidate;
+        private final Replicates champion;
+        private final long onlyCandidate;
+        private final long onlyChampion;
+
+        /**
+         * @param onlyCandidate rows the candidate classified correctly and the champion did not
+         * @param onlyChampion  rows the champion classified correctly and the candidate did not
+         */
+        public Paired(Replicates candidate, Replicates champion, long onlyCandidate, long onlyChampion) {
+            this.candidate = candidate;
+            this.champion = champion;
+            this.onlyCandidate = onlyCandidate;
+            this.onlyChampion = onlyChampion;
+        }
+
+        public Replicates candidate() {
+            return candidate;
+        }
+
+        public Replicates champion() {
+            return champion;
+        }
+
+        public long onlyCandidate() {
+            return onlyCandidate;
+        }
+
+        public long onlyChampion() {
+            return onlyChampion;
+        }
 
         Paired merge(Paired o) {
             return new Paired(candidate.merge(o.candidate), champion.merge(o.champion),

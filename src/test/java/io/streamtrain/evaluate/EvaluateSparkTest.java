@@ -122,6 +122,43 @@ public class EvaluateSparkTest extends SparkLocalTest {
     }
 
     @Test
+    public void pairedStatisticsOnTheExecutorsMatchBothModelsScoredAlone() {
+        List<Row> candidate = predictions();
+        List<Row> champion = new ArrayList<>();
+        for (Row row : candidate) {
+            // The champion: the same rows with the first two probabilities swapped.
+            double[] p = array(row);
+            champion.add(RowFactory.create(row.getString(0), row.getInt(1), row.getString(2),
+                    List.of(p[1], p[0], p[2], p[3])));
+        }
+        EvaluateSettings settings = new EvaluateSettings(50, 3, 0.95, 10, "",
+                new EvaluateSettings.GateSettings(true, GateMetric.ACCURACY, 0, 0.02, 0.05));
+        Scores.Paired paired = Scores.paired(spark().createDataFrame(candidate, PREDICTIONS).repartition(3),
+                spark().createDataFrame(champion, PREDICTIONS).repartition(2), CLASSES, settings);
+        Replicates mine = new Replicates(CLASSES, 10, 50, 3);
+        Replicates theirs = new Replicates(CLASSES, 10, 50, 3);
+        long onlyMine = 0;
+        long onlyTheirs = 0;
+        for (int i = 0; i < ROWS; i++) {
+            int label = candidate.get(i).getInt(1);
+            long key = Replicates.key(candidate.get(i).getString(0));
+            mine.add(key, label, array(candidate.get(i)));
+            theirs.add(key, label, array(champion.get(i)));
+            boolean right = io.streamtrain.core.metrics.ScoreStats.argmax(array(candidate.get(i))) == label;
+            boolean theirsRight = io.streamtrain.core.metrics.ScoreStats.argmax(array(champion.get(i))) == label;
+            onlyMine += right && !theirsRight ? 1 : 0;
+            onlyTheirs += theirsRight && !right ? 1 : 0;
+        }
+        assertThat(paired.onlyCandidate()).isEqualTo(onlyMine).isPositive();
+        assertThat(paired.onlyChampion()).isEqualTo(onlyTheirs).isPositive();
+        for (int r = 1; r <= 50; r++) {
+            assertThat(paired.candidate().replicate(r).confusion(LABELS)).isEqualTo(mine.replicate(r).confusion(LABELS));
+            assertThat(paired.champion().replicate(r).confusion(LABELS))
+                    .isEqualTo(theirs.replicate(r).confusion(LABELS));
+        }
+    }
+
+    @Test
     public void metricsEqualSparkMllibsOnTheSamePredictions() {
         List<Row> rows = predictions();
         Replicates ours = new Replicates(CLASSES, 10, 0, 1);
