@@ -7,6 +7,7 @@ import io.streamtrain.core.metrics.ScoreStats;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
 import org.knowm.xchart.XYChart;
@@ -16,17 +17,35 @@ import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.awt.Color;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The report's plots as PNG bytes, drawn with XChart in memory (Java2D, no display needed: the JVM runs headless).
- * Pure: data in, bytes out; {@link EvaluateJob} writes them.
+ * Data in, bytes out (null for a plot that could not be drawn in time); {@link EvaluateJob} writes them.
  */
 public final class Charts {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Charts.class);
+    /** Longest a plot may take to draw; a few hundred milliseconds is usual. */
+    static final long DRAW_SECONDS = 60;
+    private static final ExecutorService DRAW = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "streamtrain-plot");
+        t.setDaemon(true);
+        return t;
+    });
 
     public static final int WIDTH = 800;
     public static final int HEIGHT = 600;
@@ -64,34 +83,37 @@ public final class Charts {
         return png(chart);
     }
 
-    /** Per-class F1 as points with their interval as a vertical bar. */
+    /**
+     * Per-class F1 as points, each with its interval as an error bar. XChart's error bars are symmetric, so the bar
+     * belongs to an unmarked series at the interval's midpoint, half its width each way: it spans exactly
+     * [low, high] even where the interval is lopsided. A category chart, because XChart lays out category names
+     * itself (custom tick labels on a numeric axis sent its tick layout into an endless loop).
+     */
     public static byte[] f1WithIntervals(List<String> labels, List<MetricRow> rows, double confidence) {
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
+        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
                 .title(String.format(java.util.Locale.ROOT, "F1 per class with %.0f%% intervals", confidence * 100))
                 .xAxisTitle("class").yAxisTitle("F1").build();
-        style(chart);
-        chart.getStyler().setLegendVisible(false);
+        chart.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Scatter);
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
         chart.getStyler().setYAxisMin(0.0);
         chart.getStyler().setYAxisMax(1.0);
-        chart.getStyler().setxAxisTickLabelsFormattingFunction(x -> label(labels, x));
         chart.getStyler().setXAxisLabelRotation(45);
-        chart.getStyler().setXAxisMin(-0.5);
-        chart.getStyler().setXAxisMax(labels.size() - 0.5);
-        double[] xs = new double[labels.size()];
-        double[] f1 = new double[labels.size()];
-        for (int k = 0; k < labels.size(); k++) {
-            MetricRow row = MetricTable.find(rows, Scores.ALL, labels.get(k), Metric.F1, Averaging.NONE);
-            xs[k] = k;
-            f1[k] = row == null || Double.isNaN(row.value()) ? 0 : row.value();
-            if (row != null && !Double.isNaN(row.ciLow())) {
-                XYSeries bar = chart.addSeries("interval " + k, new double[]{k, k},
-                        new double[]{row.ciLow(), row.ciHigh()});
-                bar.setMarker(SeriesMarkers.NONE).setLineColor(new Color(0x3182bd));
-                bar.setShowInLegend(false);
-            }
+        chart.getStyler().setOverlapped(true);
+        List<Double> f1 = new ArrayList<>();
+        List<Double> middle = new ArrayList<>();
+        List<Double> half = new ArrayList<>();
+        for (String label : labels) {
+            MetricRow row = MetricTable.find(rows, Scores.ALL, label, Metric.F1, Averaging.NONE);
+            double value = row == null || Double.isNaN(row.value()) ? 0 : row.value();
+            boolean interval = row != null && !Double.isNaN(row.ciLow());
+            f1.add(value);
+            middle.add(interval ? (row.ciLow() + row.ciHigh()) / 2 : value);
+            half.add(interval ? (row.ciHigh() - row.ciLow()) / 2 : 0);
         }
-        XYSeries points = chart.addSeries("F1", xs, f1);
-        points.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter).setMarkerColor(new Color(0x08306b));
+        chart.addSeries(String.format(java.util.Locale.ROOT, "%.0f%% interval", confidence * 100), labels, middle,
+                half).setMarker(SeriesMarkers.NONE);
+        chart.addSeries("F1", labels, f1).setMarker(SeriesMarkers.CIRCLE).setMarkerColor(new Color(0x08306b));
         return png(chart);
     }
 
@@ -160,21 +182,33 @@ public final class Charts {
         return out;
     }
 
-    private static String label(List<String> labels, double x) {
-        int k = (int) Math.round(x);
-        return Math.abs(x - k) < 1e-9 && k >= 0 && k < labels.size() ? labels.get(k) : " ";
-    }
-
     private static void style(XYChart chart) {
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
     }
 
+    /**
+     * The chart as PNG bytes, or null (with a warning) when drawing takes longer than {@link #DRAW_SECONDS}: XChart's
+     * tick layout has been seen to loop without end, and a plot is not worth a hung evaluation. The drawing thread is a
+     * daemon, so a stuck one cannot keep the JVM alive.
+     */
     private static byte[] png(Chart<?, ?> chart) {
+        Future<byte[]> drawing = DRAW.submit(() -> BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
         try {
-            return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return drawing.get(DRAW_SECONDS, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            drawing.cancel(true);
+            LOG.warn("evaluate: the plot '{}' took more than {} s to draw; left out of the report", chart.getTitle(),
+                    DRAW_SECONDS);
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while drawing " + chart.getTitle(), e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw new UncheckedIOException(io);
+            }
+            throw new IllegalStateException("cannot draw " + chart.getTitle(), e.getCause());
         }
     }
 }

@@ -225,6 +225,7 @@ public final class EvaluateJob {
             images.put("champion-vs-candidate.png", Charts.championVsCandidate(labels, decision.champion(),
                     f1(paired.champion().sample(), labels), bundle.runId(), f1(paired.candidate().sample(), labels)));
         }
+        images.values().removeIf(java.util.Objects::isNull);
         for (Map.Entry<String, byte[]> image : images.entrySet()) {
             files.writeBytes(report + "/" + image.getKey(), image.getValue());
         }

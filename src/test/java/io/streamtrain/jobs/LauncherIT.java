@@ -40,6 +40,10 @@ class LauncherIT {
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.out()).contains("produce:    4000 records published", "evaluate:   accuracy");
         assertThat(tmp.resolve("w/models/launcher-1/model.zip")).exists();
+        // The plots are drawn by the shaded jar's XChart, headless, as a scheduler would run it.
+        for (String file : List.of("confusion.png", "f1.png", "reliability.png", "learning-curve.png", "index.html")) {
+            assertThat(tmp.resolve("w/reports/launcher-1/" + file)).isNotEmptyFile();
+        }
     }
 
     @Test
