@@ -25,7 +25,9 @@ public enum Table {
     /** Per evaluation run: every test example's label, predicted class and class probabilities, and the model. */
     PREDICTIONS("predictions", "metrics/predictions"),
     /** Per gated evaluation run: the promotion gate's decision, its measurements and its reasons. */
-    DECISIONS("decisions", "metrics/decisions");
+    DECISIONS("decisions", "metrics/decisions"),
+    /** Per score run: each scored row's predicted class and class probabilities, and the model. */
+    SCORES("scores", "scores");
 
     private final String viewName;
     private final String relativePath;

@@ -8,6 +8,7 @@ import io.streamtrain.core.StagePlan;
 import io.streamtrain.core.Table;
 import io.streamtrain.core.UserException;
 import io.streamtrain.evaluate.EvaluateSettings;
+import io.streamtrain.evaluate.ScoreJob;
 import io.streamtrain.ingest.FashionMnistIdx;
 import io.streamtrain.ingest.IngestChecks;
 import io.streamtrain.ingest.IngestSettings;
@@ -262,9 +263,48 @@ final class Commands {
         }
     }
 
+    @Command(name = "score", mixinStandardHelpOptions = true,
+            description = "Apply a model bundle, with its own scaler, to the landing table or Parquet data; write"
+                    + " each row's predicted class and class probabilities to scores/ under the run id.")
+    static final class Score implements Callable<Integer> {
+        @Mixin
+        ConfigOptions options;
+
+        @Option(names = "--model", paramLabel = "RUN_ID", description = "Model bundle to apply (default: latest).")
+        String model;
+
+        @Option(names = "--input", paramLabel = "PATH", required = true, description = "'landing' for the landing"
+                + " table, or a Parquet folder or file with an id and features (an array of numbers).")
+        String input;
+
+        @Override
+        public Integer call() {
+            AppConfig config = options.load(List.of());
+            String modelId = modelId("--model", model);
+            String runId = options.runId();
+            Sessions.requireMaster(config.spark());
+            StagePlan plan = ScoreJob.plan(HadoopFiles.beforeSpark(config.spark()), config.schema(),
+                    config.warehouse(), modelId, input);
+            if (options.dryRun) {
+                System.out.println(Plans.describe(runId, List.of(plan), config));
+                return StreamTrain.OK;
+            }
+            SparkSession spark = Sessions.create(config.spark());
+            try {
+                long rows = ScoreJob.run(spark, config.schema(), config.warehouse(), modelId, input, runId,
+                        config.spark().sizing());
+                System.out.printf("score:      %d rows scored -> %s (run_id = %s)%n", rows,
+                        config.warehouse().table(Table.SCORES), runId);
+            } finally {
+                spark.stop();
+            }
+            return StreamTrain.OK;
+        }
+    }
+
     @Command(name = "sql", mixinStandardHelpOptions = true,
             description = "Run a Spark SQL query over the warehouse tables (landing, quarantine, ingest_audit, curated,"
-                    + " training_history, evaluation, confusion_matrix, predictions, decisions).")
+                    + " training_history, evaluation, confusion_matrix, predictions, decisions, scores).")
     static final class Sql implements Callable<Integer> {
         @Mixin
         ConfigOptions options;

@@ -28,7 +28,8 @@ import java.util.Arrays;
 @Command(name = "streamtrain", mixinStandardHelpOptions = true, version = "streamtrain 0.1.0",
         description = "Kafka -> Parquet -> distributed DL4J training -> evaluation tables, on Spark.",
         subcommands = {Commands.Produce.class, Commands.Ingest.class, Commands.Preprocess.class, Commands.Train.class,
-                Commands.Evaluate.class, Commands.PipelineCommand.class, Commands.Sql.class, Commands.Bench.class})
+                Commands.Evaluate.class, Commands.Score.class, Commands.PipelineCommand.class, Commands.Sql.class,
+                Commands.Bench.class})
 public final class StreamTrain implements Runnable {
 
     public static final int OK = 0;

@@ -37,11 +37,13 @@ public final class Replicates implements Serializable {
     /** Adds one scored example; {@code key} identifies it (see {@link #key(String)}). */
     public void add(long key, int label, double[] probabilities) {
         int predicted = ScoreStats.argmax(probabilities);
-        stats[0].add(label, probabilities, predicted, 1);
+        double loss = ScoreStats.loss(probabilities, label);
+        int[] bins = ScoreStats.aucBins(probabilities);
+        stats[0].add(label, probabilities, predicted, 1, loss, bins);
         if (stats.length > 1) {
             SplittableRandom random = new SplittableRandom(seed ^ (key * 0x9E3779B97F4A7C15L));
             for (int r = 1; r < stats.length; r++) {
-                stats[r].add(label, probabilities, predicted, poisson(random));
+                stats[r].add(label, probabilities, predicted, poisson(random), loss, bins);
             }
         }
     }

@@ -59,11 +59,19 @@ public final class ScoreStats implements Serializable {
      * @param predicted     the predicted class: the index of the largest probability
      */
     public void add(int label, double[] probabilities, int predicted, int weight) {
+        add(label, probabilities, predicted, weight, loss(probabilities, label), aucBins(probabilities));
+    }
+
+    /**
+     * The same with the example's loss and {@link #aucBins} computed by the caller: a bootstrap adds one example to
+     * hundreds of replicates and needs its logarithms only once.
+     */
+    void add(int label, double[] probabilities, int predicted, int weight, double loss, int[] aucBins) {
         if (weight == 0) {
             return;
         }
         confusion[label * classes + predicted] += weight;
-        logLossSum -= weight * Math.log(Math.max(probabilities[label], MIN_PROBABILITY));
+        logLossSum += weight * loss;
         examples += weight;
         double confidence = probabilities[predicted];
         int bin = Math.min(binCount.length - 1, Math.max(0, (int) (confidence * binCount.length)));
@@ -71,13 +79,27 @@ public final class ScoreStats implements Serializable {
         binConfidence[bin] += weight * confidence;
         binCorrect[bin] += predicted == label ? weight : 0;
         for (int k = 0; k < classes; k++) {
-            int b = k * AUC_BINS + aucBin(probabilities[k]);
+            int b = k * AUC_BINS + aucBins[k];
             if (k == label) {
                 positives[b] += weight;
             } else {
                 negatives[b] += weight;
             }
         }
+    }
+
+    /** -ln p(label), the probability clipped at {@link #MIN_PROBABILITY}. */
+    static double loss(double[] probabilities, int label) {
+        return -Math.log(Math.max(probabilities[label], MIN_PROBABILITY));
+    }
+
+    /** The ROC AUC histogram bin of each class's probability. */
+    static int[] aucBins(double[] probabilities) {
+        int[] bins = new int[probabilities.length];
+        for (int k = 0; k < bins.length; k++) {
+            bins[k] = aucBin(probabilities[k]);
+        }
+        return bins;
     }
 
     /** The index of the largest probability (the first of equal ones). */

@@ -199,6 +199,30 @@ public class EvaluateSparkTest extends SparkLocalTest {
     }
 
     @Test
+    public void scoringUnpacksLandedFeaturesAndAppliesTheBundlesScaler() {
+        StructType landed = new StructType(new org.apache.spark.sql.types.StructField[]{
+                createStructField("id", DataTypes.StringType, false),
+                createStructField("label", DataTypes.IntegerType, false),
+                createStructField(io.streamtrain.ingest.PackedFeatures.COLUMN, DataTypes.BinaryType, false),
+        });
+        Dataset<Row> rows = spark().createDataFrame(List.of(
+                RowFactory.create("x", 1, io.streamtrain.ingest.PackedFeatures.pack(new float[]{1, 2, 3}))), landed);
+        io.streamtrain.preprocess.Scaler scaler = new io.streamtrain.preprocess.Scaler(new double[]{1, 1, 1},
+                new double[]{1, 2, 4});
+        Row scaled = ScoreJob.features(rows, scaler, 3).first();
+        assertThat(scaled.getString(0)).isEqualTo("x");
+        assertThat(scaled.getInt(1)).isEqualTo(1);
+        assertThat(scaled.<Float>getList(2)).containsExactly(0f, 0.5f, 0.5f);
+
+        Dataset<Row> noId = rows.drop("id");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ScoreJob.features(noId, scaler, 3))
+                .isInstanceOf(io.streamtrain.core.UserException.class).hasMessageContaining("no 'id' column");
+        Dataset<Row> noFeatures = rows.drop(io.streamtrain.ingest.PackedFeatures.COLUMN);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ScoreJob.features(noFeatures, scaler, 3))
+                .isInstanceOf(io.streamtrain.core.UserException.class).hasMessageContaining("neither 'features'");
+    }
+
+    @Test
     public void predictionsOnTheExecutorsEqualTheNetworksOwnOutput() {
         int features = 12;
         TrainSettings s = new TrainSettings(List.of(8), "tanh", 0, 0, 0, TrainSettings.Init.XAVIER,

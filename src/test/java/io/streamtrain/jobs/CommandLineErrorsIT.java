@@ -104,6 +104,7 @@ class CommandLineErrorsIT {
                         "--set", "evaluate.gate.metric=speed")),
                 new Case("interval confidence of 1", 2, "evaluate.confidence", t -> t.local("evaluate",
                         "--set", "evaluate.confidence=1")),
+                new Case("score with no model", 2, "run train first", t -> t.local("score", "--input", "landing")),
                 new Case("--warm-start as a path", 2, "--warm-start", t -> t.local("train", "--warm-start", "/tmp/m")),
                 new Case("--resume without --run-id", 2, "--resume", t -> t.local("train", "--resume")),
                 new Case("--resume with no checkpoint", 2, "checkpoint", t -> t.withCurated("train", "--resume",

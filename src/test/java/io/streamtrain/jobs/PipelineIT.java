@@ -128,6 +128,7 @@ class PipelineIT {
         }
         assertThat(StreamTrain.execute(command("sql",
                 "SELECT class, metric, value FROM evaluation WHERE metric = 'accuracy'"))).isZero();
+        scoringTheLandingTableGivesEvaluatesPredictions(warehouse);
 
         warmStartLearnsOnlyFromBatchesTheModelHasNotSeen(warehouse, curatedTrain);
     }
@@ -186,6 +187,24 @@ class PipelineIT {
         assertThat(StreamTrain.execute(command("train", "--run-id", "it-2", "--resume", "--set", "train.epochs=1")))
                 .isZero();
         assertThat(ModelBundle.lineage(files, warehouse, "it-2")).isEqualTo(second);
+    }
+
+    /** score applies it-1 with its own scaler to raw landed rows: on the test ids it predicts what evaluate did. */
+    private void scoringTheLandingTableGivesEvaluatesPredictions(Warehouse warehouse) {
+        assertThat(StreamTrain.execute(command("score", "--model", "it-1", "--input", "landing", "--run-id",
+                "score-1"))).isZero();
+        SparkSession spark = LocalRuns.session();
+        try {
+            Dataset<Row> scores = spark.read().parquet(warehouse.table(Table.SCORES)).where("run_id = 'score-1'");
+            assertThat(scores.count()).isEqualTo(spark.read().parquet(warehouse.table(Table.LANDING)).count());
+            Dataset<Row> evaluated = spark.read().parquet(warehouse.table(Table.PREDICTIONS))
+                    .where("run_id = 'it-1'").select(col("id"), col("predicted").as("evaluated"));
+            Dataset<Row> both = scores.join(evaluated, "id");
+            assertThat(both.count()).isEqualTo(1000);
+            assertThat(both.where("predicted = evaluated AND model_id = 'it-1'").count()).isEqualTo(1000);
+        } finally {
+            spark.stop();
+        }
     }
 
     /**
