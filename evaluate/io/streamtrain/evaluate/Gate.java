@@ -92,7 +92,8 @@ public final class Gate {
             return 1;
         }
         if (n < EXACT_BELOW) {
-            return Math.min(1, 2 * new BinomialDistribution(null, (int) n, 0.5).cumulativeProbability((int) Math.min(b, c)));
+            double tail = new BinomialDistribution(null, (int) n, 0.5).cumulativeProbability((int) Math.min(b, c));
+            return Math.min(1, 2 * tail);
         }
         double chi = Math.pow(Math.abs(b - c) - 1.0, 2) / n;
         return 1 - new ChiSquaredDistribution(null, 1).cumulativeProbability(chi);

@@ -58,7 +58,8 @@ public final class ScoreJob {
         String model = ModelBundle.requireUsable(files, warehouse, modelRunId, schema.featureCount(),
                 schema.classCount());
         String source = source(warehouse, input);
-        boolean parquet = files.exists(source) && (source.endsWith(".parquet") || files.containsFile(source, ".parquet"));
+        boolean parquet = files.exists(source)
+                && (source.endsWith(".parquet") || files.containsFile(source, ".parquet"));
         if (!parquet) {
             throw new UserException("No Parquet data at " + source + ": name a Parquet folder or file with --input,"
                     + " or 'landing' for the landing table");
@@ -94,7 +95,7 @@ public final class ScoreJob {
         return scaler.transform(rows.select(out.toArray(Column[]::new)));
     }
 
-    /** Scores {@code input} with bundle {@code modelRunId} (or the latest) and writes the scores under {@code runId}. */
+    /** Scores {@code input} with bundle {@code modelRunId} (or the latest); writes the scores under {@code runId}. */
     public static long run(SparkSession spark, RecordSchema schema, Warehouse warehouse, String modelRunId,
                            String input, String runId, Sizing sizing) {
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());

@@ -36,8 +36,9 @@ final class Summary {
                     warehouse.report(o.evaluated().runId())));
             if (o.evaluated().decision() != null) {
                 var d = o.evaluated().decision();
-                sb.append(String.format("gate:       %s %s (champion before: %s)%s%n", d.outcome().column(), d.candidate(),
-                        d.champion() == null ? "none" : d.champion(), d.rejected() ? "; exit code 3" : ""));
+                sb.append(String.format("gate:       %s %s (champion before: %s)%s%n", d.outcome().column(),
+                        d.candidate(), d.champion() == null ? "none" : d.champion(),
+                        d.rejected() ? "; exit code 3" : ""));
             }
         }
         return sb.toString();

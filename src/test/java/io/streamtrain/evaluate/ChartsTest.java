@@ -81,7 +81,8 @@ class ChartsTest {
         Replicates r = replicates();
         List<MetricRow> rows = MetricTable.rows(Scores.ALL, r, LABELS, 0.95);
         String md = ReportFormat.markdown("t", r.sample().confusion(LABELS), rows, 0.95, null);
-        assertThat(md).contains("95% bootstrap interval").containsPattern("\\| Trouser \\| \\d\\.\\d{4} \\[\\d\\.\\d{4},");
+        assertThat(md).contains("95% bootstrap interval")
+                .containsPattern("\\| Trouser \\| \\d\\.\\d{4} \\[\\d\\.\\d{4},");
         String csv = ReportFormat.csv(rows);
         assertThat(csv).startsWith("slice,class,metric,averaging,value,ci_low,ci_high\n");
         assertThat(csv).containsPattern("\nall,overall,accuracy,none,0\\.\\d+,0\\.\\d+,0\\.\\d+\n");

@@ -152,7 +152,8 @@ public class EvaluateSparkTest extends SparkLocalTest {
         assertThat(paired.onlyCandidate()).isEqualTo(onlyMine).isPositive();
         assertThat(paired.onlyChampion()).isEqualTo(onlyTheirs).isPositive();
         for (int r = 1; r <= 50; r++) {
-            assertThat(paired.candidate().replicate(r).confusion(LABELS)).isEqualTo(mine.replicate(r).confusion(LABELS));
+            assertThat(paired.candidate().replicate(r).confusion(LABELS))
+                    .isEqualTo(mine.replicate(r).confusion(LABELS));
             assertThat(paired.champion().replicate(r).confusion(LABELS))
                     .isEqualTo(theirs.replicate(r).confusion(LABELS));
         }

@@ -64,7 +64,8 @@ class ConfusionMetricsTest {
         assertThat(ConfusionMetrics.micro(m, Metric.PRECISION)).isCloseTo(12.0 / 16, within(1e-12));
         assertThat(ConfusionMetrics.micro(m, Metric.RECALL)).isCloseTo(12.0 / 16, within(1e-12));
         assertThat(ConfusionMetrics.micro(m, Metric.F1)).isCloseTo(12.0 / 16, within(1e-12));
-        assertThat(ConfusionMetrics.value(m, Metric.F1, Averaging.MACRO, 0)).isEqualTo(ConfusionMetrics.macro(m, Metric.F1));
+        assertThat(ConfusionMetrics.value(m, Metric.F1, Averaging.MACRO, 0))
+                .isEqualTo(ConfusionMetrics.macro(m, Metric.F1));
         assertThat(ConfusionMetrics.value(m, Metric.RECALL, Averaging.NONE, 2)).isEqualTo(1.0);
     }
 }
