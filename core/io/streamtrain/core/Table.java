@@ -14,10 +14,20 @@ public enum Table {
     CURATED("curated", "curated"),
     /** Per run and epoch: loss, samples per second, wall time. */
     TRAINING_HISTORY("training_history", "metrics/training_history"),
-    /** Per run: per-class precision, recall, F1 and support, accuracy, macro and weighted averages. */
+    /**
+     * Per evaluation run, long format: per slice, class, metric and averaging a value with its confidence interval
+     * (precision, recall, F1, support, ROC AUC per class; accuracy, log loss, calibration error; macro, micro and
+     * weighted averages).
+     */
     EVALUATION("evaluation", "metrics/evaluation"),
-    /** Per run: counts of (actual, predicted) pairs on the test split. */
+    /** Per evaluation run: counts of (actual, predicted) pairs on the test split. */
     CONFUSION_MATRIX("confusion_matrix", "metrics/confusion_matrix"),
+    /** Per evaluation run: every test example's label, predicted class and class probabilities, and the model. */
+    PREDICTIONS("predictions", "metrics/predictions"),
+    /** Per gated evaluation run: the promotion gate's decision, its measurements and its reasons. */
+    DECISIONS("decisions", "metrics/decisions"),
+    /** Per score run: each scored row's predicted class and class probabilities, and the model. */
+    SCORES("scores", "scores"),
     /** Per run and stage: status, start, end, counts in and out, where the outputs are (also reports/run-id/run.json). */
     RUNS("runs", "metrics/runs");
 

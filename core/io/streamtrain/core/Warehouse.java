@@ -37,7 +37,15 @@ public record Warehouse(String root) {
         return root + "/models/latest";
     }
 
-    /** {@code reports/<run-id>}: metrics.csv and metrics.md of one evaluation. */
+    /**
+     * {@code models/champion}: a one-line file naming the model evaluate's promotion gate last promoted (the one to
+     * serve); moved only by {@code evaluate --gate}.
+     */
+    public String championModelPointer() {
+        return root + "/models/champion";
+    }
+
+    /** {@code reports/<run-id>}: metrics.csv, metrics.md, index.html and the plots of one evaluation. */
     public String report(String runId) {
         return root + "/reports/" + runId;
     }

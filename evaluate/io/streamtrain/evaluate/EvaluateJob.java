@@ -1,20 +1,28 @@
 package io.streamtrain.evaluate;
 
+import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.ParquetTables;
 import io.streamtrain.core.RecordSchema;
+import io.streamtrain.core.RunId;
 import io.streamtrain.core.Sizing;
 import io.streamtrain.core.StagePlan;
 import io.streamtrain.core.Table;
+import io.streamtrain.core.UserException;
 import io.streamtrain.core.Warehouse;
+import io.streamtrain.core.metrics.Averaging;
+import io.streamtrain.core.metrics.Confusion;
+import io.streamtrain.core.metrics.ConfusionMetrics;
+import io.streamtrain.core.metrics.Interval;
+import io.streamtrain.core.metrics.Metric;
+import io.streamtrain.core.metrics.Replicates;
+import io.streamtrain.core.metrics.ScoreStats;
 import io.streamtrain.preprocess.Split;
-import io.streamtrain.train.DistributedScorer;
-import io.streamtrain.train.Minibatches;
 import io.streamtrain.train.ModelBundle;
-import io.streamtrain.train.Models;
+import io.streamtrain.train.Predictor;
 import io.streamtrain.train.TrainJob;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -22,38 +30,70 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.nd4j.evaluation.classification.Evaluation;
-import org.nd4j.linalg.dataset.DataSet;
+import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.types.DataTypes.createStructField;
 
 /**
- * Scores a model bundle on the curated test split, distributed, and writes the evaluation and confusion-matrix tables
- * (partitioned by run id) and {@code reports/<run-id>/metrics.csv} and {@code metrics.md}.
+ * Scores a model bundle on the curated test split, distributed, and writes the {@code predictions},
+ * {@code evaluation} (every metric with its bootstrap interval, overall and per slice) and {@code confusion_matrix}
+ * tables, partitioned by run id so that a re-run replaces its own rows, and {@code reports/<run-id>/}: metrics.csv,
+ * metrics.md, PNG plots and a self-contained index.html. With the gate on it also scores the champion on the same
+ * rows, decides, records the decision in {@code decisions} and moves {@code models/champion} on a promotion.
  */
 public final class EvaluateJob {
 
     private static final Logger LOG = LoggerFactory.getLogger(EvaluateJob.class);
-    private static final int EVAL_BATCH = 256;
 
     static final StructType EVALUATION = new StructType(new StructField[]{
-            createStructField("model_run_id", DataTypes.StringType, false),
+            createStructField("model_id", DataTypes.StringType, false),
+            createStructField("split", DataTypes.StringType, false),
+            createStructField("slice", DataTypes.StringType, false),
             createStructField("class", DataTypes.StringType, false),
             createStructField("metric", DataTypes.StringType, false),
+            createStructField("averaging", DataTypes.StringType, false),
             createStructField("value", DataTypes.DoubleType, false),
+            createStructField("ci_low", DataTypes.DoubleType, true),
+            createStructField("ci_high", DataTypes.DoubleType, true),
+            createStructField("evaluated_at", DataTypes.TimestampType, false),
             createStructField("run_id", DataTypes.StringType, false),
     });
 
     static final StructType CONFUSION = new StructType(new StructField[]{
-            createStructField("model_run_id", DataTypes.StringType, false),
+            createStructField("model_id", DataTypes.StringType, false),
             createStructField("actual", DataTypes.StringType, false),
             createStructField("predicted", DataTypes.StringType, false),
             createStructField("count", DataTypes.LongType, false),
+            createStructField("run_id", DataTypes.StringType, false),
+    });
+
+    static final StructType DECISIONS = new StructType(new StructField[]{
+            createStructField("candidate_model_id", DataTypes.StringType, false),
+            createStructField("champion_model_id", DataTypes.StringType, true),
+            createStructField("outcome", DataTypes.StringType, false),
+            createStructField("metric", DataTypes.StringType, false),
+            createStructField("candidate_value", DataTypes.DoubleType, false),
+            createStructField("champion_value", DataTypes.DoubleType, true),
+            createStructField("delta_ci_low", DataTypes.DoubleType, true),
+            createStructField("delta_ci_high", DataTypes.DoubleType, true),
+            createStructField("only_candidate_correct", DataTypes.LongType, false),
+            createStructField("only_champion_correct", DataTypes.LongType, false),
+            createStructField("p_value", DataTypes.DoubleType, true),
+            createStructField("reasons", DataTypes.createArrayType(DataTypes.StringType, false), false),
+            createStructField("decided_at", DataTypes.TimestampType, false),
             createStructField("run_id", DataTypes.StringType, false),
     });
 
@@ -61,82 +101,255 @@ public final class EvaluateJob {
     }
 
     /**
-     * Checks, without side effects, that evaluate can run: the model exists (or train runs first) and so does the
-     * curated table (or preprocess runs first).
+     * Checks, without side effects, that evaluate can run: the model exists (or train runs first), so does the
+     * curated table (or preprocess runs first), and with the gate on, the champion the pointer names.
      */
-    public static StagePlan plan(HadoopFiles files, RecordSchema schema, Warehouse warehouse, String modelRunId,
-                                 String runId, boolean trained, boolean curatedComing) {
+    public static StagePlan plan(HadoopFiles files, RecordSchema schema, Warehouse warehouse,
+                                 EvaluateSettings settings, String modelRunId, String runId, boolean trained,
+                                 boolean curatedComing) {
         if (!curatedComing) {
             TrainJob.requireCurated(files, warehouse);
         }
         String model = trained ? warehouse.model(runId) : ModelBundle.requireUsable(files, warehouse, modelRunId,
                 schema.featureCount(), schema.classCount());
-        return new StagePlan("evaluate", List.of(model, warehouse.table(Table.CURATED) + " (test split)"),
-                List.of(warehouse.table(Table.EVALUATION), warehouse.table(Table.CONFUSION_MATRIX),
-                        warehouse.report(runId)));
+        List<String> reads = new ArrayList<>(List.of(model, warehouse.table(Table.CURATED) + " (test split)"));
+        List<String> writes = new ArrayList<>(List.of(warehouse.table(Table.PREDICTIONS),
+                warehouse.table(Table.EVALUATION), warehouse.table(Table.CONFUSION_MATRIX), warehouse.report(runId)));
+        if (settings.gate().enabled()) {
+            String champion = champion(files, warehouse);
+            if (champion != null) {
+                reads.add(ModelBundle.requireUsable(files, warehouse, champion, schema.featureCount(),
+                        schema.classCount()) + " (champion)");
+            }
+            writes.add(warehouse.table(Table.DECISIONS));
+            writes.add(warehouse.championModelPointer() + " (on promotion)");
+        }
+        return new StagePlan("evaluate", reads, writes);
+    }
+
+    /** The run id {@code models/champion} names, or null when no model has been promoted yet. */
+    public static String champion(HadoopFiles files, Warehouse warehouse) {
+        String pointer = warehouse.championModelPointer();
+        if (!files.exists(pointer)) {
+            return null;
+        }
+        String id = files.readString(pointer).trim();
+        try {
+            return RunId.validate(id);
+        } catch (ConfigException e) {
+            throw new UserException(pointer + " does not hold a run id: write the id of a model under "
+                    + warehouse.root() + "/models into it, or delete it to promote the next gated model");
+        }
     }
 
     /**
      * @param modelRunId the bundle to score, or null for {@code models/latest}
      * @param runId      names this evaluation's report and table partitions
      */
-    public static EvaluateResult run(SparkSession spark, RecordSchema schema, Warehouse warehouse, String modelRunId,
-                                     String runId, Sizing sizing) {
+    public static EvaluateResult run(SparkSession spark, RecordSchema schema, Warehouse warehouse,
+                                     EvaluateSettings settings, String modelRunId, String runId, Sizing sizing) {
+        long started = System.nanoTime();
+        Timestamp now = Timestamp.from(Instant.now());
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
         ModelBundle bundle = ModelBundle.load(files, warehouse, modelRunId);
         Dataset<Row> test = TrainJob.curatedSplit(spark, warehouse, Split.TEST);
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         // A count of a Parquet split reads footers only; it sizes the partitions from the rows' decoded bytes.
-        int partitions = sizing.partitionsFor(test.count() * Sizing.rowBytes(schema.featureCount()),
+        long testRows = test.count();
+        if (testRows == 0) {
+            throw new UserException("The curated test split at " + warehouse.table(Table.CURATED) + " is empty:"
+                    + " set preprocess.test-fraction or preprocess.pinned-test-ids, then run preprocess again");
+        }
+        int partitions = sizing.partitionsFor(testRows * Sizing.rowBytes(schema.featureCount()),
                 sc.defaultParallelism());
-        JavaRDD<DataSet> batches = Minibatches.of(test, EVAL_BATCH, schema.classCount(), partitions, 0L,
-                Models.timeSteps(bundle.network(), schema.featureCount()));
+        String slice = sliceColumn(test, settings.sliceColumn());
+        List<Column> columns = new ArrayList<>(List.of(col("id"), col("label"), col("features")));
+        if (slice != null) {
+            columns.add(col(slice));
+        }
+        Dataset<Row> input = test.select(columns.toArray(Column[]::new)).repartition(partitions);
+        List<String> labels = schema.labels();
+        int classes = schema.classCount();
 
-        Evaluation evaluation = DistributedScorer.evaluate(sc, bundle.network(), batches);
-        Confusion confusion = confusion(evaluation, schema);
-
-        List<MetricRow> rows = ReportFormat.rows(confusion);
-        String title = "Evaluation of model " + bundle.runId() + " on the test split (run " + runId + ")";
-        String markdown = ReportFormat.markdown(confusion, title);
-        writeTables(spark, warehouse, bundle.runId(), runId, rows, confusion);
-        files.writeString(warehouse.report(runId) + "/metrics.csv", ReportFormat.csv(rows));
-        files.writeString(warehouse.report(runId) + "/metrics.md", markdown);
-        LOG.info("evaluate: model {} accuracy {} on {} test examples; report in {}", bundle.runId(),
-                String.format("%.4f", ConfusionMetrics.accuracy(confusion)), confusion.total(), warehouse.report(runId));
-        return new EvaluateResult(bundle.runId(), runId, confusion, rows, markdown);
-    }
-
-    static Confusion confusion(Evaluation evaluation, RecordSchema schema) {
-        int n = schema.classCount();
-        long[][] counts = new long[n][n];
-        if (evaluation.getConfusion() != null) {
-            for (int a = 0; a < n; a++) {
-                for (int p = 0; p < n; p++) {
-                    counts[a][p] = evaluation.getConfusion().getCount(a, p);
+        Map<String, Replicates> bySlice;
+        Decision decision = null;
+        Scores.Paired paired = null;
+        try (Predictor predictor = Predictor.of(sc, bundle.network(), schema.featureCount())) {
+            Dataset<Row> predictions = predictor.predict(input).persist(StorageLevel.MEMORY_AND_DISK());
+            try {
+                bySlice = Scores.bySlice(predictions, classes, settings, slice);
+                if (settings.gate().enabled()) {
+                    String champion = champion(files, warehouse);
+                    if (champion == null) {
+                        decision = Gate.first(bundle.runId(), settings.gate().metric(),
+                                settings.gate().metric().of(bySlice.get(Scores.ALL).sample(), labels));
+                    } else if (champion.equals(bundle.runId())) {
+                        paired = new Scores.Paired(bySlice.get(Scores.ALL), bySlice.get(Scores.ALL), 0, 0);
+                        decision = decide(settings, bundle.runId(), champion, paired, labels);
+                    } else {
+                        ModelBundle championBundle = ModelBundle.load(files, warehouse, champion);
+                        try (Predictor theirs = Predictor.of(sc, championBundle.network(), schema.featureCount())) {
+                            paired = Scores.paired(predictions, theirs.predict(input), classes, settings);
+                        }
+                        decision = decide(settings, bundle.runId(), champion, paired, labels);
+                    }
                 }
+                ParquetTables.overwritePartitions((slice == null ? predictions : predictions.drop(slice))
+                                .withColumn("model_id", lit(bundle.runId())).withColumn("run_id", lit(runId)),
+                        warehouse.table(Table.PREDICTIONS), "run_id");
+            } finally {
+                predictions.unpersist();
             }
         }
-        return new Confusion(schema.labels(), counts);
+
+        ScoreStats all = bySlice.get(Scores.ALL).sample();
+        Confusion confusion = all.confusion(labels);
+        List<MetricRow> rows = new ArrayList<>();
+        bySlice.forEach((name, replicates) -> rows.addAll(MetricTable.rows(name, replicates, labels,
+                settings.confidence())));
+        String title = "Evaluation of model " + bundle.runId() + " on the test split (run " + runId + ")";
+        String markdown = ReportFormat.markdown(title, confusion, rows, settings.confidence(), decision);
+        writeTables(spark, warehouse, bundle.runId(), runId, rows, confusion, decision, now);
+
+        String report = warehouse.report(runId);
+        Map<String, byte[]> images = new LinkedHashMap<>();
+        images.put("confusion.png", Charts.confusion(confusion));
+        images.put("f1.png", Charts.f1WithIntervals(labels, rows, settings.confidence()));
+        History history = History.read(spark, warehouse, bundle.runId());
+        if (history != null) {
+            images.put("learning-curve.png", Charts.learningCurve(bundle.runId(), history.epochs(), history.loss(),
+                    history.validationAccuracy()));
+        }
+        images.put("reliability.png", Charts.reliability(all));
+        if (paired != null && decision != null && decision.champion() != null) {
+            images.put("champion-vs-candidate.png", Charts.championVsCandidate(labels, decision.champion(),
+                    f1(paired.champion().sample(), labels), bundle.runId(), f1(paired.candidate().sample(), labels)));
+        }
+        images.values().removeIf(java.util.Objects::isNull);
+        for (Map.Entry<String, byte[]> image : images.entrySet()) {
+            files.writeBytes(report + "/" + image.getKey(), image.getValue());
+        }
+        files.writeString(report + "/metrics.csv", ReportFormat.csv(rows));
+        files.writeString(report + "/metrics.md", markdown);
+        files.writeString(report + "/index.html", HtmlReport.render(title, confusion, rows, decision, images));
+        if (decision != null && decision.outcome() == Decision.Outcome.PROMOTED) {
+            // Last, after the decision is recorded: the pointer never names a model whose decision is missing.
+            files.writeString(warehouse.championModelPointer(), bundle.runId() + "\n");
+        }
+
+        double seconds = (System.nanoTime() - started) / 1e9;
+        LOG.info("evaluate: model {} accuracy {} on {} test examples; report in {}", bundle.runId(),
+                String.format(Locale.ROOT, "%.4f", ConfusionMetrics.accuracy(confusion)), confusion.total(), report);
+        LOG.info(String.format(Locale.ROOT, "evaluate: %d test rows scored, %d bootstrap replicates, predictions,"
+                        + " tables and %d plots in %.1f s%s", testRows, settings.replicates(), images.size(), seconds,
+                history == null ? "" : String.format(Locale.ROOT, "; one training epoch of the model took %.1f s",
+                        history.lastEpochSeconds())));
+        if (decision != null) {
+            LOG.info("evaluate: gate {}: {}", decision.outcome().column(), String.join("; ", decision.reasons()));
+        }
+        return new EvaluateResult(bundle.runId(), runId, confusion, rows, markdown, decision, seconds);
     }
 
-    private static void writeTables(SparkSession spark, Warehouse warehouse, String modelRunId, String runId,
-                                    List<MetricRow> rows, Confusion confusion) {
+    /** The configured slice column when the test rows have it; a warning and no slices otherwise. */
+    static String sliceColumn(Dataset<Row> test, String configured) {
+        if (configured.isEmpty()) {
+            return null;
+        }
+        if (!Arrays.asList(test.columns()).contains(configured)) {
+            LOG.warn("evaluate: the curated table has no column '{}' ({}); no metrics by slice", configured,
+                    EvaluateSettings.SLICE_COLUMN);
+            return null;
+        }
+        return configured;
+    }
+
+    static Decision decide(EvaluateSettings settings, String candidate, String champion, Scores.Paired paired,
+                           List<String> labels) {
+        GateMetric metric = settings.gate().metric();
+        Interval delta = Interval.percentile(differences(paired, metric, labels), settings.confidence());
+        return Gate.decide(settings.gate(), metric, new Gate.Measured(candidate, champion,
+                metric.of(paired.candidate().sample(), labels), metric.of(paired.champion().sample(), labels),
+                delta.low(), delta.high(), paired.onlyCandidate(), paired.onlyChampion(), labels,
+                f1(paired.candidate().sample(), labels), f1(paired.champion().sample(), labels)));
+    }
+
+    /** Candidate minus champion in each replicate: the replicates weight rows alike, so this is paired. */
+    static double[] differences(Scores.Paired paired, GateMetric metric, List<String> labels) {
+        return ConfusionMetrics.quietly(() -> {
+            double[] d = new double[paired.candidate().replicates()];
+            for (int r = 1; r <= d.length; r++) {
+                d[r - 1] = metric.of(paired.candidate().replicate(r), labels)
+                        - metric.of(paired.champion().replicate(r), labels);
+            }
+            return d;
+        });
+    }
+
+    static double[] f1(ScoreStats s, List<String> labels) {
+        Confusion m = s.confusion(labels);
+        double[] f1 = new double[labels.size()];
+        for (int k = 0; k < f1.length; k++) {
+            f1[k] = ConfusionMetrics.f1(m, k);
+        }
+        return f1;
+    }
+
+    private static void writeTables(SparkSession spark, Warehouse warehouse, String modelId, String runId,
+                                    List<MetricRow> rows, Confusion confusion, Decision decision, Timestamp now) {
         List<Row> metricRows = rows.stream()
-                .map(r -> RowFactory.create(modelRunId, r.className(), r.metric(), r.value(), runId))
+                .map(r -> RowFactory.create(modelId, Split.TEST.value(), r.slice(), r.className(), r.metric(),
+                        r.averaging(), r.value(), nullIfNaN(r.ciLow()), nullIfNaN(r.ciHigh()), now, runId))
                 .toList();
         List<Row> cells = new ArrayList<>();
         for (int a = 0; a < confusion.classes(); a++) {
             for (int p = 0; p < confusion.classes(); p++) {
-                cells.add(RowFactory.create(modelRunId, confusion.labels().get(a), confusion.labels().get(p),
+                cells.add(RowFactory.create(modelId, confusion.labels().get(a), confusion.labels().get(p),
                         confusion.count(a, p), runId));
             }
         }
         overwriteRun(spark.createDataFrame(metricRows, EVALUATION), warehouse.table(Table.EVALUATION));
         overwriteRun(spark.createDataFrame(cells, CONFUSION), warehouse.table(Table.CONFUSION_MATRIX));
+        if (decision != null) {
+            Row row = RowFactory.create(decision.candidate(), decision.champion(), decision.outcome().column(),
+                    decision.metric(), decision.candidateValue(), nullIfNaN(decision.championValue()),
+                    nullIfNaN(decision.deltaLow()), nullIfNaN(decision.deltaHigh()), decision.onlyCandidate(),
+                    decision.onlyChampion(), nullIfNaN(decision.pValue()), decision.reasons(), now, runId);
+            overwriteRun(spark.createDataFrame(List.of(row), DECISIONS), warehouse.table(Table.DECISIONS));
+        }
+    }
+
+    private static Double nullIfNaN(double v) {
+        return Double.isNaN(v) ? null : v;
     }
 
     /** A re-run of the same run id replaces its rows; other runs stay. */
     private static void overwriteRun(Dataset<Row> rows, String path) {
         ParquetTables.overwritePartitions(rows.coalesce(1), path, "run_id");
+    }
+
+    /** The training history of a model, when the table has its run: what the learning curve plots. */
+    record History(int[] epochs, double[] loss, double[] validationAccuracy, double lastEpochSeconds) {
+
+        static History read(SparkSession spark, Warehouse warehouse, String modelId) {
+            String path = warehouse.table(Table.TRAINING_HISTORY);
+            if (!new HadoopFiles(spark.sparkContext().hadoopConfiguration()).containsFile(path, ".parquet")) {
+                return null;
+            }
+            List<Row> rows = spark.read().parquet(path).where(col("run_id").equalTo(modelId))
+                    .select("epoch", "loss", "validation_accuracy", "seconds").orderBy("epoch").collectAsList();
+            if (rows.isEmpty()) {
+                return null;
+            }
+            int n = rows.size();
+            int[] epochs = new int[n];
+            double[] loss = new double[n];
+            double[] accuracy = new double[n];
+            for (int i = 0; i < n; i++) {
+                epochs[i] = rows.get(i).getInt(0);
+                loss[i] = rows.get(i).getDouble(1);
+                accuracy[i] = rows.get(i).getDouble(2);
+            }
+            return new History(epochs, loss, accuracy, rows.get(n - 1).getDouble(3));
+        }
     }
 }

@@ -1,61 +1,79 @@
 package io.streamtrain.evaluate;
 
-import java.util.ArrayList;
+import io.streamtrain.core.metrics.Averaging;
+import io.streamtrain.core.metrics.Confusion;
+import io.streamtrain.core.metrics.Metric;
+
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
-/** Pure formatting of an evaluation: the rows of the metric table, CSV, and a Markdown report. */
+/** Pure formatting of an evaluation: CSV, and a Markdown report with intervals, slices and the gate's decision. */
 public final class ReportFormat {
 
-    private static final Metric[] PER_CLASS = {Metric.PRECISION, Metric.RECALL, Metric.F1, Metric.SUPPORT};
+    private static final Metric[] TABLE = {Metric.PRECISION, Metric.RECALL, Metric.F1, Metric.ROC_AUC};
 
     private ReportFormat() {
     }
 
-    /** Per-class precision, recall, F1 and support; overall accuracy; macro and weighted averages. */
-    public static List<MetricRow> rows(Confusion m) {
-        List<MetricRow> rows = new ArrayList<>();
-        for (int k = 0; k < m.classes(); k++) {
-            for (Metric metric : PER_CLASS) {
-                rows.add(new MetricRow(m.labels().get(k), metric.column(), ConfusionMetrics.perClass(m, metric, k)));
-            }
-        }
-        rows.add(new MetricRow(MetricRow.OVERALL, Metric.ACCURACY.column(), ConfusionMetrics.accuracy(m)));
-        rows.add(new MetricRow(MetricRow.OVERALL, Metric.SUPPORT.column(), m.total()));
-        for (Metric metric : new Metric[]{Metric.PRECISION, Metric.RECALL, Metric.F1}) {
-            rows.add(new MetricRow(MetricRow.MACRO, metric.column(), ConfusionMetrics.macro(m, metric)));
-            rows.add(new MetricRow(MetricRow.WEIGHTED, metric.column(), ConfusionMetrics.weighted(m, metric)));
-        }
-        return rows;
-    }
-
     public static String csv(List<MetricRow> rows) {
-        StringBuilder sb = new StringBuilder("class,metric,value\n");
+        StringBuilder sb = new StringBuilder("slice,class,metric,averaging,value,ci_low,ci_high\n");
         for (MetricRow r : rows) {
-            sb.append(csvField(r.className())).append(',').append(r.metric()).append(',')
-                    .append(number(r.value())).append('\n');
+            sb.append(csvField(r.slice())).append(',').append(csvField(r.className())).append(',')
+                    .append(r.metric()).append(',').append(r.averaging()).append(',').append(number(r.value()))
+                    .append(',').append(number(r.ciLow())).append(',').append(number(r.ciHigh())).append('\n');
         }
         return sb.toString();
     }
 
-    /** A classification report in the layout of scikit-learn's, then the confusion matrix. */
-    public static String markdown(Confusion m, String title) {
+    /**
+     * A classification report in the layout of scikit-learn's, each value with its interval, then the overall
+     * metrics, the slices, the confusion matrix and, with a gate, its decision.
+     */
+    public static String markdown(String title, Confusion m, List<MetricRow> rows, double confidence,
+                                  Decision decision) {
+        String all = Scores.ALL;
         StringBuilder sb = new StringBuilder("## ").append(title).append("\n\n");
-        sb.append("| class | precision | recall | f1 | support |\n|---|---:|---:|---:|---:|\n");
-        for (int k = 0; k < m.classes(); k++) {
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %d |%n", m.labels().get(k),
-                    fixed(ConfusionMetrics.precision(m, k)), fixed(ConfusionMetrics.recall(m, k)),
-                    fixed(ConfusionMetrics.f1(m, k)), ConfusionMetrics.support(m, k)));
+        sb.append(String.format(Locale.ROOT, "Values with their %.0f%% bootstrap interval.%n%n", confidence * 100));
+        sb.append("| class | precision | recall | f1 | roc_auc | support |\n|---|---:|---:|---:|---:|---:|\n");
+        for (String label : m.labels()) {
+            sb.append("| ").append(label).append(" |");
+            for (Metric metric : TABLE) {
+                sb.append(' ').append(cell(MetricTable.find(rows, all, label, metric, Averaging.NONE))).append(" |");
+            }
+            sb.append(' ').append(count(MetricTable.find(rows, all, label, Metric.SUPPORT, Averaging.NONE)))
+                    .append(" |\n");
         }
-        sb.append(String.format(Locale.ROOT, "| **accuracy** | | | %s | %d |%n",
-                fixed(ConfusionMetrics.accuracy(m)), m.total()));
-        for (String avg : new String[]{MetricRow.MACRO, MetricRow.WEIGHTED}) {
-            boolean macro = avg.equals(MetricRow.MACRO);
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %d |%n", avg,
-                    fixed(macro ? ConfusionMetrics.macro(m, Metric.PRECISION) : ConfusionMetrics.weighted(m, Metric.PRECISION)),
-                    fixed(macro ? ConfusionMetrics.macro(m, Metric.RECALL) : ConfusionMetrics.weighted(m, Metric.RECALL)),
-                    fixed(macro ? ConfusionMetrics.macro(m, Metric.F1) : ConfusionMetrics.weighted(m, Metric.F1)),
-                    m.total()));
+        for (Averaging averaging : new Averaging[]{Averaging.MACRO, Averaging.MICRO, Averaging.WEIGHTED}) {
+            sb.append("| ").append(averaging.column()).append(" avg |");
+            for (Metric metric : TABLE) {
+                sb.append(' ').append(cell(MetricTable.find(rows, all, MetricRow.OVERALL, metric, averaging)))
+                        .append(" |");
+            }
+            sb.append(' ').append(count(MetricTable.find(rows, all, MetricRow.OVERALL, Metric.SUPPORT,
+                    Averaging.NONE))).append(" |\n");
+        }
+        sb.append("\n| overall | value |\n|---|---:|\n");
+        for (Metric metric : new Metric[]{Metric.ACCURACY, Metric.LOG_LOSS, Metric.ECE}) {
+            sb.append("| ").append(metric.column()).append(" | ")
+                    .append(cell(MetricTable.find(rows, all, MetricRow.OVERALL, metric, Averaging.NONE)))
+                    .append(" |\n");
+        }
+        Set<String> slices = new LinkedHashSet<>();
+        rows.forEach(r -> slices.add(r.slice()));
+        slices.remove(all);
+        if (!slices.isEmpty()) {
+            sb.append("\n### By slice\n\n| slice | examples | accuracy | f1 (macro) |\n|---|---:|---:|---:|\n");
+            for (String slice : slices) {
+                sb.append("| ").append(slice).append(" | ")
+                        .append(count(MetricTable.find(rows, slice, MetricRow.OVERALL, Metric.SUPPORT,
+                                Averaging.NONE))).append(" | ")
+                        .append(cell(MetricTable.find(rows, slice, MetricRow.OVERALL, Metric.ACCURACY,
+                                Averaging.NONE))).append(" | ")
+                        .append(cell(MetricTable.find(rows, slice, MetricRow.OVERALL, Metric.F1, Averaging.MACRO)))
+                        .append(" |\n");
+            }
         }
         sb.append("\n### Confusion matrix (rows: actual, columns: predicted)\n\n| actual \\ predicted |");
         for (int k = 0; k < m.classes(); k++) {
@@ -69,10 +87,39 @@ public final class ReportFormat {
             }
             sb.append('\n');
         }
+        if (decision != null) {
+            sb.append("\n").append(decision(decision));
+        }
         return sb.toString();
     }
 
-    private static String fixed(double v) {
+    /** The gate's decision and its reasons, as a Markdown section. */
+    public static String decision(Decision d) {
+        StringBuilder sb = new StringBuilder("### Promotion gate: ").append(d.outcome().column()).append("\n\n");
+        sb.append("Candidate ").append(d.candidate()).append(", champion ")
+                .append(d.champion() == null ? "none" : d.champion()).append(".\n\n");
+        for (String reason : d.reasons()) {
+            sb.append("- ").append(reason).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** {@code 0.8912 [0.8850, 0.8970]}, or the bare value without an interval. */
+    static String cell(MetricRow row) {
+        if (row == null) {
+            return "";
+        }
+        if (Double.isNaN(row.ciLow())) {
+            return fixed(row.value());
+        }
+        return fixed(row.value()) + " [" + fixed(row.ciLow()) + ", " + fixed(row.ciHigh()) + "]";
+    }
+
+    private static String count(MetricRow row) {
+        return row == null ? "" : String.valueOf((long) row.value());
+    }
+
+    static String fixed(double v) {
         return Double.isNaN(v) ? "NaN" : String.format(Locale.ROOT, "%.4f", v);
     }
 

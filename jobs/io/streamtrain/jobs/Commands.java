@@ -7,6 +7,8 @@ import io.streamtrain.core.Sessions;
 import io.streamtrain.core.StagePlan;
 import io.streamtrain.core.Table;
 import io.streamtrain.core.UserException;
+import io.streamtrain.evaluate.EvaluateSettings;
+import io.streamtrain.evaluate.ScoreJob;
 import io.streamtrain.ingest.FashionMnistIdx;
 import io.streamtrain.ingest.IngestChecks;
 import io.streamtrain.ingest.IngestSettings;
@@ -76,7 +78,9 @@ final class Commands {
             }
             Pipeline.Outcome outcome = Pipeline.run(request);
             System.out.println(Summary.of(outcome, config.warehouse()));
-            return StreamTrain.OK;
+            // Not an error: every stage finished and recorded the decision; a scheduler branches on the code.
+            return outcome.evaluated() != null && outcome.evaluated().rejected() ? StreamTrain.REJECTED
+                    : StreamTrain.OK;
         }
     }
 
@@ -249,10 +253,21 @@ final class Commands {
     }
 
     @Command(name = "evaluate", mixinStandardHelpOptions = true,
-            description = "Score a model on the test split; write metric tables and reports/<run-id>/.")
+            description = "Score a model on the test split; write predictions, metric tables with intervals and"
+                    + " reports/<run-id>/ (plots, index.html); with --gate, promote it over the champion or exit 3.")
     static final class Evaluate extends StageCommand {
         @Option(names = "--model", paramLabel = "RUN_ID", description = "Model bundle to score (default: latest).")
         String model;
+
+        @Option(names = "--gate", description = "Compare with models/champion on the same test rows and move the"
+                + " pointer only if evaluate.gate.* are met (the first model becomes champion); exit 3 on a"
+                + " rejection (default: evaluate.gate.enabled).")
+        boolean gate;
+
+        @Override
+        List<String> extraSettings() {
+            return gate ? List.of(EvaluateSettings.GateSettings.ENABLED + "=true") : List.of();
+        }
 
         Set<Stage> stages() {
             return EnumSet.of(Stage.EVALUATE);
@@ -287,9 +302,48 @@ final class Commands {
         }
     }
 
+    @Command(name = "score", mixinStandardHelpOptions = true,
+            description = "Apply a model bundle, with its own scaler, to the landing table or Parquet data; write"
+                    + " each row's predicted class and class probabilities to scores/ under the run id.")
+    static final class Score implements Callable<Integer> {
+        @Mixin
+        ConfigOptions options;
+
+        @Option(names = "--model", paramLabel = "RUN_ID", description = "Model bundle to apply (default: latest).")
+        String model;
+
+        @Option(names = "--input", paramLabel = "PATH", required = true, description = "'landing' for the landing"
+                + " table, or a Parquet folder or file with an id and features (an array of numbers).")
+        String input;
+
+        @Override
+        public Integer call() {
+            AppConfig config = options.load(List.of());
+            String modelId = modelId("--model", model);
+            String runId = options.runId();
+            Sessions.requireMaster(config.spark());
+            StagePlan plan = ScoreJob.plan(HadoopFiles.beforeSpark(config.spark()), config.schema(),
+                    config.warehouse(), modelId, input);
+            if (options.dryRun) {
+                System.out.println(Plans.describe(runId, List.of(plan), config));
+                return StreamTrain.OK;
+            }
+            SparkSession spark = Sessions.create(config.spark());
+            try {
+                long rows = ScoreJob.run(spark, config.schema(), config.warehouse(), modelId, input, runId,
+                        config.spark().sizing());
+                System.out.printf("score:      %d rows scored -> %s (run_id = %s)%n", rows,
+                        config.warehouse().table(Table.SCORES), runId);
+            } finally {
+                spark.stop();
+            }
+            return StreamTrain.OK;
+        }
+    }
+
     @Command(name = "sql", mixinStandardHelpOptions = true,
             description = "Run a Spark SQL query over the warehouse tables (landing, quarantine, ingest_audit, curated,"
-                    + " training_history, evaluation, confusion_matrix).")
+                    + " training_history, evaluation, confusion_matrix, predictions, decisions, scores).")
     static final class Sql implements Callable<Integer> {
         @Mixin
         ConfigOptions options;

@@ -123,8 +123,8 @@ public final class Pipeline {
                 case PREPROCESS -> PreprocessJob.plan(files, config.warehouse(), stages.contains(Stage.INGEST));
                 case TRAIN -> TrainJob.plan(files, config.train(), config.schema(), config.warehouse(), r.runId(),
                         r.trainStart(), stages.contains(Stage.PREPROCESS), master);
-                case EVALUATE -> EvaluateJob.plan(files, config.schema(), config.warehouse(), r.modelRunId(),
-                        r.runId(), stages.contains(Stage.TRAIN), stages.contains(Stage.PREPROCESS));
+                case EVALUATE -> EvaluateJob.plan(files, config.schema(), config.warehouse(), config.evaluate(),
+                        r.modelRunId(), r.runId(), stages.contains(Stage.TRAIN), stages.contains(Stage.PREPROCESS));
             });
         }
         return plans;
@@ -183,7 +183,7 @@ public final class Pipeline {
                     if (stages.contains(Stage.EVALUATE)) {
                         String model = trained != null ? trained.runId() : r.modelRunId();
                         evaluated = progress.begin(Stage.EVALUATE, () -> EvaluateJob.run(spark, config.schema(),
-                                config.warehouse(), model, r.runId(), config.spark().sizing()));
+                                config.warehouse(), config.evaluate(), model, r.runId(), config.spark().sizing()));
                     }
                 } finally {
                     progress.log.write(files, config.warehouse(), spark);

@@ -20,19 +20,27 @@ import java.util.Arrays;
  *   --files conf/cluster.conf,conf/log4j2.properties \
  *   target/streamtrain.jar pipeline --conf cluster.conf --run-id 2026-11-23
  * </pre>
- * Exit codes: 0 success (under spark-submit, {@code main} returns); 2 a usage, configuration or input error found before anything was changed; 1 a failure
- * after work began (the message says what was done and how to continue). A user's mistake is one line on stderr; a
+ * Exit codes: 0 success (under spark-submit, {@code main} returns); 2 a usage, configuration or input error found
+ * before anything was changed; 1 a failure after work began (the message says what was done and how to continue); 3
+ * {@code evaluate --gate} finished and rejected the candidate (the champion stays; the decision is in the decisions
+ * table and the report). A user's mistake is one line on stderr; a
  * stack trace means a bug, or was asked for with {@code --verbose}.
  */
 @Command(name = "streamtrain", mixinStandardHelpOptions = true, version = "streamtrain 0.1.0",
         description = "Kafka -> Parquet -> distributed DL4J training -> evaluation tables, on Spark.",
         subcommands = {Commands.Produce.class, Commands.Ingest.class, Commands.Preprocess.class, Commands.Train.class,
-                Commands.Evaluate.class, Commands.PipelineCommand.class, Commands.Sql.class, Commands.Bench.class})
+                Commands.Evaluate.class, Commands.Score.class, Commands.PipelineCommand.class, Commands.Sql.class,
+                Commands.Bench.class})
 public final class StreamTrain implements Runnable {
 
     public static final int OK = 0;
     public static final int FAILED = 1;
     public static final int USAGE = 2;
+    /**
+     * The promotion gate kept the champion. Not an error (every stage finished), so no exception carries it: the
+     * command returns it after printing the summary.
+     */
+    public static final int REJECTED = 3;
 
     private static final String VERBOSE = "--verbose";
 

@@ -34,6 +34,12 @@ final class Summary {
             sb.append('\n').append(o.evaluated().markdown()).append('\n');
             sb.append(String.format("evaluate:   accuracy %.4f -> %s%n", o.evaluated().accuracy(),
                     warehouse.report(o.evaluated().runId())));
+            if (o.evaluated().decision() != null) {
+                var d = o.evaluated().decision();
+                sb.append(String.format("gate:       %s %s (champion before: %s)%s%n", d.outcome().column(),
+                        d.candidate(), d.champion() == null ? "none" : d.champion(),
+                        d.rejected() ? "; exit code 3" : ""));
+            }
         }
         return sb.toString();
     }

@@ -1,5 +1,6 @@
 package io.streamtrain.train;
 
+import io.streamtrain.core.metrics.Confusion;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -82,6 +83,22 @@ public final class DistributedScorer {
         }
     }
 
+    /**
+     * The confusion matrix of a DL4J evaluation over {@code classes} classes (named by index), for the shared metric
+     * definitions of {@link io.streamtrain.core.metrics.ConfusionMetrics}; all zero when it saw no example.
+     */
+    public static Confusion confusion(Evaluation evaluation, int classes) {
+        long[][] counts = new long[classes][classes];
+        if (evaluation.getConfusion() != null) {
+            for (int a = 0; a < classes; a++) {
+                for (int p = 0; p < classes; p++) {
+                    counts[a][p] = evaluation.getConfusion().getCount(a, p);
+                }
+            }
+        }
+        return Confusion.ofCounts(counts);
+    }
+
     /** {examples, sum over minibatches of mean loss x examples} of one partition. */
     private static double[] lossSum(SerializedNetwork model, Iterator<DataSet> partition) {
         double examples = 0;
@@ -126,7 +143,7 @@ public final class DistributedScorer {
      * {@code System.gc()}, and a Spark task thread may hold gradient sharing's workspaces (its training failed with
      * "Workspace is full" after an evaluation that closed its network).
      */
-    private static void release(MultiLayerNetwork network) {
+    static void release(MultiLayerNetwork network) {
         INDArray params = network.params();
         if (params != null && params.closeable()) {
             params.close();

@@ -11,7 +11,9 @@ import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.spark.api.TrainingMaster;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
-import org.nd4j.evaluation.EvaluationAveraging;
+import io.streamtrain.core.metrics.Confusion;
+import io.streamtrain.core.metrics.ConfusionMetrics;
+import io.streamtrain.core.metrics.Metric;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.DataSet;
 import org.slf4j.Logger;
@@ -101,9 +103,12 @@ public final class SparkTrainer {
                 Evaluation eval = held == null ? null
                         : DistributedScorer.evaluate(sc, spark.getNetwork(), held.map(CachedMinibatch::toDataSet));
                 double seconds = (System.nanoTime() - begin) / 1e9;
+                // The same definitions as evaluate's tables (a class never predicted is NaN there, 0 in DL4J's).
+                Confusion heldConfusion = eval == null ? null
+                        : DistributedScorer.confusion(eval, network.layerSize(network.getnLayers() - 1));
                 EpochStats stats = new EpochStats(epoch, loss,
-                        eval == null ? Double.NaN : eval.accuracy(),
-                        eval == null ? Double.NaN : eval.f1(EvaluationAveraging.Macro),
+                        heldConfusion == null ? Double.NaN : ConfusionMetrics.accuracy(heldConfusion),
+                        heldConfusion == null ? Double.NaN : ConfusionMetrics.macro(heldConfusion, Metric.F1),
                         examples, seconds, examples / fitSeconds);
                 state = state.after(stats, spark.getNetwork().params(), settings.averageFromEpoch());
                 LOG.info(String.format(Locale.ROOT,

@@ -54,6 +54,10 @@ class LauncherIT {
             assertThat(files.filter(f -> f.toString().endsWith(".parquet")).count()).isOne();
         }
         assertThat(run.err()).contains("Spark's scratch disk");
+        // The plots are drawn by the shaded jar's XChart, headless, as a scheduler would run it.
+        for (String file : List.of("confusion.png", "f1.png", "reliability.png", "learning-curve.png", "index.html")) {
+            assertThat(tmp.resolve("w/reports/launcher-1/" + file)).isNotEmptyFile();
+        }
     }
 
     @Test

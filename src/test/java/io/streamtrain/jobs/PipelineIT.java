@@ -86,14 +86,34 @@ class PipelineIT {
             assertThat(curated.where("split = 'test' AND id NOT LIKE 'fmnist-test-%'").count()).isZero();
 
             List<String> csv = Files.readAllLines(tmp.resolve("warehouse/reports/it-1/metrics.csv"));
-            String accuracyLine = csv.stream().filter(l -> l.startsWith("overall,accuracy,")).findFirst().orElseThrow();
-            double accuracy = Double.parseDouble(accuracyLine.substring("overall,accuracy,".length()));
+            String accuracyLine = csv.stream().filter(l -> l.startsWith("all,overall,accuracy,none,")).findFirst()
+                    .orElseThrow();
+            double accuracy = Double.parseDouble(accuracyLine.split(",")[4]);
             assertThat(accuracy).as("test accuracy on 10 classes (chance 0.1)").isGreaterThan(0.6);
-            Row fromTable = spark.read().parquet(warehouse.table(Table.EVALUATION))
-                    .where("run_id = 'it-1' AND metric = 'accuracy'").first();
+            Dataset<Row> evaluation = spark.read().parquet(warehouse.table(Table.EVALUATION))
+                    .where("run_id = 'it-1'");
+            Row fromTable = evaluation.where("metric = 'accuracy' AND slice = 'all'").first();
             assertThat(fromTable.<Double>getAs("value")).isEqualTo(accuracy);
+            assertThat(fromTable.<Double>getAs("ci_low")).isLessThan(accuracy);
+            assertThat(fromTable.<Double>getAs("ci_high")).isGreaterThan(accuracy);
+            assertThat(fromTable.<String>getAs("model_id")).isEqualTo("it-1");
+            assertThat(fromTable.<String>getAs("split")).isEqualTo("test");
+            // By landing batch: this run landed one.
+            assertThat(evaluation.where("metric = 'accuracy' AND slice = 'batch=stream-0'").count()).isEqualTo(1);
+            assertThat(evaluation.where("metric = 'roc_auc' AND averaging = 'macro' AND slice = 'all'").first()
+                    .<Double>getAs("value")).isGreaterThan(0.8);
+            Dataset<Row> predictions = spark.read().parquet(warehouse.table(Table.PREDICTIONS))
+                    .where("run_id = 'it-1'");
+            assertThat(predictions.count()).isEqualTo(1000);
+            assertThat(predictions.where("label = predicted").count() / 1000.0).isEqualTo(accuracy);
+            assertThat(predictions.where("size(probabilities) = 10 AND model_id = 'it-1'").count()).isEqualTo(1000);
             assertThat(spark.read().parquet(warehouse.table(Table.CONFUSION_MATRIX)).where("run_id = 'it-1'")
                     .selectExpr("sum(count)").first().getLong(0)).isEqualTo(1000);
+            Path report = tmp.resolve("warehouse/reports/it-1");
+            for (String plot : List.of("confusion.png", "f1.png", "learning-curve.png", "reliability.png")) {
+                assertThat(report.resolve(plot)).isNotEmptyFile();
+            }
+            assertThat(Files.readString(report.resolve("index.html"))).contains("data:image/png;base64,", "Trouser");
             assertThat(tmp.resolve("warehouse/models/it-1/model.zip")).exists();
             assertThat(Files.readString(tmp.resolve("warehouse/models/latest")).trim()).isEqualTo("it-1");
             Dataset<Row> history = spark.read().parquet(warehouse.table(Table.TRAINING_HISTORY))
@@ -108,6 +128,7 @@ class PipelineIT {
         }
         assertThat(StreamTrain.execute(command("sql",
                 "SELECT class, metric, value FROM evaluation WHERE metric = 'accuracy'"))).isZero();
+        scoringTheLandingTableGivesEvaluatesPredictions(warehouse);
 
         warmStartLearnsOnlyFromBatchesTheModelHasNotSeen(warehouse, curatedTrain);
     }
@@ -152,6 +173,7 @@ class PipelineIT {
             assertThat(range.fromOffset()).as("only records after it-1's").isGreaterThan(firstEnd);
         }
         assertThat(Files.readString(tmp.resolve("warehouse/models/latest")).trim()).isEqualTo("it-2");
+        gateKeepsTheChampionUnlessTheCandidateIsBetter(warehouse);
 
         // Nothing newer than it-2: a scheduled warm start succeeds and leaves latest alone.
         assertThat(StreamTrain.execute(command("train", "--run-id", "it-3", "--warm-start", "it-2"))).isZero();
@@ -170,6 +192,66 @@ class PipelineIT {
         assertThat(StreamTrain.execute(command("train", "--run-id", "it-2", "--resume-if-checkpointed",
                 "--warm-start", "it-1", "--set", "train.epochs=1"))).isZero();
         assertThat(ModelBundle.lineage(files, warehouse, "it-2")).isEqualTo(second);
+    }
+
+    /** score applies it-1 with its own scaler to raw landed rows: on the test ids it predicts what evaluate did. */
+    private void scoringTheLandingTableGivesEvaluatesPredictions(Warehouse warehouse) {
+        assertThat(StreamTrain.execute(command("score", "--model", "it-1", "--input", "landing", "--run-id",
+                "score-1"))).isZero();
+        SparkSession spark = LocalRuns.session();
+        try {
+            Dataset<Row> scores = spark.read().parquet(warehouse.table(Table.SCORES)).where("run_id = 'score-1'");
+            assertThat(scores.count()).isEqualTo(spark.read().parquet(warehouse.table(Table.LANDING)).count());
+            Dataset<Row> evaluated = spark.read().parquet(warehouse.table(Table.PREDICTIONS))
+                    .where("run_id = 'it-1'").select(col("id"), col("predicted").as("evaluated"));
+            Dataset<Row> both = scores.join(evaluated, "id");
+            assertThat(both.count()).isEqualTo(1000);
+            assertThat(both.where("predicted = evaluated AND model_id = 'it-1'").count()).isEqualTo(1000);
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /**
+     * The first gated model becomes champion; a candidate that must beat it by an impossible margin is rejected with
+     * exit code 3, the pointer stays, and re-running the same run id replaces its rows instead of adding to them.
+     */
+    private void gateKeepsTheChampionUnlessTheCandidateIsBetter(Warehouse warehouse) throws IOException {
+        Path champion = tmp.resolve("warehouse/models/champion");
+        assertThat(StreamTrain.execute(command("evaluate", "--run-id", "gate-1", "--model", "it-1", "--gate")))
+                .isZero();
+        assertThat(Files.readString(champion).trim()).isEqualTo("it-1");
+        String[] reject = command("evaluate", "--run-id", "gate-2", "--model", "it-2", "--gate",
+                "--set", "evaluate.gate.margin=0.5");
+        assertThat(StreamTrain.execute(reject)).isEqualTo(StreamTrain.REJECTED);
+        assertThat(Files.readString(champion).trim()).isEqualTo("it-1");
+        assertThat(tmp.resolve("warehouse/reports/gate-2/champion-vs-candidate.png")).isNotEmptyFile();
+        SparkSession spark = LocalRuns.session();
+        long rows;
+        try {
+            Dataset<Row> decisions = spark.read().parquet(warehouse.table(Table.DECISIONS));
+            assertThat(decisions.where("run_id = 'gate-1'").first().<String>getAs("outcome")).isEqualTo("promoted");
+            Row rejected = decisions.where("run_id = 'gate-2'").first();
+            assertThat(rejected.<String>getAs("outcome")).isEqualTo("rejected");
+            assertThat(rejected.<String>getAs("champion_model_id")).isEqualTo("it-1");
+            assertThat(rejected.getList(rejected.fieldIndex("reasons")).toString()).contains("does not improve enough");
+            rows = spark.read().parquet(warehouse.table(Table.EVALUATION)).where("run_id = 'gate-2'").count();
+            assertThat(rows).isPositive();
+        } finally {
+            spark.stop();
+        }
+        assertThat(StreamTrain.execute(reject)).isEqualTo(StreamTrain.REJECTED);
+        spark = LocalRuns.session();
+        try {
+            assertThat(spark.read().parquet(warehouse.table(Table.EVALUATION)).where("run_id = 'gate-2'").count())
+                    .isEqualTo(rows);
+            assertThat(spark.read().parquet(warehouse.table(Table.DECISIONS)).where("run_id = 'gate-2'").count())
+                    .isEqualTo(1);
+            assertThat(spark.read().parquet(warehouse.table(Table.PREDICTIONS)).where("run_id = 'gate-2'").count())
+                    .isEqualTo(1000);
+        } finally {
+            spark.stop();
+        }
     }
 
     @Test

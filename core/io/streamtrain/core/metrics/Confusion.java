@@ -1,4 +1,4 @@
-package io.streamtrain.evaluate;
+package io.streamtrain.core.metrics;
 
 import java.util.Arrays;
 import java.util.List;
@@ -22,6 +22,12 @@ public record Confusion(List<String> labels, long[][] counts) {
             }
         }
         counts = Arrays.stream(counts).map(long[]::clone).toArray(long[][]::new);
+    }
+
+    /** A matrix whose classes are named by their index: what training's validation has. */
+    public static Confusion ofCounts(long[][] counts) {
+        return new Confusion(java.util.stream.IntStream.range(0, counts.length).mapToObj(String::valueOf).toList(),
+                counts);
     }
 
     public int classes() {

@@ -1,4 +1,4 @@
-package io.streamtrain.evaluate;
+package io.streamtrain.core.metrics;
 
 import org.junit.jupiter.api.Test;
 
@@ -60,19 +60,12 @@ class ConfusionMetricsTest {
     }
 
     @Test
-    void csvHasTheAccuracyRowAndEveryClass() {
-        String csv = ReportFormat.csv(ReportFormat.rows(m));
-        assertThat(csv).startsWith("class,metric,value\n");
-        assertThat(csv).contains("overall,accuracy,0.75\n");
-        assertThat(csv).contains("c,recall,1\n");
-        assertThat(csv).contains("macro avg,f1,");
-        assertThat(csv.lines().filter(l -> l.startsWith("b,"))).hasSize(4);
-    }
-
-    @Test
-    void markdownShowsTheMatrix() {
-        String md = ReportFormat.markdown(m, "t");
-        assertThat(md).contains("| 1 b | 2 | 3 | 1 |");
-        assertThat(md).contains("| **accuracy** | | | 0.7500 | 16 |");
+    void microAveragesOfSingleLabelDataEqualAccuracy() {
+        assertThat(ConfusionMetrics.micro(m, Metric.PRECISION)).isCloseTo(12.0 / 16, within(1e-12));
+        assertThat(ConfusionMetrics.micro(m, Metric.RECALL)).isCloseTo(12.0 / 16, within(1e-12));
+        assertThat(ConfusionMetrics.micro(m, Metric.F1)).isCloseTo(12.0 / 16, within(1e-12));
+        assertThat(ConfusionMetrics.value(m, Metric.F1, Averaging.MACRO, 0))
+                .isEqualTo(ConfusionMetrics.macro(m, Metric.F1));
+        assertThat(ConfusionMetrics.value(m, Metric.RECALL, Averaging.NONE, 2)).isEqualTo(1.0);
     }
 }

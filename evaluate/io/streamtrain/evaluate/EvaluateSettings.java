@@ -1,0 +1,68 @@
+package io.streamtrain.evaluate;
+
+import io.streamtrain.core.ConfigException;
+import io.streamtrain.core.Settings;
+
+/**
+ * How evaluate measures and decides.
+ *
+ * @param replicates      Poisson bootstrap replicates behind every interval; 0 reports no intervals
+ * @param seed            the bootstrap's seed: the same seed and rows give the same intervals
+ * @param confidence      coverage of the intervals, e.g. 0.95
+ * @param calibrationBins equal-width confidence bins of the expected calibration error and reliability diagram
+ * @param sliceColumn     a curated column to report metrics by (e.g. batch), or empty for none
+ * @param gate            the promotion gate's rules
+ */
+public record EvaluateSettings(int replicates, long seed, double confidence, int calibrationBins, String sliceColumn,
+                               GateSettings gate) {
+
+    public static final String REPLICATES = "evaluate.bootstrap.replicates";
+    public static final String SEED = "evaluate.bootstrap.seed";
+    public static final String CONFIDENCE = "evaluate.confidence";
+    public static final String CALIBRATION_BINS = "evaluate.calibration-bins";
+    public static final String SLICE_COLUMN = "evaluate.slice-column";
+
+    /**
+     * The promotion gate.
+     *
+     * @param enabled            whether evaluate compares with the champion and may move it ({@code --gate})
+     * @param metric             the metric that must improve
+     * @param margin             by at least this much (candidate - champion)
+     * @param maxClassRegression no class's F1 may fall by more than this
+     * @param alpha              McNemar's test must give a p-value below this; 1 accepts any
+     */
+    public record GateSettings(boolean enabled, GateMetric metric, double margin, double maxClassRegression,
+                               double alpha) {
+
+        public static final String ENABLED = "evaluate.gate.enabled";
+        public static final String METRIC = "evaluate.gate.metric";
+        public static final String MARGIN = "evaluate.gate.margin";
+        public static final String MAX_CLASS_REGRESSION = "evaluate.gate.max-class-regression";
+        public static final String ALPHA = "evaluate.gate.alpha";
+
+        public static GateSettings from(Settings s) {
+            return new GateSettings(s.bool(ENABLED), s.oneOf(METRIC, GateMetric.class), s.doubleInRange(MARGIN, -1, 1),
+                    s.doubleInRange(MAX_CLASS_REGRESSION, 0, 1), inUnitInterval(s, ALPHA));
+        }
+
+        private static double inUnitInterval(Settings s, String key) {
+            double v = s.doubleInRange(key, 0, 1.000001);
+            if (v <= 0) {
+                throw new ConfigException(key, v, "must be a probability in (0, 1]");
+            }
+            return Math.min(1, v);
+        }
+    }
+
+    public static EvaluateSettings from(Settings s) {
+        double confidence = s.doubleInRange(CONFIDENCE, 0.5, 1);
+        return new EvaluateSettings(s.intInRange(REPLICATES, 0, 10_000), s.raw().getLong(SEED), confidence,
+                s.intInRange(CALIBRATION_BINS, 1, 1000), s.string(SLICE_COLUMN).strip(), GateSettings.from(s));
+    }
+
+    /** The same settings with the gate switched on: what {@code evaluate --gate} asks for. */
+    public EvaluateSettings withGate() {
+        return new EvaluateSettings(replicates, seed, confidence, calibrationBins, sliceColumn,
+                new GateSettings(true, gate.metric(), gate.margin(), gate.maxClassRegression(), gate.alpha()));
+    }
+}

@@ -1,0 +1,164 @@
+package io.streamtrain.evaluate;
+
+import io.streamtrain.core.metrics.Replicates;
+import io.streamtrain.train.Predictor;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+import java.io.Serializable;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.apache.spark.sql.functions.col;
+
+/**
+ * Predictions to metric statistics, on the executors: each partition adds its rows to a {@link Replicates} (and, for
+ * the gate, to a pair of them), and the driver merges one object per partition. No prediction is collected.
+ */
+public final class Scores {
+
+    /** The slice that holds every row. */
+    public static final String ALL = "all";
+
+    private Scores() {
+    }
+
+    /**
+     * The bootstrap statistics of every row ({@link #ALL}) and, when {@code sliceColumn} is not null, of the rows of
+     * each value of it, keyed {@code column=value}, in that order.
+     *
+     * @param predictions rows with {@code id}, {@code label} and {@code probabilities}
+     */
+    public static Map<String, Replicates> bySlice(Dataset<Row> predictions, int classes, EvaluateSettings settings,
+                                                  String sliceColumn) {
+        int id = predictions.schema().fieldIndex("id");
+        int label = predictions.schema().fieldIndex("label");
+        int probabilities = predictions.schema().fieldIndex(Predictor.PROBABILITIES);
+        int slice = sliceColumn == null ? -1 : predictions.schema().fieldIndex(sliceColumn);
+        int bins = settings.calibrationBins();
+        int replicates = settings.replicates();
+        long seed = settings.seed();
+        FlatMapFunction<Iterator<Row>, HashMap<String, Replicates>> perPartition = rows -> {
+            HashMap<String, Replicates> out = new HashMap<>();
+            while (rows.hasNext()) {
+                Row row = rows.next();
+                long key = Replicates.key(row.getString(id));
+                double[] p = probabilities(row, probabilities);
+                out.computeIfAbsent(ALL, k -> new Replicates(classes, bins, replicates, seed))
+                        .add(key, row.getInt(label), p);
+                if (slice >= 0) {
+                    out.computeIfAbsent(sliceColumn + "=" + row.get(slice),
+                            k -> new Replicates(classes, bins, replicates, seed)).add(key, row.getInt(label), p);
+                }
+            }
+            return List.of(out).iterator();
+        };
+        Map<String, Replicates> merged = predictions.toJavaRDD().mapPartitions(perPartition)
+                .treeReduce(Scores::merge);
+        Map<String, Replicates> ordered = new LinkedHashMap<>();
+        ordered.put(ALL, merged.getOrDefault(ALL, new Replicates(classes, bins, replicates, seed)));
+        new TreeMap<>(merged).forEach((k, v) -> {
+            if (!k.equals(ALL)) {
+                ordered.put(k, v);
+            }
+        });
+        return ordered;
+    }
+
+    private static HashMap<String, Replicates> merge(HashMap<String, Replicates> a, HashMap<String, Replicates> b) {
+        b.forEach((k, v) -> a.merge(k, v, Replicates::merge));
+        return a;
+    }
+
+    /** The probabilities column of a row Spark made (a Scala Seq) or one made in Java (a List). */
+    static double[] probabilities(Row row, int at) {
+        List<?> list = row.get(at) instanceof List<?> javaList ? javaList : row.getList(at);
+        double[] p = new double[list.size()];
+        for (int k = 0; k < p.length; k++) {
+            p[k] = ((Number) list.get(k)).doubleValue();
+        }
+        return p;
+    }
+
+    /**
+     * Candidate and champion scored on the same rows: both bootstraps (drawn with the same seed, so replicate r
+     * weights each row alike in both: a paired bootstrap) and the discordant pairs of McNemar's test. A plain class,
+     * not a record: Spark ships task results with Kryo, whose field serializer cannot build a record.
+     */
+    public static final class Paired implements Serializable {
+        private static final long serialVersionUID = 1L;
+
+        private final Replicates candidate;
+        private final Replicates champion;
+        private final long onlyCandidate;
+        private final long onlyChampion;
+
+        /**
+         * @param onlyCandidate rows the candidate classified correctly and the champion did not
+         * @param onlyChampion  rows the champion classified correctly and the candidate did not
+         */
+        public Paired(Replicates candidate, Replicates champion, long onlyCandidate, long onlyChampion) {
+            this.candidate = candidate;
+            this.champion = champion;
+            this.onlyCandidate = onlyCandidate;
+            this.onlyChampion = onlyChampion;
+        }
+
+        public Replicates candidate() {
+            return candidate;
+        }
+
+        public Replicates champion() {
+            return champion;
+        }
+
+        public long onlyCandidate() {
+            return onlyCandidate;
+        }
+
+        public long onlyChampion() {
+            return onlyChampion;
+        }
+
+        Paired merge(Paired o) {
+            return new Paired(candidate.merge(o.candidate), champion.merge(o.champion),
+                    onlyCandidate + o.onlyCandidate, onlyChampion + o.onlyChampion);
+        }
+    }
+
+    /** Joins two models' predictions on id (inner: the rows both scored) and gathers {@link Paired}. */
+    public static Paired paired(Dataset<Row> candidate, Dataset<Row> champion, int classes,
+                                EvaluateSettings settings) {
+        Dataset<Row> joined = candidate.select(col("id"), col("label"), col(Predictor.PROBABILITIES).as("mine"))
+                .join(champion.select(col("id"), col(Predictor.PROBABILITIES).as("theirs")), "id");
+        int bins = settings.calibrationBins();
+        int replicates = settings.replicates();
+        long seed = settings.seed();
+        FlatMapFunction<Iterator<Row>, Paired> perPartition = rows -> {
+            Replicates mine = new Replicates(classes, bins, replicates, seed);
+            Replicates theirs = new Replicates(classes, bins, replicates, seed);
+            long onlyMine = 0;
+            long onlyTheirs = 0;
+            while (rows.hasNext()) {
+                Row row = rows.next();
+                long key = Replicates.key(row.getString(0));
+                int label = row.getInt(1);
+                double[] p = probabilities(row, 2);
+                double[] q = probabilities(row, 3);
+                mine.add(key, label, p);
+                theirs.add(key, label, q);
+                boolean right = io.streamtrain.core.metrics.ScoreStats.argmax(p) == label;
+                boolean theirsRight = io.streamtrain.core.metrics.ScoreStats.argmax(q) == label;
+                onlyMine += right && !theirsRight ? 1 : 0;
+                onlyTheirs += theirsRight && !right ? 1 : 0;
+            }
+            return List.of(new Paired(mine, theirs, onlyMine, onlyTheirs)).iterator();
+        };
+        return joined.toJavaRDD().mapPartitions(perPartition).treeReduce(Paired::merge);
+    }
+}

@@ -1,0 +1,268 @@
+package io.streamtrain.evaluate;
+
+import io.streamtrain.core.metrics.Confusion;
+import io.streamtrain.core.metrics.ConfusionMetrics;
+import io.streamtrain.core.metrics.Metric;
+import io.streamtrain.core.metrics.Replicates;
+import io.streamtrain.core.metrics.ScoreMetrics;
+import io.streamtrain.testing.SparkLocalTest;
+import io.streamtrain.train.Architecture;
+import io.streamtrain.train.Distribution;
+import io.streamtrain.train.Models;
+import io.streamtrain.train.Optimizer;
+import io.streamtrain.train.Predictor;
+import io.streamtrain.train.TrainSettings;
+import org.apache.spark.mllib.evaluation.BinaryClassificationMetrics;
+import org.apache.spark.mllib.evaluation.MulticlassMetrics;
+import org.apache.spark.mllib.linalg.Matrix;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
+import scala.Tuple2;
+import scala.Tuple4;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.apache.spark.sql.types.DataTypes.createStructField;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * The distributed path: predictions made on the executors equal the network's own output; the statistics the
+ * executors gather equal those of the same rows fed to {@link Replicates} in plain Java, whatever the partitioning;
+ * and the metrics agree with Spark MLlib's {@code MulticlassMetrics} and {@code BinaryClassificationMetrics}.
+ */
+public class EvaluateSparkTest extends SparkLocalTest {
+
+    private static final int CLASSES = 4;
+    private static final int ROWS = 1200;
+    private static final List<String> LABELS = List.of("a", "b", "c", "d");
+    private static final StructType PREDICTIONS = new StructType(new org.apache.spark.sql.types.StructField[]{
+            createStructField("id", DataTypes.StringType, false),
+            createStructField("label", DataTypes.IntegerType, false),
+            createStructField("batch", DataTypes.StringType, false),
+            createStructField(Predictor.PROBABILITIES, DataTypes.createArrayType(DataTypes.DoubleType, false), false),
+    });
+
+    /** Seeded predictions: mostly right, over three landing batches. */
+    private static List<Row> predictions() {
+        Random random = new Random(42);
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < ROWS; i++) {
+            int label = random.nextInt(CLASSES);
+            double[] p = new double[CLASSES];
+            double sum = 0;
+            for (int k = 0; k < CLASSES; k++) {
+                p[k] = random.nextDouble() + (k == label ? 0.8 : 0);
+                sum += p[k];
+            }
+            List<Double> probabilities = new ArrayList<>();
+            for (int k = 0; k < CLASSES; k++) {
+                probabilities.add(p[k] / sum);
+            }
+            rows.add(RowFactory.create("id-" + i, label, "b" + (i % 3), probabilities));
+        }
+        return rows;
+    }
+
+    private static double[] array(Row row) {
+        return Scores.probabilities(row, 3);
+    }
+
+    @Test
+    public void executorsGatherWhatPlainJavaGathersFromTheSameRows() {
+        List<Row> rows = predictions();
+        EvaluateSettings settings = new EvaluateSettings(100, 7, 0.95, 10, "batch",
+                new EvaluateSettings.GateSettings(false, GateMetric.ACCURACY, 0, 0.02, 0.05));
+        Dataset<Row> df = spark().createDataFrame(rows, PREDICTIONS).repartition(5);
+        Map<String, Replicates> distributed = Scores.bySlice(df, CLASSES, settings, "batch");
+
+        Replicates local = new Replicates(CLASSES, 10, 100, 7);
+        Replicates b1 = new Replicates(CLASSES, 10, 100, 7);
+        for (Row row : rows) {
+            local.add(Replicates.key(row.getString(0)), row.getInt(1), array(row));
+            if (row.getString(2).equals("b1")) {
+                b1.add(Replicates.key(row.getString(0)), row.getInt(1), array(row));
+            }
+        }
+        assertThat(distributed.keySet()).containsExactly(Scores.ALL, "batch=b0", "batch=b1", "batch=b2");
+        Replicates all = distributed.get(Scores.ALL);
+        assertThat(all.sample().confusion(LABELS)).isEqualTo(local.sample().confusion(LABELS));
+        assertThat(all.sample().examples()).isEqualTo(ROWS);
+        for (int r = 1; r <= 100; r++) {
+            assertThat(all.replicate(r).confusion(LABELS)).isEqualTo(local.replicate(r).confusion(LABELS));
+            assertThat(ScoreMetrics.logLoss(all.replicate(r)))
+                    .isCloseTo(ScoreMetrics.logLoss(local.replicate(r)), within(1e-12));
+        }
+        assertThat(distributed.get("batch=b1").sample().confusion(LABELS)).isEqualTo(b1.sample().confusion(LABELS));
+        List<MetricRow> fromSpark = MetricTable.rows("batch=b1", distributed.get("batch=b1"), LABELS, 0.95);
+        List<MetricRow> fromJava = MetricTable.rows("batch=b1", b1, LABELS, 0.95);
+        assertThat(fromSpark).hasSameSizeAs(fromJava);
+        for (int i = 0; i < fromJava.size(); i++) {
+            // Sums of doubles (log loss, confidence) are added in another order: equal to the last bits or so.
+            assertThat(fromSpark.get(i).value()).as(fromJava.get(i).toString())
+                    .isCloseTo(fromJava.get(i).value(), within(1e-12));
+            double low = fromJava.get(i).ciLow();
+            if (Double.isNaN(low)) {
+                assertThat(fromSpark.get(i).ciLow()).isNaN();
+            } else {
+                assertThat(fromSpark.get(i).ciLow()).as(fromJava.get(i).toString()).isCloseTo(low, within(1e-12));
+            }
+        }
+    }
+
+    @Test
+    public void pairedStatisticsOnTheExecutorsMatchBothModelsScoredAlone() {
+        List<Row> candidate = predictions();
+        List<Row> champion = new ArrayList<>();
+        for (Row row : candidate) {
+            // The champion: the same rows with the first two probabilities swapped.
+            double[] p = array(row);
+            champion.add(RowFactory.create(row.getString(0), row.getInt(1), row.getString(2),
+                    List.of(p[1], p[0], p[2], p[3])));
+        }
+        EvaluateSettings settings = new EvaluateSettings(50, 3, 0.95, 10, "",
+                new EvaluateSettings.GateSettings(true, GateMetric.ACCURACY, 0, 0.02, 0.05));
+        Scores.Paired paired = Scores.paired(spark().createDataFrame(candidate, PREDICTIONS).repartition(3),
+                spark().createDataFrame(champion, PREDICTIONS).repartition(2), CLASSES, settings);
+        Replicates mine = new Replicates(CLASSES, 10, 50, 3);
+        Replicates theirs = new Replicates(CLASSES, 10, 50, 3);
+        long onlyMine = 0;
+        long onlyTheirs = 0;
+        for (int i = 0; i < ROWS; i++) {
+            int label = candidate.get(i).getInt(1);
+            long key = Replicates.key(candidate.get(i).getString(0));
+            mine.add(key, label, array(candidate.get(i)));
+            theirs.add(key, label, array(champion.get(i)));
+            boolean right = io.streamtrain.core.metrics.ScoreStats.argmax(array(candidate.get(i))) == label;
+            boolean theirsRight = io.streamtrain.core.metrics.ScoreStats.argmax(array(champion.get(i))) == label;
+            onlyMine += right && !theirsRight ? 1 : 0;
+            onlyTheirs += theirsRight && !right ? 1 : 0;
+        }
+        assertThat(paired.onlyCandidate()).isEqualTo(onlyMine).isPositive();
+        assertThat(paired.onlyChampion()).isEqualTo(onlyTheirs).isPositive();
+        for (int r = 1; r <= 50; r++) {
+            assertThat(paired.candidate().replicate(r).confusion(LABELS))
+                    .isEqualTo(mine.replicate(r).confusion(LABELS));
+            assertThat(paired.champion().replicate(r).confusion(LABELS))
+                    .isEqualTo(theirs.replicate(r).confusion(LABELS));
+        }
+    }
+
+    @Test
+    public void metricsEqualSparkMllibsOnTheSamePredictions() {
+        List<Row> rows = predictions();
+        Replicates ours = new Replicates(CLASSES, 10, 0, 1);
+        List<Tuple4<Double, Double, Double, double[]>> tuples = new ArrayList<>();
+        for (Row row : rows) {
+            double[] p = array(row);
+            ours.add(Replicates.key(row.getString(0)), row.getInt(1), p);
+            tuples.add(new Tuple4<>((double) io.streamtrain.core.metrics.ScoreStats.argmax(p), (double) row.getInt(1),
+                    1.0, p));
+        }
+        MulticlassMetrics mllib = new MulticlassMetrics(jsc().parallelize(tuples, 3).rdd());
+        Confusion m = ours.sample().confusion(LABELS);
+        Matrix theirs = mllib.confusionMatrix();
+        for (int a = 0; a < CLASSES; a++) {
+            for (int q = 0; q < CLASSES; q++) {
+                assertThat((double) m.count(a, q)).isEqualTo(theirs.apply(a, q));
+            }
+            assertThat(ConfusionMetrics.precision(m, a)).isCloseTo(mllib.precision(a), within(1e-12));
+            assertThat(ConfusionMetrics.recall(m, a)).isCloseTo(mllib.recall(a), within(1e-12));
+            assertThat(ConfusionMetrics.f1(m, a)).isCloseTo(mllib.fMeasure(a), within(1e-12));
+        }
+        assertThat(ConfusionMetrics.accuracy(m)).isCloseTo(mllib.accuracy(), within(1e-12));
+        assertThat(ConfusionMetrics.weighted(m, Metric.PRECISION)).isCloseTo(mllib.weightedPrecision(), within(1e-12));
+        assertThat(ConfusionMetrics.weighted(m, Metric.RECALL)).isCloseTo(mllib.weightedRecall(), within(1e-12));
+        assertThat(ConfusionMetrics.weighted(m, Metric.F1)).isCloseTo(mllib.weightedFMeasure(), within(1e-12));
+        assertThat(ScoreMetrics.logLoss(ours.sample())).isCloseTo(mllib.logLoss(1e-15), within(1e-9));
+
+        for (int k = 0; k < CLASSES; k++) {
+            int c = k;
+            List<Tuple2<Object, Object>> scored = new ArrayList<>();
+            for (Row row : rows) {
+                scored.add(new Tuple2<>(array(row)[c], row.getInt(1) == c ? 1.0 : 0.0));
+            }
+            double exact = new BinaryClassificationMetrics(jsc().parallelize(scored, 2).rdd(), 0).areaUnderROC();
+            assertThat(ScoreMetrics.rocAuc(ours.sample(), k, LABELS.get(k))).as("class %d", k)
+                    .isCloseTo(exact, within(0.002));
+        }
+    }
+
+    @Test
+    public void scoringUnpacksLandedFeaturesAndAppliesTheBundlesScaler() {
+        StructType landed = new StructType(new org.apache.spark.sql.types.StructField[]{
+                createStructField("id", DataTypes.StringType, false),
+                createStructField("label", DataTypes.IntegerType, false),
+                createStructField(io.streamtrain.ingest.PackedFeatures.COLUMN, DataTypes.BinaryType, false),
+        });
+        Dataset<Row> rows = spark().createDataFrame(List.of(
+                RowFactory.create("x", 1, io.streamtrain.ingest.PackedFeatures.pack(new float[]{1, 2, 3}))), landed);
+        io.streamtrain.preprocess.Scaler scaler = new io.streamtrain.preprocess.Scaler(new double[]{1, 1, 1},
+                new double[]{1, 2, 4});
+        Row scaled = ScoreJob.features(rows, scaler, 3).first();
+        assertThat(scaled.getString(0)).isEqualTo("x");
+        assertThat(scaled.getInt(1)).isEqualTo(1);
+        assertThat(scaled.<Float>getList(2)).containsExactly(0f, 0.5f, 0.5f);
+
+        Dataset<Row> noId = rows.drop("id");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ScoreJob.features(noId, scaler, 3))
+                .isInstanceOf(io.streamtrain.core.UserException.class).hasMessageContaining("no 'id' column");
+        Dataset<Row> noFeatures = rows.drop(io.streamtrain.ingest.PackedFeatures.COLUMN);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ScoreJob.features(noFeatures, scaler, 3))
+                .isInstanceOf(io.streamtrain.core.UserException.class).hasMessageContaining("neither 'features'");
+    }
+
+    @Test
+    public void predictionsOnTheExecutorsEqualTheNetworksOwnOutput() {
+        int features = 12;
+        TrainSettings s = new TrainSettings(List.of(8), "tanh", 0, 0, 0, TrainSettings.Init.XAVIER,
+                Optimizer.constant(Optimizer.Updater.SGD, 0.05), 16, 1, 12345, 0, Architecture.mlp(),
+                Distribution.averaging(10, 2), false, 0);
+        MultiLayerNetwork network = Models.network(s, features, CLASSES);
+        Random random = new Random(3);
+        List<Row> rows = new ArrayList<>();
+        float[][] x = new float[150][features];
+        for (int i = 0; i < x.length; i++) {
+            List<Float> f = new ArrayList<>();
+            for (int c = 0; c < features; c++) {
+                x[i][c] = (float) random.nextGaussian();
+                f.add(x[i][c]);
+            }
+            rows.add(RowFactory.create("id-" + i, i % CLASSES, f));
+        }
+        StructType schema = new StructType(new org.apache.spark.sql.types.StructField[]{
+                createStructField("id", DataTypes.StringType, false),
+                createStructField("label", DataTypes.IntegerType, false),
+                createStructField("features", DataTypes.createArrayType(DataTypes.FloatType, false), false),
+        });
+        double[][] expected = network.output(Nd4j.createFromArray(x), false).castTo(DataType.DOUBLE)
+                .toDoubleMatrix();
+        List<Row> out;
+        try (Predictor predictor = Predictor.of(jsc(), network, features)) {
+            Dataset<Row> predicted = predictor.predict(spark().createDataFrame(rows, schema).repartition(3));
+            assertThat(predicted.columns()).containsExactly("id", "label", Predictor.PREDICTED,
+                    Predictor.PROBABILITIES);
+            out = predicted.collectAsList();
+        }
+        assertThat(out).hasSize(150);
+        for (Row row : out) {
+            int i = Integer.parseInt(row.getString(0).substring(3));
+            double[] p = Scores.probabilities(row, 3);
+            assertThat(row.getInt(1)).isEqualTo(i % CLASSES);
+            assertThat(p).containsExactly(expected[i], within(1e-6));
+            assertThat(row.getInt(2)).isEqualTo(io.streamtrain.core.metrics.ScoreStats.argmax(p));
+            assertThat(Arrays.stream(p).sum()).isCloseTo(1.0, within(1e-5));
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package io.streamtrain.evaluate;
+
+import io.streamtrain.core.metrics.Replicates;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** The promotion gate's decisions: better, worse, within the margin, one class regressing, the first model. */
+class GateTest {
+
+    private static final List<String> LABELS = List.of("a", "b", "c");
+    private static final EvaluateSettings.GateSettings RULES =
+            new EvaluateSettings.GateSettings(true, GateMetric.ACCURACY, 0.01, 0.05, 0.05);
+
+    private static Gate.Measured measured(double candidate, double champion, long onlyCandidate, long onlyChampion,
+                                          double[] candidateF1, double[] championF1) {
+        return new Gate.Measured("new", "old", candidate, champion, Double.NaN, Double.NaN, onlyCandidate,
+                onlyChampion, LABELS, candidateF1, championF1);
+    }
+
+    @Test
+    void aSignificantlyBetterCandidateWithoutRegressionsIsPromoted() {
+        Decision d = Gate.decide(RULES, GateMetric.ACCURACY, measured(0.90, 0.85, 60, 10,
+                new double[]{0.9, 0.9, 0.9}, new double[]{0.85, 0.85, 0.85}));
+        assertThat(d.outcome()).isEqualTo(Decision.Outcome.PROMOTED);
+        assertThat(d.reasons()).hasSize(3);
+        assertThat(d.pValue()).isLessThan(0.001);
+    }
+
+    @Test
+    void aWorseCandidateIsRejected() {
+        Decision d = Gate.decide(RULES, GateMetric.ACCURACY, measured(0.80, 0.85, 10, 60,
+                new double[]{0.8, 0.8, 0.8}, new double[]{0.85, 0.85, 0.85}));
+        assertThat(d.outcome()).isEqualTo(Decision.Outcome.REJECTED);
+        assertThat(d.rejected()).isTrue();
+        assertThat(d.reasons().get(0)).contains("does not improve enough");
+    }
+
+    @Test
+    void anImprovementWithinTheMarginIsRejected() {
+        Decision d = Gate.decide(RULES, GateMetric.ACCURACY, measured(0.855, 0.85, 30, 10,
+                new double[]{0.85, 0.85, 0.85}, new double[]{0.85, 0.85, 0.85}));
+        assertThat(d.outcome()).isEqualTo(Decision.Outcome.REJECTED);
+        assertThat(d.reasons().get(0)).contains("does not improve enough").contains("margin 0.0100");
+    }
+
+    @Test
+    void oneClassRegressingBeyondTheThresholdRejectsABetterCandidate() {
+        Decision d = Gate.decide(RULES, GateMetric.ACCURACY, measured(0.90, 0.85, 60, 10,
+                new double[]{0.95, 0.95, 0.70}, new double[]{0.85, 0.85, 0.80}));
+        assertThat(d.outcome()).isEqualTo(Decision.Outcome.REJECTED);
+        assertThat(d.reasons().get(2)).contains("c 0.8000 -> 0.7000").doesNotContain("a 0.");
+    }
+
+    @Test
+    void anInsignificantDifferenceIsRejectedUnlessAlphaIsOne() {
+        Gate.Measured m = measured(0.90, 0.85, 6, 2, new double[]{0.9, 0.9, 0.9}, new double[]{0.85, 0.85, 0.85});
+        assertThat(Gate.decide(RULES, GateMetric.ACCURACY, m).outcome()).isEqualTo(Decision.Outcome.REJECTED);
+        EvaluateSettings.GateSettings anyP = new EvaluateSettings.GateSettings(true, GateMetric.ACCURACY, 0.01,
+                0.05, 1.0);
+        assertThat(Gate.decide(anyP, GateMetric.ACCURACY, m).outcome()).isEqualTo(Decision.Outcome.PROMOTED);
+    }
+
+    @Test
+    void theFirstModelIsPromotedAndTheChampionItselfIsKept() {
+        Decision first = Gate.first("m1", GateMetric.MACRO_F1, 0.8);
+        assertThat(first.outcome()).isEqualTo(Decision.Outcome.PROMOTED);
+        assertThat(first.champion()).isNull();
+        assertThat(first.reasons()).containsExactly("first model: there is no champion yet");
+        Gate.Measured same = new Gate.Measured("m1", "m1", 0.8, 0.8, 0, 0, 0, 0, LABELS,
+                new double[3], new double[3]);
+        assertThat(Gate.decide(RULES, GateMetric.ACCURACY, same).outcome()).isEqualTo(Decision.Outcome.KEPT);
+    }
+
+    @Test
+    void mcNemarIsExactForFewDiscordantPairsAndChiSquareForMany() {
+        assertThat(Gate.mcNemar(10, 0)).isCloseTo(2 * Math.pow(0.5, 10), within(1e-12));
+        assertThat(Gate.mcNemar(3, 3)).isEqualTo(1.0);
+        assertThat(Gate.mcNemar(0, 0)).isEqualTo(1.0);
+        // (|600 - 500| - 1)^2 / 1100 = 8.91: the chi-square (1 df) tail is 0.00284.
+        assertThat(Gate.mcNemar(600, 500)).isCloseTo(0.00284, within(0.00002));
+    }
+
+    @Test
+    void thePairedBootstrapIntervalOfTheDifferenceComesFromReplicatesThatWeightRowsAlike() {
+        Random random = new Random(5);
+        Replicates candidate = new Replicates(3, 10, 200, 9);
+        Replicates champion = new Replicates(3, 10, 200, 9);
+        long onlyCandidate = 0;
+        long onlyChampion = 0;
+        for (int i = 0; i < 2000; i++) {
+            int label = random.nextInt(3);
+            boolean championRight = random.nextDouble() < 0.8;
+            // The candidate fixes a third of the champion's mistakes and makes no new ones.
+            boolean candidateRight = championRight || random.nextDouble() < 0.33;
+            candidate.add(i, label, distribution(label, candidateRight));
+            champion.add(i, label, distribution(label, championRight));
+            onlyCandidate += candidateRight && !championRight ? 1 : 0;
+        }
+        Scores.Paired paired = new Scores.Paired(candidate, champion, onlyCandidate, onlyChampion);
+        EvaluateSettings settings = new EvaluateSettings(200, 9, 0.95, 10, "", RULES);
+        Decision d = EvaluateJob.decide(settings, "new", "old", paired, LABELS);
+        assertThat(d.outcome()).isEqualTo(Decision.Outcome.PROMOTED);
+        assertThat(d.deltaLow()).isPositive().isLessThan(d.delta());
+        assertThat(d.deltaHigh()).isGreaterThan(d.delta());
+        // Paired replicates differ far less than independent ones would: the candidate is never worse on a row.
+        assertThat(java.util.Arrays.stream(EvaluateJob.differences(paired, GateMetric.ACCURACY, LABELS)).min()
+                .orElseThrow()).isNotNegative();
+    }
+
+    private static double[] distribution(int label, boolean right) {
+        double[] p = {0.2, 0.2, 0.2};
+        p[right ? label : (label + 1) % 3] = 0.6;
+        return p;
+    }
+}

@@ -1,0 +1,143 @@
+package io.streamtrain.train;
+
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Applies a network to rows of a {@code features} column on the executors: each row leaves with its other columns,
+ * its {@code predicted} class and its class {@code probabilities}, and without its features. The network travels as
+ * {@link DistributedScorer}'s byte broadcast (never as an {@code INDArray} Spark could free); it lives until
+ * {@link #close()}, so close only after the last action on the predictions (or after persisting them).
+ */
+public final class Predictor implements AutoCloseable {
+
+    public static final String PREDICTED = "predicted";
+    public static final String PROBABILITIES = "probabilities";
+
+    private final Broadcast<DistributedScorer.SerializedNetwork> model;
+    private final int timeSteps;
+
+    private Predictor(Broadcast<DistributedScorer.SerializedNetwork> model, int timeSteps) {
+        this.model = model;
+        this.timeSteps = timeSteps;
+    }
+
+    /** @param featureCount the length of every feature vector (LSTMs cut it into time steps) */
+    public static Predictor of(JavaSparkContext sc, MultiLayerNetwork network, int featureCount) {
+        return new Predictor(sc.broadcast(DistributedScorer.SerializedNetwork.of(network)),
+                Models.timeSteps(network, featureCount));
+    }
+
+    /** The schema of {@link #predict}'s output for an input of {@code input}'s schema. */
+    public static StructType outputSchema(StructType input) {
+        List<StructField> fields = new ArrayList<>();
+        for (StructField f : input.fields()) {
+            if (!f.name().equals("features")) {
+                fields.add(f);
+            }
+        }
+        fields.add(DataTypes.createStructField(PREDICTED, DataTypes.IntegerType, false));
+        fields.add(DataTypes.createStructField(PROBABILITIES,
+                DataTypes.createArrayType(DataTypes.DoubleType, false), false));
+        return new StructType(fields.toArray(StructField[]::new));
+    }
+
+    /** Rows with a {@code features} array of float, scored in minibatches of {@link DistributedScorer#BATCH_SIZE}. */
+    public Dataset<Row> predict(Dataset<Row> rows) {
+        StructType out = outputSchema(rows.schema());
+        int featuresAt = rows.schema().fieldIndex("features");
+        Broadcast<DistributedScorer.SerializedNetwork> m = model;
+        int steps = timeSteps;
+        return rows.mapPartitions((MapPartitionsFunction<Row, Row>) it -> score(m.value(), steps, featuresAt, it),
+                Encoders.row(out));
+    }
+
+    private static Iterator<Row> score(DistributedScorer.SerializedNetwork model, int timeSteps, int featuresAt,
+                                       Iterator<Row> rows) {
+        List<Row> out = new ArrayList<>();
+        if (!rows.hasNext()) {
+            return out.iterator();
+        }
+        MultiLayerNetwork network = model.network();
+        try {
+            List<Row> batch = new ArrayList<>(DistributedScorer.BATCH_SIZE);
+            while (rows.hasNext()) {
+                batch.add(rows.next());
+                if (batch.size() == DistributedScorer.BATCH_SIZE || !rows.hasNext()) {
+                    scoreBatch(network, timeSteps, featuresAt, batch, out);
+                    batch.clear();
+                }
+            }
+            Nd4j.getExecutioner().commit();
+        } finally {
+            DistributedScorer.release(network);
+        }
+        return out.iterator();
+    }
+
+    private static void scoreBatch(MultiLayerNetwork network, int timeSteps, int featuresAt, List<Row> batch,
+                                   List<Row> out) {
+        int n = batch.size();
+        int width = batch.get(0).getList(featuresAt).size();
+        float[] x = new float[n * width];
+        for (int r = 0; r < n; r++) {
+            List<Float> f = batch.get(r).getList(featuresAt);
+            if (f.size() != width) {
+                throw new IllegalStateException("a row has " + f.size() + " features, expected " + width);
+            }
+            for (int c = 0; c < width; c++) {
+                x[r * width + c] = f.get(c);
+            }
+        }
+        INDArray features = Minibatches.shape(Nd4j.create(x, new long[]{n, width}, DataType.FLOAT), timeSteps);
+        double[][] probabilities = network.output(features, false).castTo(DataType.DOUBLE).toDoubleMatrix();
+        for (int r = 0; r < n; r++) {
+            Row row = batch.get(r);
+            Object[] values = new Object[row.size() + 1];
+            int i = 0;
+            for (int c = 0; c < row.size(); c++) {
+                if (c != featuresAt) {
+                    values[i++] = row.get(c);
+                }
+            }
+            double[] p = probabilities[r];
+            values[i++] = argmax(p);
+            // Spark's row encoder takes a Scala Seq for an array column, not a Java List.
+            values[i] = scala.collection.JavaConverters.asScalaBuffer(Arrays.stream(p).boxed().toList()).toSeq();
+            out.add(RowFactory.create(values));
+        }
+    }
+
+    /** The index of the largest probability (the first of equal ones), as the metrics count it. */
+    static int argmax(double[] p) {
+        int best = 0;
+        for (int k = 1; k < p.length; k++) {
+            if (p[k] > p[best]) {
+                best = k;
+            }
+        }
+        return best;
+    }
+
+    @Override
+    public void close() {
+        model.destroy();
+    }
+}
