@@ -89,7 +89,8 @@ public final class EvaluateJob {
         // A count of a Parquet split reads footers only; it sizes the partitions from the rows' decoded bytes.
         int partitions = sizing.partitionsFor(test.count() * Sizing.rowBytes(schema.featureCount()),
                 sc.defaultParallelism());
-        JavaRDD<DataSet> batches = Minibatches.of(test, EVAL_BATCH, schema.classCount(), partitions, 0L,
+        // The bundle's own scaler: the model sees the test rows scaled as its training rows were.
+        JavaRDD<DataSet> batches = Minibatches.of(test, bundle.scaler(), EVAL_BATCH, schema.classCount(), partitions, 0L,
                 Models.timeSteps(bundle.network(), schema.featureCount()));
 
         Evaluation evaluation = DistributedScorer.evaluate(sc, bundle.network(), batches);

@@ -180,10 +180,19 @@ final class Commands {
     }
 
     @Command(name = "preprocess", mixinStandardHelpOptions = true,
-            description = "Deduplicate, split and scale landing/ into curated/.")
+            description = "Curate the landing batches not curated yet into curated/: deduplicate, split, store"
+                    + " compactly, fit the next scaler version.")
     static final class Preprocess extends StageCommand {
+        @Option(names = "--full", description = "Rebuild curated/ from every landing batch (the same rows as the sum"
+                + " of the incremental runs) instead of adding the new ones.")
+        boolean full;
+
         Set<Stage> stages() {
             return EnumSet.of(Stage.PREPROCESS);
+        }
+
+        List<String> extraSettings() {
+            return full ? List.of(io.streamtrain.preprocess.PreprocessSettings.FULL + "=true") : List.of();
         }
     }
 
@@ -292,6 +301,7 @@ final class Commands {
                     spark.read().parquet(config.warehouse().table(table)).createOrReplaceTempView(table.viewName());
                 }
                 PackedFeatures.register(spark);
+                io.streamtrain.preprocess.CompactFeatures.register(spark);
                 spark.sql(query).show(limit, false);
             } catch (Exception e) {
                 // Scala's AnalysisException is a checked exception Java cannot name in a catch the compiler accepts.

@@ -12,6 +12,7 @@ import io.streamtrain.core.Table;
 import io.streamtrain.core.UserException;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.ingest.IngestTables;
+import io.streamtrain.preprocess.CompactFeatures;
 import io.streamtrain.preprocess.Curation;
 import io.streamtrain.preprocess.PreprocessJob;
 import io.streamtrain.preprocess.Scaler;
@@ -43,7 +44,8 @@ public final class TrainJob {
     /** Curated columns training reads. */
     public static final StructType CURATED_INPUT = new StructType(new StructField[]{
             createStructField("label", DataTypes.IntegerType, false),
-            createStructField("features", DataTypes.createArrayType(DataTypes.FloatType, false), false),
+            createStructField(CompactFeatures.U8, DataTypes.BinaryType, true),
+            createStructField(CompactFeatures.F32, DataTypes.createArrayType(DataTypes.FloatType, false), true),
             createStructField(Curation.SPLIT, DataTypes.StringType, false),
             createStructField("topic", DataTypes.StringType, false),
             createStructField("partition", DataTypes.IntegerType, false),
@@ -110,10 +112,8 @@ public final class TrainJob {
                     schema.classCount()));
         }
         if (settings.horizontalFlip()) {
-            // The flip restandardises mirrored pixels with the scaler: its size must be the image's.
-            String scaler = curated + "/" + PreprocessJob.SCALER_FILE;
-            HorizontalFlip.of(settings.architecture(), !curatedComing && files.exists(scaler)
-                    ? PreprocessJob.loadScaler(files, warehouse) : Scaler.identity(schema.featureCount()));
+            // The flip rescales mirrored pixels with the scaler: its size must be the image's.
+            HorizontalFlip.of(settings.architecture(), Scaler.identity(schema.featureCount()));
         }
         if (settings.distribution().master() == Distribution.Master.SHARING) {
             GradientSharing.checkController(settings, Sessions.isLocal(master));
@@ -141,16 +141,21 @@ public final class TrainJob {
         Lineage baseLineage = parent == null ? null : ModelBundle.lineage(files, warehouse, parent);
         Object[] pinned = resumed == null ? null : resumed.lineage().landingBatches().toArray();
         Dataset<Row> train = curatedSplit(spark, warehouse, Split.TRAIN);
-        Scaler scaler = PreprocessJob.loadScaler(files, warehouse);
+        // The scaling travels with the model: a resumed run keeps the one it began with, a warm start its base
+        // model's, and only a fresh run takes the curated table's current version.
+        Scaler scaler = resumed != null ? resumed.scaler() : base != null ? base.scaler()
+                : PreprocessJob.currentScaler(files, warehouse).orElseThrow(() -> new UserException(
+                "The curated table at " + warehouse.table(Table.CURATED) + " has no scaler yet (no preprocess run"
+                        + " has curated training rows): ingest and preprocess data with training rows first"));
+        if (scaler.size() != schema.featureCount()) {
+            throw new UserException("The scaler " + scaler.version() + " has " + scaler.size() + " features but"
+                    + " schema.feature-count is " + schema.featureCount() + ": rebuild with preprocess --full");
+        }
         if (baseLineage != null) {
             train = train.where(not(col(IngestTables.BATCH).isin(baseLineage.landingBatches().toArray())));
         }
         if (pinned != null) {
             train = train.where(col(IngestTables.BATCH).isin(pinned));
-        }
-        if (base != null && !base.scaler().equals(scaler)) {
-            LOG.warn("train: curated/ was rescaled since model {} was trained; fine-tuning on the new scaling",
-                    base.runId());
         }
         // One small aggregation gives the lineage and the row count together.
         Lineage lineage = Lineage.of(train, warehouse.table(Table.LANDING), baseLineage, parent,
@@ -173,7 +178,7 @@ public final class TrainJob {
         // Averaging rounds want at most averaging-frequency minibatches a partition; the size bound may want more.
         int partitions = Math.max(trainer.partitionsFor(trainRows), roundUp(sizing.partitionsFor(trainRows * rowBytes,
                 1), trainer.workers()));
-        JavaRDD<DataSet> minibatches = Minibatches.of(train, settings.batchSize(), schema.classCount(), partitions,
+        JavaRDD<DataSet> minibatches = Minibatches.of(train, scaler, settings.batchSize(), schema.classCount(), partitions,
                 settings.seed(), settings.architecture().timeSteps());
         Dataset<Row> validationRows = curatedSplit(spark, warehouse, Split.VALIDATION);
         if (pinned != null) {
@@ -181,7 +186,7 @@ public final class TrainJob {
         }
         long validationCount = validationRows.count();
         JavaRDD<DataSet> validation = validationCount == 0 ? null
-                : Minibatches.of(validationRows, VALIDATION_BATCH, schema.classCount(),
+                : Minibatches.of(validationRows, scaler, VALIDATION_BATCH, schema.classCount(),
                         sizing.partitionsFor(validationCount * rowBytes, trainer.workers()), 0L,
                         settings.architecture().timeSteps());
         if (validation != null) {
@@ -195,7 +200,7 @@ public final class TrainJob {
         } else {
             network = base != null ? base.network() : trainer.newNetwork(scaler.size(), schema.classCount());
             state = TrainingState.start();
-            checkpoints.begin(lineage);
+            checkpoints.begin(lineage, scaler);
             if (base != null) {
                 LOG.info("train: fine-tuning model {} on {} rows of landing batches it has not seen", base.runId(),
                         trainRows);
