@@ -101,7 +101,7 @@ public final class PreprocessJob {
         landing = landing.where(col(IngestTables.BATCH).isin(fresh.toArray()));
         long rowBytes = Sizing.rowBytes(schema.featureCount());
         try (SessionSizing ignored = SessionSizing.apply(spark, sizing, landing.count(), rowBytes, bytes)) {
-            Dataset<Row> curated = base.runs().isEmpty() ? null : spark.read().parquet(curatedPath);
+            Dataset<Row> curated = committed(spark, curatedPath, base);
             return curate(spark, landing, curated, base, List.copyOf(fresh), settings, schema, warehouse, files,
                     sizing.rowsPerFile(rowBytes), runId);
         }
@@ -124,6 +124,13 @@ public final class PreprocessJob {
             long quarantined = totals.getLong(1);
             long duplicates = totals.isNullAt(2) ? 0 : totals.getLong(2);
 
+            // Rejects first: writing the curated table refreshes every cached plan that reads it, ours included.
+            Curation.rejected(checked, Curation.QUARANTINE_BATCH_PREFIX + runId).write()
+                    .mode(SaveMode.Append)
+                    .option("compression", "zstd")
+                    .partitionBy(IngestTables.BATCH)
+                    .parquet(warehouse.table(Table.QUARANTINE));
+
             String curatedPath = warehouse.table(Table.CURATED);
             CompactFeatures.encode(Curation.assignSplit(Curation.accepted(checked), settings)
                             .select("id", "label", Curation.FEATURES, "topic", "partition", "offset",
@@ -135,12 +142,6 @@ public final class PreprocessJob {
                     .option("maxRecordsPerFile", rowsPerFile)
                     .partitionBy(Curation.SPLIT, Curation.RUN)
                     .parquet(curatedPath);
-
-            Curation.rejected(checked, Curation.QUARANTINE_BATCH_PREFIX + runId).write()
-                    .mode(SaveMode.Append)
-                    .option("compression", "zstd")
-                    .partitionBy(IngestTables.BATCH)
-                    .parquet(warehouse.table(Table.QUARANTINE));
 
             Dataset<Row> added = spark.read().parquet(curatedPath).where(col(Curation.RUN).equalTo(runId));
             Map<String, Long> bySplit = new HashMap<>();
@@ -234,6 +235,36 @@ public final class PreprocessJob {
 
     private static String scalerPath(Warehouse warehouse, String version) {
         return warehouse.table(Table.CURATED) + "/" + SCALERS + "/" + version + ".json";
+    }
+
+    /**
+     * The rows of the committed runs of {@code ledger}, read from their own folders: rows a failed run left behind are
+     * not among them, and neither are rows written after this call (Spark re-lists a cached plan's folders after
+     * every write under them, and these folders receive none).
+     */
+    static Dataset<Row> committed(SparkSession spark, String curatedPath, Ledger ledger) {
+        // A run that curated no row (all quarantined) has no folder to read.
+        String[] dirs = ledger.runs().stream()
+                .filter(r -> r.curated() > 0)
+                .map(r -> curatedPath + "/" + Curation.SPLIT + "=*/" + Curation.RUN + "=" + r.runId())
+                .toArray(String[]::new);
+        return dirs.length == 0 ? null : spark.read().option("basePath", curatedPath).parquet(dirs);
+    }
+
+    /**
+     * The curated table as the committed preprocess runs left it: what train and evaluate read.
+     *
+     * @throws UserException when no committed run curated a row
+     */
+    public static Dataset<Row> curated(SparkSession spark, Warehouse warehouse) {
+        String path = warehouse.table(Table.CURATED);
+        Ledger ledger = Ledger.load(new HadoopFiles(spark.sparkContext().hadoopConfiguration()), path);
+        Dataset<Row> rows = committed(spark, path, ledger);
+        if (rows == null) {
+            throw new UserException("The curated table at " + path + " holds no committed rows (its " + Ledger.FILE
+                    + " lists none): ingest records, then run preprocess");
+        }
+        return rows;
     }
 
     /** Scaler {@code version} as preprocess saved it. */

@@ -230,7 +230,7 @@ public final class TrainJob {
     public static Dataset<Row> curatedSplit(SparkSession spark, Warehouse warehouse, Split split) {
         String path = warehouse.table(Table.CURATED);
         requireCurated(new HadoopFiles(spark.sparkContext().hadoopConfiguration()), warehouse);
-        Dataset<Row> curated = spark.read().parquet(path);
+        Dataset<Row> curated = PreprocessJob.curated(spark, warehouse);
         SchemaCheck.require(curated, CURATED_INPUT, "curated table at " + path);
         return curated.where(col(Curation.SPLIT).equalTo(split.value()));
     }

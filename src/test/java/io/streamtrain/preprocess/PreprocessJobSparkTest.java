@@ -78,9 +78,10 @@ public class PreprocessJobSparkTest extends SparkLocalTest {
         assertThat(first.quarantined()).isZero();
         assertAccounted(first);
 
-        // Day 2: new ids, one id curated yesterday (a later copy) and one id sent twice today.
+        // Day 2: new ids, one id curated yesterday (a later copy) and one id sent twice today. The Kafka key is the
+        // id, so every copy of an id is in the same partition, later copies at higher offsets.
         List<Row> day2 = new ArrayList<>(LandingFixtures.separable("day2-", 100, 3, 30, 2000, "b1"));
-        day2.add(LandingFixtures.landed("id-5", 1, new float[]{1, 1, 1}, 0, 5000, "b1"));
+        day2.add(LandingFixtures.landed("id-5", 1, new float[]{1, 1, 1}, 1, 5000, "b1"));
         day2.add(LandingFixtures.landed("day2-7", 2, new float[]{2, 2, 2}, 1, 5001, "b1"));
         LandingFixtures.land(spark(), w, day2);
         PreprocessResult second = preprocess(w, "r2", SETTINGS);
@@ -88,6 +89,7 @@ public class PreprocessJobSparkTest extends SparkLocalTest {
         assertThat(second.landed()).as("only the new batch's rows").isEqualTo(102);
         assertThat(second.duplicates()).isEqualTo(2);
         assertThat(second.quarantined()).isEqualTo(2);
+        assertThat(spark().read().parquet(w.table(Table.QUARANTINE)).count()).as("as counted").isEqualTo(2);
         assertAccounted(second);
         Dataset<Row> dupes = spark().read().parquet(w.table(Table.QUARANTINE)).where("reason = 'DUPLICATE_ID'");
         assertThat(dupes.where("id = 'id-5'").first().<String>getAs("message"))
