@@ -1,5 +1,6 @@
 package io.streamtrain.jobs;
 
+import io.streamtrain.core.DataGateException;
 import io.streamtrain.core.Redaction;
 import io.streamtrain.core.UserException;
 import picocli.CommandLine.Command;
@@ -21,7 +22,8 @@ import java.util.Arrays;
  *   target/streamtrain.jar pipeline --conf cluster.conf --run-id 2026-11-23
  * </pre>
  * Exit codes: 0 success; 2 a usage, configuration or input error found before anything was changed; 1 a failure
- * after work began (the message says what was done and how to continue). A user's mistake is one line on stderr; a
+ * after work began (the message says what was done and how to continue); 4 preprocess's data gate refused the new
+ * data ({@code preprocess.gate.*}): nothing of that run was committed. A user's mistake is one line on stderr; a
  * stack trace means a bug, or was asked for with {@code --verbose}.
  */
 @Command(name = "streamtrain", mixinStandardHelpOptions = true, version = "streamtrain 0.1.0",
@@ -33,6 +35,8 @@ public final class StreamTrain implements Runnable {
     public static final int OK = 0;
     public static final int FAILED = 1;
     public static final int USAGE = 2;
+    /** The data broke a threshold of {@code preprocess.gate.*}: bad data, not a failure of the program. */
+    public static final int DATA_GATE = 4;
 
     private static final String VERBOSE = "--verbose";
 
@@ -91,7 +95,7 @@ public final class StreamTrain implements Runnable {
             if (!userError || verbose) {
                 cause.printStackTrace(err);
             }
-            code = FAILED;
+            code = cause instanceof DataGateException ? DATA_GATE : FAILED;
         } else if (isUserError(e)) {
             err.println(name + ": " + message(e));
             if (verbose) {

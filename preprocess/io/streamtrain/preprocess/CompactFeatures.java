@@ -110,9 +110,19 @@ public final class CompactFeatures {
      * per-partition statistics travel to the driver, never a row.
      */
     public static FeatureStats stats(Dataset<Row> rows, int features) {
-        return rows.select(col(U8), col(F32)).javaRDD().treeAggregate(FeatureStats.empty(features),
+        return stats(rows, FeatureStats.empty(features));
+    }
+
+    /**
+     * The same, starting from {@code zero} (an empty {@link FeatureStats}, with a histogram if it keeps one; then
+     * {@code rows} need a {@code label} column too).
+     */
+    public static FeatureStats stats(Dataset<Row> rows, FeatureStats zero) {
+        boolean labels = zero.histogram() != null;
+        Dataset<Row> columns = labels ? rows.select(col(U8), col(F32), col("label")) : rows.select(col(U8), col(F32));
+        return columns.javaRDD().treeAggregate(zero,
                 (s, row) -> {
-                    s.add(read(row, 0, 1));
+                    s.add(read(row, 0, 1), labels ? row.getInt(2) : -1);
                     return s;
                 }, FeatureStats::merge);
     }

@@ -1,6 +1,8 @@
 package io.streamtrain.preprocess;
 
+import io.streamtrain.core.DataGateException;
 import io.streamtrain.core.HadoopFiles;
+import io.streamtrain.core.ParquetTables;
 import io.streamtrain.core.RecordSchema;
 import io.streamtrain.core.SchemaCheck;
 import io.streamtrain.core.SessionSizing;
@@ -24,13 +26,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.sum;
-import static org.apache.spark.sql.functions.when;
 
 /**
  * Curates the landing batches the curated table does not hold yet: check, deduplicate within them and against every
@@ -117,12 +117,17 @@ public final class PreprocessJob {
         }
         checked = checked.persist(StorageLevel.MEMORY_AND_DISK_SER());
         try {
-            // One pass over the cached rows counts all of them, the rejected ones and the duplicates among them.
-            Row totals = checked.agg(count(lit(1)), count(col("reason")),
-                    sum(when(col("reason").equalTo(Reason.DUPLICATE_ID.name()), 1).otherwise(0))).first();
-            long landed = totals.getLong(0);
-            long quarantined = totals.getLong(1);
-            long duplicates = totals.isNullAt(2) ? 0 : totals.getLong(2);
+            // One pass over the cached rows counts them per reason (null: curated), duplicates included.
+            Map<String, Long> quarantinedByReason = new TreeMap<>();
+            long landed = 0;
+            for (Row r : checked.groupBy(col("reason")).count().collectAsList()) {
+                landed += r.getLong(1);
+                if (!r.isNullAt(0)) {
+                    quarantinedByReason.put(r.getString(0), r.getLong(1));
+                }
+            }
+            long quarantined = quarantinedByReason.values().stream().mapToLong(Long::longValue).sum();
+            long duplicates = quarantinedByReason.getOrDefault(Reason.DUPLICATE_ID.name(), 0L);
 
             // Rejects first: writing the curated table refreshes every cached plan that reads it, ours included.
             Curation.rejected(checked, Curation.QUARANTINE_BATCH_PREFIX + runId).write()
@@ -143,18 +148,29 @@ public final class PreprocessJob {
                     .partitionBy(Curation.SPLIT, Curation.RUN)
                     .parquet(curatedPath);
 
+            // The run's own rows, read back compact: every statistic below is one small aggregation over them.
             Dataset<Row> added = spark.read().parquet(curatedPath).where(col(Curation.RUN).equalTo(runId));
+            Map<String, Map<String, Long>> classSplit = new TreeMap<>();
             Map<String, Long> bySplit = new HashMap<>();
-            for (Row r : added.groupBy(Curation.SPLIT).count().collectAsList()) {
-                bySplit.put(r.getString(0), r.getLong(1));
+            for (Row r : added.groupBy(col("label"), col(Curation.SPLIT)).count().collectAsList()) {
+                classSplit.computeIfAbsent(schema.labels().get(r.getInt(0)), k -> new TreeMap<>())
+                        .put(r.getString(1), r.getLong(2));
+                bySplit.merge(r.getString(1), r.getLong(2), Long::sum);
             }
+            long curated = bySplit.values().stream().mapToLong(Long::longValue).sum();
             Optional<Scaler> previous = base.scalerVersion().map(v -> loadScaler(files, warehouse, v));
-            Scaler scaler = nextScaler(previous, added.where(col(Curation.SPLIT).equalTo(Split.TRAIN.value())),
-                    settings, schema.featureCount(), runId);
+            FeatureStats newTrain = CompactFeatures.stats(added.where(col(Curation.SPLIT).equalTo(Split.TRAIN.value())),
+                    FeatureStats.empty(schema.featureCount(), schema.minValue(), schema.maxValue(),
+                            settings.gate().bins(), schema.classCount()));
+            Scaler scaler = nextScaler(previous, newTrain, settings, runId);
             if (scaler != null && runId.equals(scaler.version())) {
                 files.writeString(scalerPath(warehouse, runId), scaler.toJson());
             }
-            long curated = bySplit.values().stream().mapToLong(Long::longValue).sum();
+            DataProfile profile = new DataProfile(runId, schema.labels(), landed, curated, quarantinedByReason,
+                    classSplit, curated == 0 ? null : CompactFeatures.stats(added, schema.featureCount()), newTrain,
+                    previous.map(Scaler::stats).orElse(null));
+            gate(spark, warehouse, files, profile, settings.gate());
+
             base.with(new Ledger.Run(runId, batches, scaler == null ? null : scaler.version(), landed, curated,
                     quarantined, duplicates)).save(files, curatedPath);
             PreprocessResult result = new PreprocessResult(runId, batches.size(), landed,
@@ -174,12 +190,11 @@ public final class PreprocessJob {
      * The scaler after this run: the previous one when frozen or when the run added no training row; otherwise the
      * statistics of the new training rows merged into the previous ones (Chan's formula), under this run's id.
      */
-    static Scaler nextScaler(Optional<Scaler> previous, Dataset<Row> newTrain, PreprocessSettings settings,
-                             int features, String runId) {
+    static Scaler nextScaler(Optional<Scaler> previous, FeatureStats fresh, PreprocessSettings settings,
+                             String runId) {
         if (previous.isPresent() && settings.freezeScaler()) {
             return previous.get();
         }
-        FeatureStats fresh = CompactFeatures.stats(newTrain, features);
         if (fresh.count() == 0) {
             if (previous.isEmpty()) {
                 LOG.warn("preprocess: no training rows yet, so no scaler: train needs a preprocess run with some");
@@ -192,6 +207,26 @@ public final class PreprocessJob {
         }
         FeatureStats merged = previous.map(p -> p.stats().merge(fresh)).orElse(fresh);
         return Scaler.of(settings.scalerKind(), merged, settings.minStd(), runId);
+    }
+
+    /**
+     * Writes the run's profile ({@code data_profile} table and {@code reports/<run-id>/data.md}), then fails the run,
+     * before it is committed, if its data breaks a threshold of {@code gate}.
+     */
+    private static void gate(SparkSession spark, Warehouse warehouse, HadoopFiles files, DataProfile profile,
+                             DataGate gate) {
+        Optional<String> violation = gate.violation(profile);
+        String verdict = violation.map(v -> "**Failed**: " + v + ". The run's rows are not committed: train does"
+                        + " not see them, and the next preprocess run checks these batches again.")
+                .orElse("Passed.");
+        ParquetTables.overwritePartitions(spark.createDataFrame(profile.rows(), DataProfile.TABLE).coalesce(1),
+                warehouse.table(Table.DATA_PROFILE), "run_id");
+        files.writeString(warehouse.report(profile.runId()) + "/data.md", profile.markdown(verdict));
+        if (violation.isPresent()) {
+            throw new DataGateException("data gate: " + violation.get() + "; nothing was committed (see "
+                    + warehouse.report(profile.runId()) + "/data.md): fix the data, or raise the threshold with"
+                    + " --set and run preprocess again");
+        }
     }
 
     /**

@@ -16,9 +16,11 @@ import java.util.regex.Pattern;
  * @param scalerKind         standard, min-max or none
  * @param freezeScaler       keep the first fitted scaler instead of merging each increment's statistics into it
  * @param full               rebuild the curated table from all of landing instead of adding the new batches
+ * @param gate               the data-quality thresholds a run must pass to commit
  */
 public record PreprocessSettings(double validationFraction, double testFraction, Pattern pinnedTest, long splitSeed,
-                                 double minStd, Scaler.Kind scalerKind, boolean freezeScaler, boolean full) {
+                                 double minStd, Scaler.Kind scalerKind, boolean freezeScaler, boolean full,
+                                 DataGate gate) {
 
     public static final String VALIDATION_FRACTION = "preprocess.validation-fraction";
     public static final String TEST_FRACTION = "preprocess.test-fraction";
@@ -32,7 +34,8 @@ public record PreprocessSettings(double validationFraction, double testFraction,
     /** Incremental, standard scaling merged across increments: what most tests want. */
     public PreprocessSettings(double validationFraction, double testFraction, Pattern pinnedTest, long splitSeed,
                               double minStd) {
-        this(validationFraction, testFraction, pinnedTest, splitSeed, minStd, Scaler.Kind.STANDARD, false, false);
+        this(validationFraction, testFraction, pinnedTest, splitSeed, minStd, Scaler.Kind.STANDARD, false, false,
+                DataGate.OPEN);
     }
 
     public static PreprocessSettings from(Settings s) {
@@ -40,12 +43,18 @@ public record PreprocessSettings(double validationFraction, double testFraction,
         double test = s.doubleInRange(TEST_FRACTION, 0, 1 - validation);
         return new PreprocessSettings(validation, test, s.regex(PINNED_TEST), s.raw().getLong(SPLIT_SEED),
                 s.positiveDouble(MIN_STD), s.oneOf(SCALER_KIND, Scaler.Kind.class), s.bool(SCALER_FREEZE),
-                s.bool(FULL));
+                s.bool(FULL), DataGate.from(s));
     }
 
     /** The same settings with {@link #full} set. */
     public PreprocessSettings withFull(boolean rebuild) {
         return new PreprocessSettings(validationFraction, testFraction, pinnedTest, splitSeed, minStd, scalerKind,
-                freezeScaler, rebuild);
+                freezeScaler, rebuild, gate);
+    }
+
+    /** The same settings with another {@link #gate}. */
+    public PreprocessSettings withGate(DataGate thresholds) {
+        return new PreprocessSettings(validationFraction, testFraction, pinnedTest, splitSeed, minStd, scalerKind,
+                freezeScaler, full, thresholds);
     }
 }

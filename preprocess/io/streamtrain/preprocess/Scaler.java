@@ -112,14 +112,14 @@ public record Scaler(String version, Kind kind, double[] center, double[] scale,
 
     /** The on-disk form: the derived center and scale, and the statistics to merge the next increment into. */
     record Stored(String version, String kind, double[] center, double[] scale, Long count, double[] mean,
-                  double[] m2, double[] min, double[] max, double[] std) {
+                  double[] m2, double[] min, double[] max, double[] std, FeatureStats.Histogram histogram) {
     }
 
     public String toJson() {
         Stored s = stats == null
-                ? new Stored(version, kind.name(), center, scale, null, null, null, null, null, null)
+                ? new Stored(version, kind.name(), center, scale, null, null, null, null, null, null, null)
                 : new Stored(version, kind.name(), center, scale, stats.count(), stats.mean(), stats.m2(),
-                stats.min(), stats.max(), null);
+                stats.min(), stats.max(), null, stats.histogram());
         try {
             return JSON.writeValueAsString(s);
         } catch (IOException e) {
@@ -142,7 +142,7 @@ public record Scaler(String version, Kind kind, double[] center, double[] scale,
             throw new IllegalArgumentException("Not a scaler: it has no kind, center or scale");
         }
         FeatureStats stats = s.count() == null ? null : new FeatureStats(s.count(), s.mean(), s.m2(), s.min(),
-                s.max());
+                s.max(), s.histogram());
         return new Scaler(s.version(), Kind.valueOf(s.kind()), s.center(), s.scale(), stats);
     }
 

@@ -43,7 +43,7 @@ public class PreprocessJobSparkTest extends SparkLocalTest {
     }
 
     private PreprocessResult preprocess(Warehouse w, String runId, PreprocessSettings settings) {
-        return PreprocessJob.run(spark(), settings, Fixtures.tinySchema(), w, SIZING, runId);
+        return PreprocessJob.run(spark(), settings, Fixtures.tinyPixelSchema(), w, SIZING, runId);
     }
 
     private Dataset<Row> curated(Warehouse w) {
@@ -161,7 +161,7 @@ public class PreprocessJobSparkTest extends SparkLocalTest {
         Warehouse w = warehouse();
         HadoopFiles files = new HadoopFiles(spark().sparkContext().hadoopConfiguration());
         PreprocessSettings frozen = new PreprocessSettings(0.2, 0.0, Pattern.compile("^test-"), 17, 1e-6,
-                Scaler.Kind.MIN_MAX, true, false);
+                Scaler.Kind.MIN_MAX, true, false, DataGate.OPEN);
         LandingFixtures.land(spark(), w, LandingFixtures.separable("id-", 80, 7, 0, 0, "b0"));
         preprocess(w, "r1", frozen);
         Scaler first = PreprocessJob.currentScaler(files, w).orElseThrow();
@@ -176,5 +176,36 @@ public class PreprocessJobSparkTest extends SparkLocalTest {
         PreprocessResult second = preprocess(w, "r2", frozen);
         assertThat(second.scalerVersion()).isEqualTo("r1");
         assertThat(PreprocessJob.currentScaler(files, w).orElseThrow()).isEqualTo(first);
+    }
+
+    @Test
+    public void aRunThatBreaksTheGateCommitsNothingAndWritesItsProfile() throws Exception {
+        Warehouse w = warehouse();
+        HadoopFiles files = new HadoopFiles(spark().sparkContext().hadoopConfiguration());
+        PreprocessSettings gated = SETTINGS.withGate(new DataGate(1, 1, 0.25, 0, 10));
+        LandingFixtures.land(spark(), w, LandingFixtures.separable("id-", 200, 9, 0, 0, "b0"));
+        PreprocessResult first = preprocess(w, "r1", gated);
+        assertThat(Files.readString(Path.of(w.report("r1"), "data.md"))).contains("## Gate\n\nPassed.");
+
+        // Much brighter images: every feature's histogram moves.
+        LandingFixtures.land(spark(), w, LandingFixtures.separable("bright-", 100, 10, 120, 500, "b1"));
+        assertThatThrownBy(() -> preprocess(w, "r2", gated)).isInstanceOf(io.streamtrain.core.DataGateException.class)
+                .hasMessageContaining("drifted from the training reference")
+                .hasMessageContaining(DataGate.MAX_FEATURE_PSI);
+        assertThat(Ledger.load(files, w.table(Table.CURATED)).runs()).extracting(Ledger.Run::runId)
+                .containsExactly("r1");
+        assertThat(PreprocessJob.curated(spark(), w).count()).as("train sees none of r2's rows")
+                .isEqualTo(first.train() + first.validation() + first.test());
+        assertThat(Files.readString(Path.of(w.report("r2"), "data.md"))).contains("**Failed**");
+        Dataset<Row> profile = spark().read().parquet(w.table(Table.DATA_PROFILE)).where("run_id = 'r2'");
+        assertThat(profile.where("section = 'rows' AND metric = 'landed'").first().<Double>getAs("value"))
+                .isEqualTo(100.0);
+        assertThat(profile.where("section = 'drift' AND name = 'f0'").first().<Double>getAs("value"))
+                .isGreaterThan(0.25);
+
+        // Accepted once the threshold is raised: the same batches are curated by the re-run.
+        PreprocessResult accepted = preprocess(w, "r2", SETTINGS);
+        assertThat(accepted.landed()).isEqualTo(100);
+        assertThat(curated(w).count()).isEqualTo(300);
     }
 }
