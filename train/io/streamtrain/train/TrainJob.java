@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.not;
@@ -178,7 +179,10 @@ public final class TrainJob {
         // Averaging rounds want at most averaging-frequency minibatches a partition; the size bound may want more.
         int partitions = Math.max(trainer.partitionsFor(trainRows), roundUp(sizing.partitionsFor(trainRows * rowBytes,
                 1), trainer.workers()));
-        JavaRDD<DataSet> minibatches = Minibatches.of(train, scaler, settings.batchSize(), schema.classCount(), partitions,
+        // Balancing touches the training rows only: validation below, and evaluate's test split, keep their classes.
+        Map<Integer, Long> classCounts = settings.balance() == Balance.NONE ? Map.of() : classCounts(train);
+        Dataset<Row> balanced = settings.balance().resample(train, classCounts, settings.seed());
+        JavaRDD<DataSet> minibatches = Minibatches.of(balanced, scaler, settings.batchSize(), schema.classCount(), partitions,
                 settings.seed(), settings.architecture().timeSteps());
         Dataset<Row> validationRows = curatedSplit(spark, warehouse, Split.VALIDATION);
         if (pinned != null) {
@@ -198,7 +202,9 @@ public final class TrainJob {
             network = resumed.network();
             state = resumed.state();
         } else {
-            network = base != null ? base.network() : trainer.newNetwork(scaler.size(), schema.classCount());
+            network = base != null ? base.network() : trainer.newNetwork(scaler.size(), schema.classCount(),
+                    settings.balance() == Balance.CLASS_WEIGHTS
+                            ? Balance.weights(classCounts, schema.classCount()) : null);
             state = TrainingState.start();
             checkpoints.begin(lineage, scaler);
             if (base != null) {
@@ -212,6 +218,16 @@ public final class TrainJob {
         new ModelBundle(runId, network, scaler).save(files, warehouse, effectiveConfig, lineage);
         long examples = history.isEmpty() ? 0 : history.get(0).samples();
         return new TrainResult(runId, examples, history);
+    }
+
+    /** Training rows per class index: one small aggregation. */
+    private static Map<Integer, Long> classCounts(Dataset<Row> train) {
+        Map<Integer, Long> counts = new java.util.TreeMap<>();
+        for (Row r : train.groupBy("label").count().collectAsList()) {
+            counts.put(r.getInt(0), r.getLong(1));
+        }
+        LOG.info("train: training rows per class {}", counts);
+        return counts;
     }
 
     private static int roundUp(int n, int multiple) {
