@@ -90,8 +90,8 @@ public final class EvaluateJob {
         int partitions = sizing.partitionsFor(test.count() * Sizing.rowBytes(schema.featureCount()),
                 sc.defaultParallelism());
         // The bundle's own scaler: the model sees the test rows scaled as its training rows were.
-        JavaRDD<DataSet> batches = Minibatches.of(test, bundle.scaler(), EVAL_BATCH, schema.classCount(), partitions, 0L,
-                Models.timeSteps(bundle.network(), schema.featureCount()));
+        JavaRDD<DataSet> batches = Minibatches.of(test, bundle.scaler(), EVAL_BATCH, schema.classCount(), partitions,
+                0L, Models.timeSteps(bundle.network(), schema.featureCount()));
 
         Evaluation evaluation = DistributedScorer.evaluate(sc, bundle.network(), batches);
         Confusion confusion = confusion(evaluation, schema);

@@ -259,7 +259,7 @@ final class Commands {
 
     @Command(name = "sql", mixinStandardHelpOptions = true,
             description = "Run a Spark SQL query over the warehouse tables (landing, quarantine, ingest_audit, curated,"
-                    + " training_history, evaluation, confusion_matrix).")
+                    + " data_profile, training_history, evaluation, confusion_matrix).")
     static final class Sql implements Callable<Integer> {
         @Mixin
         ConfigOptions options;

@@ -30,6 +30,12 @@ public final class CompactFeatures {
 
     public static final String U8 = "features_u8";
     public static final String F32 = "features_f32";
+    /**
+     * The curated Parquet leaf columns that hold examples: what {@code encryption.*} encrypts. Spark writes an array
+     * as Parquet's three-level list, so the floats are the leaf {@code features_f32.list.element}.
+     */
+    public static final java.util.List<String> PARQUET_COLUMNS = java.util.List.of(U8, F32 + ".list.element",
+            "label");
     /** Name of the SQL function that turns the two columns into {@code array<float>}. */
     public static final String SQL_FUNCTION = "curated_features";
 

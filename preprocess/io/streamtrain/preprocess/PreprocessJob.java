@@ -143,6 +143,7 @@ public final class PreprocessJob {
                     .withColumn(Curation.RUN, lit(runId))
                     .write()
                     .mode(SaveMode.Append)
+                    .options(settings.encryption().writeOptions(CompactFeatures.PARQUET_COLUMNS))
                     .option("compression", "zstd")
                     .option("maxRecordsPerFile", rowsPerFile)
                     .partitionBy(Curation.SPLIT, Curation.RUN)

@@ -1,5 +1,6 @@
 package io.streamtrain.preprocess;
 
+import io.streamtrain.core.EncryptionSettings;
 import io.streamtrain.core.Settings;
 
 import java.util.regex.Pattern;
@@ -17,10 +18,11 @@ import java.util.regex.Pattern;
  * @param freezeScaler       keep the first fitted scaler instead of merging each increment's statistics into it
  * @param full               rebuild the curated table from all of landing instead of adding the new batches
  * @param gate               the data-quality thresholds a run must pass to commit
+ * @param encryption         how the curated feature and label columns are encrypted (off by default)
  */
 public record PreprocessSettings(double validationFraction, double testFraction, Pattern pinnedTest, long splitSeed,
                                  double minStd, Scaler.Kind scalerKind, boolean freezeScaler, boolean full,
-                                 DataGate gate) {
+                                 DataGate gate, EncryptionSettings encryption) {
 
     public static final String VALIDATION_FRACTION = "preprocess.validation-fraction";
     public static final String TEST_FRACTION = "preprocess.test-fraction";
@@ -35,7 +37,7 @@ public record PreprocessSettings(double validationFraction, double testFraction,
     public PreprocessSettings(double validationFraction, double testFraction, Pattern pinnedTest, long splitSeed,
                               double minStd) {
         this(validationFraction, testFraction, pinnedTest, splitSeed, minStd, Scaler.Kind.STANDARD, false, false,
-                DataGate.OPEN);
+                DataGate.OPEN, EncryptionSettings.OFF);
     }
 
     public static PreprocessSettings from(Settings s) {
@@ -43,18 +45,24 @@ public record PreprocessSettings(double validationFraction, double testFraction,
         double test = s.doubleInRange(TEST_FRACTION, 0, 1 - validation);
         return new PreprocessSettings(validation, test, s.regex(PINNED_TEST), s.raw().getLong(SPLIT_SEED),
                 s.positiveDouble(MIN_STD), s.oneOf(SCALER_KIND, Scaler.Kind.class), s.bool(SCALER_FREEZE),
-                s.bool(FULL), DataGate.from(s));
+                s.bool(FULL), DataGate.from(s), EncryptionSettings.from(s));
     }
 
     /** The same settings with {@link #full} set. */
     public PreprocessSettings withFull(boolean rebuild) {
         return new PreprocessSettings(validationFraction, testFraction, pinnedTest, splitSeed, minStd, scalerKind,
-                freezeScaler, rebuild, gate);
+                freezeScaler, rebuild, gate, encryption);
+    }
+
+    /** The same settings with another {@link #encryption}. */
+    public PreprocessSettings withEncryption(EncryptionSettings e) {
+        return new PreprocessSettings(validationFraction, testFraction, pinnedTest, splitSeed, minStd, scalerKind,
+                freezeScaler, full, gate, e);
     }
 
     /** The same settings with another {@link #gate}. */
     public PreprocessSettings withGate(DataGate thresholds) {
         return new PreprocessSettings(validationFraction, testFraction, pinnedTest, splitSeed, minStd, scalerKind,
-                freezeScaler, full, thresholds);
+                freezeScaler, full, thresholds, encryption);
     }
 }

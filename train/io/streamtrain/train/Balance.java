@@ -47,6 +47,17 @@ public enum Balance {
         return w;
     }
 
+    /** About how many rows {@link #resample} leaves of {@code rows} with {@code counts} per class. */
+    public long expectedRows(Map<Integer, Long> counts, long rows) {
+        if (this != OVERSAMPLE && this != UNDERSAMPLE || counts.isEmpty()) {
+            return rows;
+        }
+        long bound = this == OVERSAMPLE
+                ? counts.values().stream().mapToLong(Long::longValue).max().orElse(0)
+                : counts.values().stream().mapToLong(Long::longValue).filter(n -> n > 0).min().orElse(0);
+        return bound * counts.values().stream().filter(n -> n > 0).count();
+    }
+
     /**
      * The training rows resampled as this mode says (unchanged for {@link #NONE} and {@link #CLASS_WEIGHTS}). Pure:
      * a seeded draw per row, no shuffle and nothing collected but {@code counts}.

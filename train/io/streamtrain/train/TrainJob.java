@@ -176,14 +176,15 @@ public final class TrainJob {
         SparkTrainer trainer = new SparkTrainer(sc, settings,
                 settings.horizontalFlip() ? HorizontalFlip.of(settings.architecture(), scaler) : null);
         long rowBytes = Sizing.rowBytes(schema.featureCount());
-        // Averaging rounds want at most averaging-frequency minibatches a partition; the size bound may want more.
-        int partitions = Math.max(trainer.partitionsFor(trainRows), roundUp(sizing.partitionsFor(trainRows * rowBytes,
-                1), trainer.workers()));
         // Balancing touches the training rows only: validation below, and evaluate's test split, keep their classes.
         Map<Integer, Long> classCounts = settings.balance() == Balance.NONE ? Map.of() : classCounts(train);
         Dataset<Row> balanced = settings.balance().resample(train, classCounts, settings.seed());
-        JavaRDD<DataSet> minibatches = Minibatches.of(balanced, scaler, settings.batchSize(), schema.classCount(), partitions,
-                settings.seed(), settings.architecture().timeSteps());
+        long fitRows = settings.balance().expectedRows(classCounts, trainRows);
+        // Averaging rounds want at most averaging-frequency minibatches a partition; the size bound may want more.
+        int partitions = Math.max(trainer.partitionsFor(fitRows), roundUp(sizing.partitionsFor(fitRows * rowBytes,
+                1), trainer.workers()));
+        JavaRDD<DataSet> minibatches = Minibatches.of(balanced, scaler, settings.batchSize(), schema.classCount(),
+                partitions, settings.seed(), settings.architecture().timeSteps());
         Dataset<Row> validationRows = curatedSplit(spark, warehouse, Split.VALIDATION);
         if (pinned != null) {
             validationRows = validationRows.where(col(IngestTables.BATCH).isin(pinned));

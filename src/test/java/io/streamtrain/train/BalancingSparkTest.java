@@ -128,6 +128,9 @@ public class BalancingSparkTest extends SparkLocalTest {
         assertThat(perClass(Balance.OVERSAMPLE.resample(train, counts, 42))).as("seeded").isEqualTo(over);
         assertThat(Balance.weights(counts, 3)).containsExactly(620.0 / 1500, 620.0 / 300, 620.0 / 60);
         assertThat(Balance.CLASS_WEIGHTS.resample(train, counts, 42).count()).isEqualTo(620);
+        assertThat(Balance.OVERSAMPLE.expectedRows(counts, 620)).isEqualTo(1500);
+        assertThat(Balance.UNDERSAMPLE.expectedRows(counts, 620)).isEqualTo(60);
+        assertThat(Balance.CLASS_WEIGHTS.expectedRows(counts, 620)).isEqualTo(620);
     }
 
     private static Map<Integer, Long> perClass(Dataset<Row> rows) {
