@@ -85,8 +85,8 @@ public final class Curation {
 
     /**
      * Marks rows of {@code checked} whose id is already in {@code curated} (columns id, topic, partition, offset; one
-     * row per id) as {@link Reason#DUPLICATE_ID}, naming where the curated copy came from. A join, so no id ever reaches
-     * the driver: the new rows are checked against every id ever curated at the cost of reading one column.
+     * row per id) as {@link Reason#DUPLICATE_ID}, naming where the curated copy came from. A join, so no id ever
+     * reaches the driver: the new rows are checked against every id ever curated at the cost of reading one column.
      */
     public static Dataset<Row> againstCurated(Dataset<Row> checked, Dataset<Row> curated) {
         Dataset<Row> seen = curated.select(col("id").as("curated_id"),

@@ -182,7 +182,8 @@ public record DataProfile(String runId, List<String> labels, long landed, long c
         if (hasDrift()) {
             drift(sb);
         } else {
-            sb.append("## Drift\n\nNo training reference to compare with (the first run, or no new training rows).\n\n");
+            sb.append("## Drift\n\nNo training reference to compare with (the first run, or no new training rows)."
+                    + "\n\n");
         }
         sb.append("## Gate\n\n").append(verdict).append('\n');
         return sb.toString();

@@ -17,7 +17,8 @@ import java.util.stream.StreamSupport;
  * <p>Minibatches hold features scaled per pixel, {@code (x - center) / scale}, and mirrored pixels do not share
  * statistics, so an image is flipped as its raw pixels would be and then scaled again:
  * {@code x'[p] = a[p] * x[m(p)] + b[p]} with {@code a[p] = scale[m(p)] / scale[p]} and
- * {@code b[p] = (center[m(p)] - center[p]) / scale[p]}, where {@code m(p)} is the mirrored position. Pixels are laid out as the CNN reads them: channel, row, column.
+ * {@code b[p] = (center[m(p)] - center[p]) / scale[p]}, where {@code m(p)} is the mirrored position. Pixels are laid
+ * out as the CNN reads them: channel, row, column.
  *
  * <p>The draws are seeded by (seed, epoch, partition), so a resumed run flips exactly what an uninterrupted one would.
  */

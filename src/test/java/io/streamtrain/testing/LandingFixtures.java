@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Hand-built landing batches written the way ingest writes them ({@code ingest_date=…/batch=…}), for the Spark local
- * tests of preprocess, train and evaluate on a warehouse of their own.
+ * Hand-built landing batches written the way ingest writes them ({@code ingest_date=…/batch=…}), for the Spark
+ * local tests of preprocess, train and evaluate on a warehouse of their own.
  */
 public final class LandingFixtures {
 
