@@ -84,6 +84,22 @@ public final class HadoopFiles {
         }
     }
 
+    /** The paths matching a glob such as {@code landing/*&#47;batch=*}, sorted; none when nothing matches. */
+    public java.util.List<String> glob(String pattern) {
+        try {
+            Path p = new Path(pattern);
+            org.apache.hadoop.fs.FileStatus[] found = p.getFileSystem(conf).globStatus(p);
+            java.util.List<String> out = new java.util.ArrayList<>();
+            for (org.apache.hadoop.fs.FileStatus f : found == null ? new org.apache.hadoop.fs.FileStatus[0] : found) {
+                out.add(f.getPath().toString());
+            }
+            out.sort(null);
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot list " + pattern, e);
+        }
+    }
+
     public String readString(String path) {
         Path p = new Path(path);
         try (InputStream in = p.getFileSystem(conf).open(p)) {

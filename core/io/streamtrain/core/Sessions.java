@@ -35,6 +35,8 @@ public final class Sessions {
             // Adaptive execution coalesces small shuffle partitions towards the same size the stages plan with.
             builder.config(ADVISORY_BYTES, String.valueOf(settings.sizing().partitionBytes()));
         }
+        // Parquet's crypto factory reads the KMS from the Hadoop configuration, on the driver and on executors.
+        settings.encryption().hadoopConf().forEach((k, v) -> builder.config("spark.hadoop." + k, v));
         requireMaster(settings);
         return builder.getOrCreate();
     }

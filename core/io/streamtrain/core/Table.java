@@ -12,6 +12,8 @@ public enum Table {
     INGEST_AUDIT("ingest_audit", "metrics/ingest_audit"),
     /** Deduplicated, split and scaled examples, partitioned by split. */
     CURATED("curated", "curated"),
+    /** Per preprocess run: rows in, out and quarantined by reason, rows per class and split, feature stats, drift. */
+    DATA_PROFILE("data_profile", "metrics/data_profile"),
     /** Per run and epoch: loss, samples per second, wall time. */
     TRAINING_HISTORY("training_history", "metrics/training_history"),
     /**

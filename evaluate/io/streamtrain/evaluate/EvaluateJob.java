@@ -17,6 +17,7 @@ import io.streamtrain.core.metrics.Interval;
 import io.streamtrain.core.metrics.Metric;
 import io.streamtrain.core.metrics.Replicates;
 import io.streamtrain.core.metrics.ScoreStats;
+import io.streamtrain.preprocess.CompactFeatures;
 import io.streamtrain.preprocess.Split;
 import io.streamtrain.train.ModelBundle;
 import io.streamtrain.train.Predictor;
@@ -163,11 +164,15 @@ public final class EvaluateJob {
         int partitions = sizing.partitionsFor(testRows * Sizing.rowBytes(schema.featureCount()),
                 sc.defaultParallelism());
         String slice = sliceColumn(test, settings.sliceColumn());
-        List<Column> columns = new ArrayList<>(List.of(col("id"), col("label"), col("features")));
+        // Curated rows hold unscaled compact features; the model sees them scaled by its bundle's own scaler, as its
+        // training rows were.
+        List<Column> columns = new ArrayList<>(List.of(col("id"), col("label"),
+                CompactFeatures.decode(col(CompactFeatures.U8), col(CompactFeatures.F32)).as("features")));
         if (slice != null) {
             columns.add(col(slice));
         }
-        Dataset<Row> input = test.select(columns.toArray(Column[]::new)).repartition(partitions);
+        Dataset<Row> input = bundle.scaler().transform(test.select(columns.toArray(Column[]::new)))
+                .repartition(partitions);
         List<String> labels = schema.labels();
         int classes = schema.classCount();
 

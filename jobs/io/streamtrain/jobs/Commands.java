@@ -202,10 +202,19 @@ final class Commands {
     }
 
     @Command(name = "preprocess", mixinStandardHelpOptions = true,
-            description = "Deduplicate, split and scale landing/ into curated/.")
+            description = "Curate the landing batches not curated yet into curated/: deduplicate, split, store"
+                    + " compactly, fit the next scaler version.")
     static final class Preprocess extends StageCommand {
+        @Option(names = "--full", description = "Rebuild curated/ from every landing batch (the same rows as the sum"
+                + " of the incremental runs) instead of adding the new ones.")
+        boolean full;
+
         Set<Stage> stages() {
             return EnumSet.of(Stage.PREPROCESS);
+        }
+
+        List<String> extraSettings() {
+            return full ? List.of(io.streamtrain.preprocess.PreprocessSettings.FULL + "=true") : List.of();
         }
     }
 
@@ -343,7 +352,8 @@ final class Commands {
 
     @Command(name = "sql", mixinStandardHelpOptions = true,
             description = "Run a Spark SQL query over the warehouse tables (landing, quarantine, ingest_audit, curated,"
-                    + " training_history, evaluation, confusion_matrix, predictions, decisions, scores).")
+                    + " data_profile, training_history, evaluation, confusion_matrix, predictions, decisions, scores,"
+                    + " runs).")
     static final class Sql implements Callable<Integer> {
         @Mixin
         ConfigOptions options;
@@ -385,6 +395,7 @@ final class Commands {
                     spark.read().parquet(config.warehouse().table(table)).createOrReplaceTempView(table.viewName());
                 }
                 PackedFeatures.register(spark);
+                io.streamtrain.preprocess.CompactFeatures.register(spark);
                 spark.sql(query).show(limit, false);
             } catch (Exception e) {
                 // Scala's AnalysisException is a checked exception Java cannot name in a catch the compiler accepts.

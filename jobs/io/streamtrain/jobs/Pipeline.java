@@ -120,7 +120,8 @@ public final class Pipeline {
                         config.warehouse());
                 case INGEST -> IngestChecks.ingest(config.ingest(), config.kafka(), config.warehouse(), files,
                         stages.contains(Stage.PRODUCE));
-                case PREPROCESS -> PreprocessJob.plan(files, config.warehouse(), stages.contains(Stage.INGEST));
+                case PREPROCESS -> PreprocessJob.plan(files, config.warehouse(), stages.contains(Stage.INGEST),
+                        r.runId(), config.preprocess().full());
                 case TRAIN -> TrainJob.plan(files, config.train(), config.schema(), config.warehouse(), r.runId(),
                         r.trainStart(), stages.contains(Stage.PREPROCESS), master);
                 case EVALUATE -> EvaluateJob.plan(files, config.schema(), config.warehouse(), config.evaluate(),
@@ -174,7 +175,8 @@ public final class Pipeline {
                     }
                     if (stages.contains(Stage.PREPROCESS)) {
                         curated = progress.begin(Stage.PREPROCESS, () -> PreprocessJob.run(spark,
-                                config.preprocess(), config.schema(), config.warehouse(), config.spark().sizing()));
+                                config.preprocess(), config.schema(), config.warehouse(), config.spark().sizing(),
+                                r.runId()));
                     }
                     if (stages.contains(Stage.TRAIN)) {
                         trained = progress.begin(Stage.TRAIN, () -> TrainJob.run(spark, config.train(),
@@ -340,7 +342,7 @@ public final class Pipeline {
                 case PRODUCE -> "produce's message says how many records were committed; add --skip with that number"
                         + " to publish the rest without duplicates";
                 case INGEST -> "ingest resumes from its checkpoint or offset ledger and lands each record once";
-                case PREPROCESS -> "preprocess rewrites curated/";
+                case PREPROCESS -> "a re-run of the same run id replaces its own curated rows";
                 case TRAIN -> "train --resume" + runId + " continues from the last checkpointed epoch, if there is one";
                 case EVALUATE -> "evaluate" + runId + " rewrites its own outputs";
             };

@@ -1,5 +1,6 @@
 package io.streamtrain.jobs;
 
+import io.streamtrain.core.DataGateException;
 import io.streamtrain.core.Redaction;
 import io.streamtrain.core.UserException;
 import picocli.CommandLine.Command;
@@ -23,7 +24,8 @@ import java.util.Arrays;
  * Exit codes: 0 success (under spark-submit, {@code main} returns); 2 a usage, configuration or input error found
  * before anything was changed; 1 a failure after work began (the message says what was done and how to continue); 3
  * {@code evaluate --gate} finished and rejected the candidate (the champion stays; the decision is in the decisions
- * table and the report). A user's mistake is one line on stderr; a
+ * table and the report); 4 preprocess's data gate refused the new data ({@code preprocess.gate.*}): nothing of that
+ * run was committed. A user's mistake is one line on stderr; a
  * stack trace means a bug, or was asked for with {@code --verbose}.
  */
 @Command(name = "streamtrain", mixinStandardHelpOptions = true, version = "streamtrain 0.1.0",
@@ -41,6 +43,8 @@ public final class StreamTrain implements Runnable {
      * command returns it after printing the summary.
      */
     public static final int REJECTED = 3;
+    /** The data broke a threshold of {@code preprocess.gate.*}: bad data, not a failure of the program. */
+    public static final int DATA_GATE = 4;
 
     private static final String VERBOSE = "--verbose";
 
@@ -113,7 +117,7 @@ public final class StreamTrain implements Runnable {
             if (!userError || verbose) {
                 cause.printStackTrace(err);
             }
-            code = FAILED;
+            code = cause instanceof DataGateException ? DATA_GATE : FAILED;
         } else if (isUserError(e)) {
             err.println(name + ": " + message(e));
             if (verbose) {

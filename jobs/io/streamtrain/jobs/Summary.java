@@ -17,10 +17,14 @@ final class Summary {
             sb.append(String.format("ingest:     %d read = %d landed + %d quarantined (%d batches)%n",
                     o.ingested().read(), o.ingested().landed(), o.ingested().quarantined(), o.ingested().batches()));
         }
-        if (o.curated() != null) {
-            sb.append(String.format("preprocess: %d landed -> train %d, validation %d, test %d, quarantined %d%n",
+        if (o.curated() != null && o.curated().batches() == 0) {
+            sb.append(String.format("preprocess: nothing new: every landing batch is curated (scaler %s)%n",
+                    o.curated().scalerVersion()));
+        } else if (o.curated() != null) {
+            sb.append(String.format("preprocess: %d new batches, %d landed -> train %d, validation %d, test %d,"
+                            + " quarantined %d (%d duplicates); scaler %s%n", o.curated().batches(),
                     o.curated().landed(), o.curated().train(), o.curated().validation(), o.curated().test(),
-                    o.curated().quarantined()));
+                    o.curated().quarantined(), o.curated().duplicates(), o.curated().scalerVersion()));
         }
         if (o.trained() != null && o.trained().history().isEmpty()) {
             sb.append(String.format("train:      nothing new to fine-tune model %s on%n", o.trained().runId()));

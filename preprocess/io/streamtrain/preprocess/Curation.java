@@ -29,6 +29,10 @@ public final class Curation {
     public static final String STAGE = "preprocess";
     public static final String SPLIT = "split";
     public static final String FEATURES = "features";
+    /** The curated table's second partition column: the preprocess run that curated the row. */
+    public static final String RUN = "preprocess_run";
+    /** Quarantine's {@code batch} value of preprocess run {@code runId}'s rejects is this prefix and the run id. */
+    public static final String QUARANTINE_BATCH_PREFIX = STAGE + "-";
     private static final int BUCKETS = 10_000;
 
     private Curation() {
@@ -77,6 +81,22 @@ public final class Curation {
                         .when(bucket.lt(testBuckets), lit(Split.TEST.value()))
                         .when(bucket.lt(testBuckets + validationBuckets), lit(Split.VALIDATION.value()))
                         .otherwise(lit(Split.TRAIN.value())));
+    }
+
+    /**
+     * Marks rows of {@code checked} whose id is already in {@code curated} (columns id, topic, partition, offset; one
+     * row per id) as {@link Reason#DUPLICATE_ID}, naming where the curated copy came from. A join, so no id ever
+     * reaches the driver: the new rows are checked against every id ever curated at the cost of reading one column.
+     */
+    public static Dataset<Row> againstCurated(Dataset<Row> checked, Dataset<Row> curated) {
+        Dataset<Row> seen = curated.select(col("id").as("curated_id"),
+                concat(lit("id already curated from "), col("topic"), lit("/"), col("partition"), lit("@"),
+                        col("offset")).as("curated_at"));
+        Column dup = col("reason").isNull().and(col("curated_at").isNotNull());
+        return checked.join(seen, checked.col("id").equalTo(seen.col("curated_id")), "left")
+                .withColumn("message", when(dup, col("curated_at")).otherwise(col("message")))
+                .withColumn("reason", when(dup, lit(Reason.DUPLICATE_ID.name())).otherwise(col("reason")))
+                .drop("curated_id", "curated_at");
     }
 
     public static Dataset<Row> accepted(Dataset<Row> checked) {

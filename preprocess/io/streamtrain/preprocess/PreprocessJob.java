@@ -1,6 +1,8 @@
 package io.streamtrain.preprocess;
 
+import io.streamtrain.core.DataGateException;
 import io.streamtrain.core.HadoopFiles;
+import io.streamtrain.core.ParquetTables;
 import io.streamtrain.core.RecordSchema;
 import io.streamtrain.core.SchemaCheck;
 import io.streamtrain.core.SessionSizing;
@@ -10,6 +12,7 @@ import io.streamtrain.core.Table;
 import io.streamtrain.core.UserException;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.ingest.IngestTables;
+import io.streamtrain.ingest.Reason;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -18,112 +21,301 @@ import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 
 /**
- * Rebuilds the curated table from the whole landing table: check, split, fit the scaler on train, scale, write.
- * A re-run gives the same splits and statistics for the same landing data.
+ * Curates the landing batches the curated table does not hold yet: check, deduplicate within them and against every
+ * id already curated, split by id, store the features unscaled and compact ({@link CompactFeatures}), append, fit the
+ * next scaler version on the new training rows merged into the previous statistics, and commit the run in the
+ * {@link Ledger}. A day's run costs what the day's data costs, not what all data ever received costs.
+ *
+ * <p>Re-running the latest run id replaces exactly its own rows, quarantine and scaler; {@code --full}
+ * ({@code preprocess.full}) rebuilds the table from all of landing in one run, which gives the same rows as the sum
+ * of the incremental runs.
  */
 public final class PreprocessJob {
 
     private static final Logger LOG = LoggerFactory.getLogger(PreprocessJob.class);
-    /** The scaler beside the curated table; {@code _} keeps Spark from reading it as data. */
-    public static final String SCALER_FILE = "_scaler.json";
+    /** Versioned scalers beside the curated table: {@code _scalers/<version>.json}; {@code _} hides them from Spark. */
+    public static final String SCALERS = "_scalers";
 
     private PreprocessJob() {
     }
 
     /**
-     * Checks, without side effects, that preprocess can run: the landing table exists, or ingest runs before it.
+     * Checks, without side effects, that preprocess can run: the landing table exists, or ingest runs before it, and
+     * a re-run is of the latest run.
      *
      * @param ingested whether ingest runs before it in the same pipeline
      */
-    public static StagePlan plan(HadoopFiles files, Warehouse warehouse, boolean ingested) {
+    public static StagePlan plan(HadoopFiles files, Warehouse warehouse, boolean ingested, String runId,
+                                 boolean full) {
         String landing = warehouse.table(Table.LANDING);
         if (!ingested && !files.containsFile(landing, ".parquet")) {
             throw new UserException("No landing table at " + landing + ": run ingest first");
         }
-        return new StagePlan("preprocess", List.of(landing),
-                List.of(warehouse.table(Table.CURATED), warehouse.table(Table.CURATED) + "/" + SCALER_FILE,
-                        warehouse.table(Table.QUARANTINE) + " (duplicates)"));
+        String curated = warehouse.table(Table.CURATED);
+        if (!full) {
+            Ledger.load(files, curated).before(runId);
+        }
+        return new StagePlan("preprocess", List.of(landing + (full ? " (every batch)" : " (batches not yet curated)"),
+                curated + "/" + Ledger.FILE),
+                List.of(curated + "/split=*/" + Curation.RUN + "=" + runId, curated + "/" + SCALERS + "/" + runId
+                                + ".json", curated + "/" + Ledger.FILE,
+                        warehouse.table(Table.QUARANTINE) + "/" + IngestTables.BATCH + "="
+                                + Curation.QUARANTINE_BATCH_PREFIX + runId));
     }
 
     public static PreprocessResult run(SparkSession spark, PreprocessSettings settings, RecordSchema schema,
-                                       Warehouse warehouse, Sizing sizing) {
+                                       Warehouse warehouse, Sizing sizing, String runId) {
         String landingPath = warehouse.table(Table.LANDING);
+        String curatedPath = warehouse.table(Table.CURATED);
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
         if (!files.containsFile(landingPath, ".parquet")) {
             throw new UserException("No landing table at " + landingPath + " (no record has landed yet): run ingest"
                     + " first, and see the quarantine table if it ran");
         }
+        Ledger base = settings.full() ? Ledger.EMPTY : Ledger.load(files, curatedPath).before(runId);
+        removeUncommitted(files, warehouse, base);
+
+        Map<String, List<String>> batchDirs = landingBatches(files, landingPath);
+        TreeSet<String> fresh = new TreeSet<>(batchDirs.keySet());
+        fresh.removeAll(base.batches());
+        if (fresh.isEmpty()) {
+            LOG.info("preprocess: every landing batch is curated already ({}); nothing to do", batchDirs.size());
+            return PreprocessResult.nothing(runId, base.scalerVersion().orElse(null));
+        }
+        long bytes = fresh.stream().flatMap(b -> batchDirs.get(b).stream()).mapToLong(files::totalBytes).sum();
         Dataset<Row> landing = spark.read().parquet(landingPath);
         SchemaCheck.require(landing, IngestTables.LANDING, "landing table at " + landingPath);
+        // The batch is a partition column: this reads the new batches' files only.
+        landing = landing.where(col(IngestTables.BATCH).isin(fresh.toArray()));
         long rowBytes = Sizing.rowBytes(schema.featureCount());
-        try (SessionSizing ignored = SessionSizing.apply(spark, sizing, landing.count(), rowBytes,
-                files.totalBytes(landingPath))) {
-            return curate(spark, landing, settings, schema, warehouse, files, sizing.rowsPerFile(rowBytes));
+        try (SessionSizing ignored = SessionSizing.apply(spark, sizing, landing.count(), rowBytes, bytes)) {
+            Dataset<Row> curated = committed(spark, curatedPath, base);
+            return curate(spark, landing, curated, base, List.copyOf(fresh), settings, schema, warehouse, files,
+                    sizing.rowsPerFile(rowBytes), runId);
         }
     }
 
-    private static PreprocessResult curate(SparkSession spark, Dataset<Row> landing, PreprocessSettings settings,
+    private static PreprocessResult curate(SparkSession spark, Dataset<Row> landing, Dataset<Row> curatedBefore,
+                                           Ledger base, List<String> batches, PreprocessSettings settings,
                                            RecordSchema schema, Warehouse warehouse, HadoopFiles files,
-                                           long rowsPerFile) {
-        Dataset<Row> checked = Curation.check(Curation.unpacked(landing), schema)
-                .persist(StorageLevel.MEMORY_AND_DISK_SER());
+                                           long rowsPerFile, String runId) {
+        Dataset<Row> checked = Curation.check(Curation.unpacked(landing), schema);
+        if (curatedBefore != null) {
+            checked = Curation.againstCurated(checked, curatedBefore.select("id", "topic", "partition", "offset"));
+        }
+        checked = checked.persist(StorageLevel.MEMORY_AND_DISK_SER());
         try {
-            // Not cached itself: a filter and a hash over the cached rows cost less than a second copy of every
-            // feature vector in memory or, at scale, on disk.
-            Dataset<Row> curated = Curation.assignSplit(Curation.accepted(checked), settings)
-                    .select("id", "label", "features", "topic", "partition", "offset", IngestTables.BATCH,
-                            Curation.SPLIT);
-            Scaler scaler = Scaler.fit(curated.where(col(Curation.SPLIT).equalTo(Split.TRAIN.value())),
-                    settings.minStd());
-            String curatedPath = warehouse.table(Table.CURATED);
-            scaler.transform(curated).write()
-                    .mode(SaveMode.Overwrite)
-                    .option("compression", "zstd")
-                    .option("maxRecordsPerFile", rowsPerFile)
-                    .partitionBy(Curation.SPLIT)
-                    .parquet(curatedPath);
-            files.writeString(curatedPath + "/" + SCALER_FILE, scaler.toJson());
+            // One pass over the cached rows counts them per reason (null: curated), duplicates included.
+            Map<String, Long> quarantinedByReason = new TreeMap<>();
+            long landed = 0;
+            for (Row r : checked.groupBy(col("reason")).count().collectAsList()) {
+                landed += r.getLong(1);
+                if (!r.isNullAt(0)) {
+                    quarantinedByReason.put(r.getString(0), r.getLong(1));
+                }
+            }
+            long quarantined = quarantinedByReason.values().stream().mapToLong(Long::longValue).sum();
+            long duplicates = quarantinedByReason.getOrDefault(Reason.DUPLICATE_ID.name(), 0L);
 
-            // Preprocess's quarantine is rebuilt with the curated table, so it is replaced, not added to.
-            String quarantinePath = warehouse.table(Table.QUARANTINE);
-            files.deleteRecursively(quarantinePath + "/" + IngestTables.BATCH + "=" + Curation.STAGE);
-            Curation.rejected(checked, Curation.STAGE).write()
+            // Rejects first: writing the curated table refreshes every cached plan that reads it, ours included.
+            Curation.rejected(checked, Curation.QUARANTINE_BATCH_PREFIX + runId).write()
                     .mode(SaveMode.Append)
                     .option("compression", "zstd")
                     .partitionBy(IngestTables.BATCH)
-                    .parquet(quarantinePath);
-            // One pass over the cached rows: count(reason) counts the rejected ones, whose reason is set.
-            Row totals = checked.agg(count(lit(1)), count(col("reason"))).first();
-            PreprocessResult result = result(spark.read().parquet(curatedPath), totals.getLong(1), totals.getLong(0));
-            LOG.info("preprocess: {} landed -> train {}, validation {}, test {}, quarantined {}", result.landed(),
-                    result.train(), result.validation(), result.test(), result.quarantined());
+                    .parquet(warehouse.table(Table.QUARANTINE));
+
+            String curatedPath = warehouse.table(Table.CURATED);
+            CompactFeatures.encode(Curation.assignSplit(Curation.accepted(checked), settings)
+                            .select("id", "label", Curation.FEATURES, "topic", "partition", "offset",
+                                    IngestTables.BATCH, Curation.SPLIT))
+                    .withColumn(Curation.RUN, lit(runId))
+                    .write()
+                    .mode(SaveMode.Append)
+                    .options(settings.encryption().writeOptions(CompactFeatures.PARQUET_COLUMNS))
+                    .option("compression", "zstd")
+                    .option("maxRecordsPerFile", rowsPerFile)
+                    .partitionBy(Curation.SPLIT, Curation.RUN)
+                    .parquet(curatedPath);
+
+            // The run's own rows, read back compact: every statistic below is one small aggregation over them.
+            Dataset<Row> added = spark.read().parquet(curatedPath).where(col(Curation.RUN).equalTo(runId));
+            Map<String, Map<String, Long>> classSplit = new TreeMap<>();
+            Map<String, Long> bySplit = new HashMap<>();
+            for (Row r : added.groupBy(col("label"), col(Curation.SPLIT)).count().collectAsList()) {
+                classSplit.computeIfAbsent(schema.labels().get(r.getInt(0)), k -> new TreeMap<>())
+                        .put(r.getString(1), r.getLong(2));
+                bySplit.merge(r.getString(1), r.getLong(2), Long::sum);
+            }
+            long curated = bySplit.values().stream().mapToLong(Long::longValue).sum();
+            Optional<Scaler> previous = base.scalerVersion().map(v -> loadScaler(files, warehouse, v));
+            FeatureStats newTrain = CompactFeatures.stats(added.where(col(Curation.SPLIT).equalTo(Split.TRAIN.value())),
+                    FeatureStats.empty(schema.featureCount(), schema.minValue(), schema.maxValue(),
+                            settings.gate().bins(), schema.classCount()));
+            Scaler scaler = nextScaler(previous, newTrain, settings, runId);
+            if (scaler != null && runId.equals(scaler.version())) {
+                files.writeString(scalerPath(warehouse, runId), scaler.toJson());
+            }
+            DataProfile profile = new DataProfile(runId, schema.labels(), landed, curated, quarantinedByReason,
+                    classSplit, curated == 0 ? null : CompactFeatures.stats(added, schema.featureCount()), newTrain,
+                    previous.map(Scaler::stats).orElse(null));
+            gate(spark, warehouse, files, profile, settings.gate());
+
+            base.with(new Ledger.Run(runId, batches, scaler == null ? null : scaler.version(), landed, curated,
+                    quarantined, duplicates)).save(files, curatedPath);
+            PreprocessResult result = new PreprocessResult(runId, batches.size(), landed,
+                    bySplit.getOrDefault(Split.TRAIN.value(), 0L), bySplit.getOrDefault(Split.VALIDATION.value(), 0L),
+                    bySplit.getOrDefault(Split.TEST.value(), 0L), quarantined, duplicates,
+                    scaler == null ? null : scaler.version());
+            LOG.info("preprocess: run {}: {} new batches, {} landed -> train {}, validation {}, test {}, quarantined {}"
+                            + " ({} duplicates); scaler {}", runId, batches.size(), landed, result.train(),
+                    result.validation(), result.test(), quarantined, duplicates, result.scalerVersion());
             return result;
         } finally {
             checked.unpersist();
         }
     }
 
-    /** Reads the scaler fitted by the last preprocess run. */
-    public static Scaler loadScaler(HadoopFiles files, Warehouse warehouse) {
-        return Scaler.fromJson(files.readString(warehouse.table(Table.CURATED) + "/" + SCALER_FILE));
+    /**
+     * The scaler after this run: the previous one when frozen or when the run added no training row; otherwise the
+     * statistics of the new training rows merged into the previous ones (Chan's formula), under this run's id.
+     */
+    static Scaler nextScaler(Optional<Scaler> previous, FeatureStats fresh, PreprocessSettings settings,
+                             String runId) {
+        if (previous.isPresent() && settings.freezeScaler()) {
+            return previous.get();
+        }
+        if (fresh.count() == 0) {
+            if (previous.isEmpty()) {
+                LOG.warn("preprocess: no training rows yet, so no scaler: train needs a preprocess run with some");
+            }
+            return previous.orElse(null);
+        }
+        if (previous.isPresent() && previous.get().stats() == null) {
+            throw new UserException("The scaler " + previous.get().version() + " has no statistics to merge into:"
+                    + " rebuild the curated table with preprocess --full");
+        }
+        FeatureStats merged = previous.map(p -> p.stats().merge(fresh)).orElse(fresh);
+        return Scaler.of(settings.scalerKind(), merged, settings.minStd(), runId);
     }
 
-    private static PreprocessResult result(Dataset<Row> curated, long quarantined, long landed) {
-        Map<String, Long> bySplit = new HashMap<>();
-        for (Row r : curated.groupBy(Curation.SPLIT).count().collectAsList()) {
-            bySplit.put(r.getString(0), r.getLong(1));
+    /**
+     * Writes the run's profile ({@code data_profile} table and {@code reports/<run-id>/data.md}), then fails the run,
+     * before it is committed, if its data breaks a threshold of {@code gate}.
+     */
+    private static void gate(SparkSession spark, Warehouse warehouse, HadoopFiles files, DataProfile profile,
+                             DataGate gate) {
+        Optional<String> violation = gate.violation(profile);
+        String verdict = violation.map(v -> "**Failed**: " + v + ". The run's rows are not committed: train does"
+                        + " not see them, and the next preprocess run checks these batches again.")
+                .orElse("Passed.");
+        ParquetTables.overwritePartitions(spark.createDataFrame(profile.rows(), DataProfile.TABLE).coalesce(1),
+                warehouse.table(Table.DATA_PROFILE), "run_id");
+        files.writeString(warehouse.report(profile.runId()) + "/data.md", profile.markdown(verdict));
+        if (violation.isPresent()) {
+            throw new DataGateException("data gate: " + violation.get() + "; nothing was committed (see "
+                    + warehouse.report(profile.runId()) + "/data.md): fix the data, or raise the threshold with"
+                    + " --set and run preprocess again");
         }
-        return new PreprocessResult(landed, bySplit.getOrDefault(Split.TRAIN.value(), 0L),
-                bySplit.getOrDefault(Split.VALIDATION.value(), 0L), bySplit.getOrDefault(Split.TEST.value(), 0L),
-                quarantined);
+    }
+
+    /**
+     * Deletes what runs the ledger does not list left behind: the curated rows and quarantine of a failed run or of
+     * the run being re-run, or everything when nothing is committed (a first run, {@code --full}, or a table written
+     * before the ledger existed).
+     */
+    private static void removeUncommitted(HadoopFiles files, Warehouse warehouse, Ledger base) {
+        String curatedPath = warehouse.table(Table.CURATED);
+        if (base.runs().isEmpty()) {
+            files.deleteRecursively(curatedPath);
+        } else {
+            for (String dir : files.glob(curatedPath + "/" + Curation.SPLIT + "=*/" + Curation.RUN + "=*")) {
+                String run = dir.substring(dir.lastIndexOf('=') + 1);
+                if (!base.contains(run)) {
+                    LOG.info("preprocess: removing {}, not committed", dir);
+                    files.deleteRecursively(dir);
+                }
+            }
+        }
+        String quarantine = warehouse.table(Table.QUARANTINE) + "/" + IngestTables.BATCH + "=" + Curation.STAGE;
+        for (String dir : files.glob(quarantine + "*")) {
+            String batch = dir.substring(dir.lastIndexOf('/') + 1 + IngestTables.BATCH.length() + 1);
+            boolean committed = batch.startsWith(Curation.QUARANTINE_BATCH_PREFIX)
+                    && base.contains(batch.substring(Curation.QUARANTINE_BATCH_PREFIX.length()));
+            if (!committed) {
+                files.deleteRecursively(dir);
+            }
+        }
+    }
+
+    /** Landing's batches and their folders ({@code ingest_date=…/batch=…}; a batch may span two dates). */
+    private static Map<String, List<String>> landingBatches(HadoopFiles files, String landingPath) {
+        Map<String, List<String>> out = new HashMap<>();
+        for (String dir : files.glob(landingPath + "/*/" + IngestTables.BATCH + "=*")) {
+            String batch = dir.substring(dir.lastIndexOf('/') + 1 + IngestTables.BATCH.length() + 1);
+            out.computeIfAbsent(batch, b -> new ArrayList<>()).add(dir);
+        }
+        return out;
+    }
+
+    private static String scalerPath(Warehouse warehouse, String version) {
+        return warehouse.table(Table.CURATED) + "/" + SCALERS + "/" + version + ".json";
+    }
+
+    /**
+     * The rows of the committed runs of {@code ledger}, read from their own folders: rows a failed run left behind are
+     * not among them, and neither are rows written after this call (Spark re-lists a cached plan's folders after
+     * every write under them, and these folders receive none).
+     */
+    static Dataset<Row> committed(SparkSession spark, String curatedPath, Ledger ledger) {
+        // A run that curated no row (all quarantined) has no folder to read.
+        String[] dirs = ledger.runs().stream()
+                .filter(r -> r.curated() > 0)
+                .map(r -> curatedPath + "/" + Curation.SPLIT + "=*/" + Curation.RUN + "=" + r.runId())
+                .toArray(String[]::new);
+        return dirs.length == 0 ? null : spark.read().option("basePath", curatedPath).parquet(dirs);
+    }
+
+    /**
+     * The curated table as the committed preprocess runs left it: what train and evaluate read.
+     *
+     * @throws UserException when no committed run curated a row
+     */
+    public static Dataset<Row> curated(SparkSession spark, Warehouse warehouse) {
+        String path = warehouse.table(Table.CURATED);
+        Ledger ledger = Ledger.load(new HadoopFiles(spark.sparkContext().hadoopConfiguration()), path);
+        Dataset<Row> rows = committed(spark, path, ledger);
+        if (rows == null) {
+            throw new UserException("The curated table at " + path + " holds no committed rows (its " + Ledger.FILE
+                    + " lists none): ingest records, then run preprocess");
+        }
+        return rows;
+    }
+
+    /** Scaler {@code version} as preprocess saved it. */
+    public static Scaler loadScaler(HadoopFiles files, Warehouse warehouse, String version) {
+        String path = scalerPath(warehouse, version);
+        if (!files.exists(path)) {
+            throw new UserException("The curated table's ledger names scaler " + version + " but " + path
+                    + " is missing: rebuild the curated table with preprocess --full");
+        }
+        return Scaler.fromJson(files.readString(path));
+    }
+
+    /** The scaler in force for the curated table: the last committed run's version, if any run fitted one. */
+    public static Optional<Scaler> currentScaler(HadoopFiles files, Warehouse warehouse) {
+        return Ledger.load(files, warehouse.table(Table.CURATED)).scalerVersion()
+                .map(v -> loadScaler(files, warehouse, v));
     }
 }

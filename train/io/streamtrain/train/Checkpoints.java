@@ -3,6 +3,7 @@ package io.streamtrain.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.Warehouse;
+import io.streamtrain.preprocess.Scaler;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -21,8 +22,9 @@ import java.util.Optional;
  * A checkpoint after every epoch under {@code models/<run-id>/checkpoint/}: {@code epoch-N/model.zip} (parameters and
  * updater state), {@code epoch-N/best-params.bin}, {@code epoch-N/average-params.bin} (weight averaging), and
  * {@code state.json}, written last, which names the epoch and so commits it. A crash mid-write leaves the previous
- * checkpoint in force. {@code lineage.json}, written before the first epoch, pins the run's data: the warm-start
- * parent and the landing batches it trains on.
+ * checkpoint in force. {@code lineage.json} and {@code scaler.json}, written before the first epoch, pin the run's
+ * data and its scaling: the warm-start parent, the landing batches it trains on and the scaler it began with, which a
+ * resumed run keeps even when preprocess has fitted a newer one since.
  */
 public final class Checkpoints {
 
@@ -41,8 +43,9 @@ public final class Checkpoints {
      * A network and the state to continue it from.
      *
      * @param lineage the data the interrupted run trained on, as {@link #begin} recorded it
+     * @param scaler  the scaling the interrupted run began with
      */
-    public record Resumed(MultiLayerNetwork network, TrainingState state, Lineage lineage) {
+    public record Resumed(MultiLayerNetwork network, TrainingState state, Lineage lineage, Scaler scaler) {
     }
 
     public Checkpoints(HadoopFiles files, String dir) {
@@ -50,8 +53,12 @@ public final class Checkpoints {
         this.dir = dir;
     }
 
-    /** Records, before the first epoch, which data the run trains on, so that a resumed run trains on the same. */
-    public void begin(Lineage lineage) {
+    /**
+     * Records, before the first epoch, which data the run trains on and how it scales it, so that a resumed run trains
+     * on the same data scaled the same way.
+     */
+    public void begin(Lineage lineage, Scaler scaler) {
+        files.writeString(dir + "/" + ModelBundle.SCALER, scaler.toJson());
         files.writeString(dir + "/" + Lineage.FILE, lineage.toJson());
     }
 
@@ -97,7 +104,13 @@ public final class Checkpoints {
                 throw new IllegalStateException("The checkpoint in " + dir + " has no " + Lineage.FILE
                         + " (it predates resumable lineage): train the run afresh without --resume");
             }
+            if (!files.exists(dir + "/" + ModelBundle.SCALER)) {
+                throw new io.streamtrain.core.UserException("The checkpoint in " + dir + " has no "
+                        + ModelBundle.SCALER + " (it predates versioned scalers): train the run afresh without"
+                        + " --resume");
+            }
             Lineage lineage = Lineage.fromJson(files.readString(dir + "/" + Lineage.FILE));
+            Scaler scaler = Scaler.fromJson(files.readString(dir + "/" + ModelBundle.SCALER));
             Saved saved = JSON.readValue(files.readString(dir + "/" + STATE), Saved.class);
             String epochDir = dir + "/epoch-" + saved.completedEpochs();
             MultiLayerNetwork network;
@@ -108,7 +121,7 @@ public final class Checkpoints {
             INDArray average = saved.averagedEpochs() > 0 ? readArray(epochDir + "/average-params.bin") : null;
             double bestAccuracy = saved.bestAccuracy() == null ? Double.NEGATIVE_INFINITY : saved.bestAccuracy();
             return Optional.of(new Resumed(network, new TrainingState(saved.completedEpochs(), bestAccuracy,
-                    saved.sinceBest(), best, saved.history(), average, saved.averagedEpochs()), lineage));
+                    saved.sinceBest(), best, saved.history(), average, saved.averagedEpochs()), lineage, scaler));
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read the checkpoint in " + dir, e);
         }

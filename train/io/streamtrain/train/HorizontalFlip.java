@@ -14,10 +14,11 @@ import java.util.stream.StreamSupport;
  * a fresh draw per epoch. Clothes look the same mirrored, so the network sees twice the variety without new data
  * (the usual augmentation for Fashion-MNIST CNNs). Validation, test and the loss sample are never flipped.
  *
- * <p>The curated features are standardised per pixel, and mirrored pixels do not share statistics, so an image is
- * flipped as its raw pixels would be and then standardised again: {@code x'[p] = a[p] * x[m(p)] + b[p]} with
- * {@code a[p] = std[m(p)] / std[p]} and {@code b[p] = (mean[m(p)] - mean[p]) / std[p]}, where {@code m(p)} is the
- * mirrored position. Pixels are laid out as the CNN reads them: channel, row, column.
+ * <p>Minibatches hold features scaled per pixel, {@code (x - center) / scale}, and mirrored pixels do not share
+ * statistics, so an image is flipped as its raw pixels would be and then scaled again:
+ * {@code x'[p] = a[p] * x[m(p)] + b[p]} with {@code a[p] = scale[m(p)] / scale[p]} and
+ * {@code b[p] = (center[m(p)] - center[p]) / scale[p]}, where {@code m(p)} is the mirrored position. Pixels are laid
+ * out as the CNN reads them: channel, row, column.
  *
  * <p>The draws are seeded by (seed, epoch, partition), so a resumed run flips exactly what an uninterrupted one would.
  */
@@ -36,7 +37,7 @@ public final class HorizontalFlip implements Serializable {
         this.shift = shift;
     }
 
-    /** The flip of images laid out by {@code image}, standardised by {@code scaler}. */
+    /** The flip of images laid out by {@code image}, scaled by {@code scaler}. */
     public static HorizontalFlip of(Architecture image, Scaler scaler) {
         requireFlatImages(image);
         int h = image.height();
@@ -49,8 +50,8 @@ public final class HorizontalFlip implements Serializable {
         int[] mirror = new int[pixels];
         float[] scale = new float[pixels];
         float[] shift = new float[pixels];
-        double[] mean = scaler.mean();
-        double[] std = scaler.std();
+        double[] mean = scaler.center();
+        double[] std = scaler.scale();
         for (int p = 0; p < pixels; p++) {
             int column = p % w;
             int m = p - column + (w - 1 - column);

@@ -1,5 +1,7 @@
 package io.streamtrain.train;
 
+import io.streamtrain.preprocess.CompactFeatures;
+import io.streamtrain.preprocess.Scaler;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -16,7 +18,9 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.rand;
 
 /**
- * Curated rows to DL4J minibatches, built on the executors: the driver never holds the data.
+ * Curated rows to DL4J minibatches, built on the executors: the driver never holds the data. The curated table holds
+ * features unscaled; they are scaled here, by the scaler of the model being trained or scored, so that a model always
+ * sees its inputs as in training.
  */
 public final class Minibatches {
 
@@ -27,20 +31,21 @@ public final class Minibatches {
      * Shuffles the rows once (seeded), spreads them over {@code partitions}, and packs each partition into
      * {@link DataSet}s of {@code batchSize} examples (the last one of a partition may be smaller).
      *
-     * @param rows      rows with {@code features} (array of float) and {@code label} (class index)
+     * @param rows      curated rows: {@link CompactFeatures}' two columns and {@code label} (class index)
+     * @param scaler    applied to every vector
      * @param timeSteps 0 for flat feature vectors, else the number of time steps to cut each vector into
      */
-    public static JavaRDD<DataSet> of(Dataset<Row> rows, int batchSize, int classes, int partitions, long seed,
-                                      int timeSteps) {
-        Dataset<Row> shuffled = rows.select(col("features"), col("label"))
+    public static JavaRDD<DataSet> of(Dataset<Row> rows, Scaler scaler, int batchSize, int classes, int partitions,
+                                      long seed, int timeSteps) {
+        Dataset<Row> shuffled = rows.select(col(CompactFeatures.U8), col(CompactFeatures.F32), col("label"))
                 .withColumn("shuffle", rand(seed))
                 .repartition(partitions)
                 .sortWithinPartitions("shuffle");
-        return shuffled.toJavaRDD().mapPartitions(it -> pack(it, batchSize, classes, timeSteps));
+        return shuffled.toJavaRDD().mapPartitions(it -> pack(it, scaler, batchSize, classes, timeSteps));
     }
 
     /** Lazily packs rows into minibatches: one minibatch of rows is held at a time. */
-    static Iterator<DataSet> pack(Iterator<Row> rows, int batchSize, int classes, int timeSteps) {
+    static Iterator<DataSet> pack(Iterator<Row> rows, Scaler scaler, int batchSize, int classes, int timeSteps) {
         return new Iterator<>() {
             @Override
             public boolean hasNext() {
@@ -56,26 +61,24 @@ public final class Minibatches {
                 if (buffer.isEmpty()) {
                     throw new java.util.NoSuchElementException();
                 }
-                return toDataSet(buffer, classes, timeSteps);
+                return toDataSet(buffer, scaler, classes, timeSteps);
             }
         };
     }
 
-    static DataSet toDataSet(List<Row> rows, int classes, int timeSteps) {
+    /** Rows of (features_u8, features_f32, label) as one scaled minibatch. */
+    static DataSet toDataSet(List<Row> rows, Scaler scaler, int classes, int timeSteps) {
         int n = rows.size();
-        List<Float> first = rows.get(0).getList(0);
-        int width = first.size();
+        int width = scaler.size();
         float[] x = new float[n * width];
         float[] y = new float[n * classes];
         for (int r = 0; r < n; r++) {
-            List<Float> f = rows.get(r).getList(0);
-            if (f.size() != width) {
-                throw new IllegalStateException("Curated row has " + f.size() + " features, expected " + width);
+            float[] f = CompactFeatures.read(rows.get(r), 0, 1);
+            if (f.length != width) {
+                throw new IllegalStateException("Curated row has " + f.length + " features, the scaler " + width);
             }
-            for (int c = 0; c < width; c++) {
-                x[r * width + c] = f.get(c);
-            }
-            y[r * classes + rows.get(r).getInt(1)] = 1f;
+            scaler.applyInto(f, x, r * width);
+            y[r * classes + rows.get(r).getInt(2)] = 1f;
         }
         return dataSet(x, y, n, classes, timeSteps);
     }

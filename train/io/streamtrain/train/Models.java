@@ -13,7 +13,10 @@ import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.layers.recurrent.LastTimeStep;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 
 /** Builds DL4J network configurations from {@link TrainSettings}. */
 public final class Models {
@@ -23,6 +26,14 @@ public final class Models {
 
     /** The configured network: MLP, CNN or LSTM, then the dense hidden layers, then a softmax over the classes. */
     public static MultiLayerConfiguration build(TrainSettings s, int inputs, int classes) {
+        return build(s, inputs, classes, null);
+    }
+
+    /**
+     * The same, with the cross-entropy of each class weighted by {@code classWeights} ({@link Balance#CLASS_WEIGHTS});
+     * null for unweighted.
+     */
+    public static MultiLayerConfiguration build(TrainSettings s, int inputs, int classes, double[] classWeights) {
         Architecture a = s.architecture();
         a.requireFits(inputs);
         NeuralNetConfiguration.ListBuilder layers = new NeuralNetConfiguration.Builder()
@@ -67,14 +78,23 @@ public final class Models {
             }
             layers.layer(dense.build());
         }
-        layers.layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+        OutputLayer.Builder output = classWeights == null
+                ? new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                : new OutputLayer.Builder(new LossMCXENT(Nd4j.create(classWeights, new long[]{1, classes},
+                DataType.FLOAT)));
+        layers.layer(output
                 .nOut(classes).activation(Activation.SOFTMAX).build());
         return layers.build();
     }
 
     /** An initialised network of the configured kind. */
     public static MultiLayerNetwork network(TrainSettings s, int inputs, int classes) {
-        MultiLayerNetwork net = new MultiLayerNetwork(build(s, inputs, classes));
+        return network(s, inputs, classes, null);
+    }
+
+    /** An initialised network whose loss weights each class by {@code classWeights} (null: unweighted). */
+    public static MultiLayerNetwork network(TrainSettings s, int inputs, int classes, double[] classWeights) {
+        MultiLayerNetwork net = new MultiLayerNetwork(build(s, inputs, classes, classWeights));
         net.init();
         return net;
     }

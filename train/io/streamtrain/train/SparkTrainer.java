@@ -396,13 +396,19 @@ public final class SparkTrainer {
      * run keeps the rate it was trained with.
      */
     public MultiLayerNetwork newNetwork(int inputs, int classes) {
+        return newNetwork(inputs, classes, null);
+    }
+
+    /** The same, its loss weighting each class by {@code classWeights} (null: unweighted). */
+    public MultiLayerNetwork newNetwork(int inputs, int classes, double[] classWeights) {
         double factor = settings.distribution().learningRateFactor(workers());
         if (factor != 1) {
             LOG.info("train: learning rate {} x {} for {} workers ({} = {})", settings.optimizer().learningRate(),
                     String.format(Locale.ROOT, "%.3g", factor), workers(), Distribution.LEARNING_RATE_SCALING,
                     settings.distribution().scaling().name().toLowerCase());
         }
-        return Models.network(settings.withOptimizer(settings.optimizer().scaled(factor)), inputs, classes);
+        return Models.network(settings.withOptimizer(settings.optimizer().scaled(factor)), inputs, classes,
+                classWeights);
     }
 
     /** Partitions to train on: the configured number, or one per task slot. */

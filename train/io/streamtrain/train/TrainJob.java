@@ -12,6 +12,7 @@ import io.streamtrain.core.Table;
 import io.streamtrain.core.UserException;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.ingest.IngestTables;
+import io.streamtrain.preprocess.CompactFeatures;
 import io.streamtrain.preprocess.Curation;
 import io.streamtrain.preprocess.PreprocessJob;
 import io.streamtrain.preprocess.Scaler;
@@ -32,6 +33,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.not;
@@ -43,7 +45,8 @@ public final class TrainJob {
     /** Curated columns training reads. */
     public static final StructType CURATED_INPUT = new StructType(new StructField[]{
             createStructField("label", DataTypes.IntegerType, false),
-            createStructField("features", DataTypes.createArrayType(DataTypes.FloatType, false), false),
+            createStructField(CompactFeatures.U8, DataTypes.BinaryType, true),
+            createStructField(CompactFeatures.F32, DataTypes.createArrayType(DataTypes.FloatType, false), true),
             createStructField(Curation.SPLIT, DataTypes.StringType, false),
             createStructField("topic", DataTypes.StringType, false),
             createStructField("partition", DataTypes.IntegerType, false),
@@ -110,10 +113,8 @@ public final class TrainJob {
                     schema.classCount()));
         }
         if (settings.horizontalFlip()) {
-            // The flip restandardises mirrored pixels with the scaler: its size must be the image's.
-            String scaler = curated + "/" + PreprocessJob.SCALER_FILE;
-            HorizontalFlip.of(settings.architecture(), !curatedComing && files.exists(scaler)
-                    ? PreprocessJob.loadScaler(files, warehouse) : Scaler.identity(schema.featureCount()));
+            // The flip rescales mirrored pixels with the scaler: its size must be the image's.
+            HorizontalFlip.of(settings.architecture(), Scaler.identity(schema.featureCount()));
         }
         if (settings.distribution().master() == Distribution.Master.SHARING) {
             GradientSharing.checkController(settings, Sessions.isLocal(master));
@@ -141,16 +142,21 @@ public final class TrainJob {
         Lineage baseLineage = parent == null ? null : ModelBundle.lineage(files, warehouse, parent);
         Object[] pinned = resumed == null ? null : resumed.lineage().landingBatches().toArray();
         Dataset<Row> train = curatedSplit(spark, warehouse, Split.TRAIN);
-        Scaler scaler = PreprocessJob.loadScaler(files, warehouse);
+        // The scaling travels with the model: a resumed run keeps the one it began with, a warm start its base
+        // model's, and only a fresh run takes the curated table's current version.
+        Scaler scaler = resumed != null ? resumed.scaler() : base != null ? base.scaler()
+                : PreprocessJob.currentScaler(files, warehouse).orElseThrow(() -> new UserException(
+                "The curated table at " + warehouse.table(Table.CURATED) + " has no scaler yet (no preprocess run"
+                        + " has curated training rows): ingest and preprocess data with training rows first"));
+        if (scaler.size() != schema.featureCount()) {
+            throw new UserException("The scaler " + scaler.version() + " has " + scaler.size() + " features but"
+                    + " schema.feature-count is " + schema.featureCount() + ": rebuild with preprocess --full");
+        }
         if (baseLineage != null) {
             train = train.where(not(col(IngestTables.BATCH).isin(baseLineage.landingBatches().toArray())));
         }
         if (pinned != null) {
             train = train.where(col(IngestTables.BATCH).isin(pinned));
-        }
-        if (base != null && !base.scaler().equals(scaler)) {
-            LOG.warn("train: curated/ was rescaled since model {} was trained; fine-tuning on the new scaling",
-                    base.runId());
         }
         // One small aggregation gives the lineage and the row count together.
         Lineage lineage = Lineage.of(train, warehouse.table(Table.LANDING), baseLineage, parent,
@@ -170,18 +176,22 @@ public final class TrainJob {
         SparkTrainer trainer = new SparkTrainer(sc, settings,
                 settings.horizontalFlip() ? HorizontalFlip.of(settings.architecture(), scaler) : null);
         long rowBytes = Sizing.rowBytes(schema.featureCount());
+        // Balancing touches the training rows only: validation below, and evaluate's test split, keep their classes.
+        Map<Integer, Long> classCounts = settings.balance() == Balance.NONE ? Map.of() : classCounts(train);
+        Dataset<Row> balanced = settings.balance().resample(train, classCounts, settings.seed());
+        long fitRows = settings.balance().expectedRows(classCounts, trainRows);
         // Averaging rounds want at most averaging-frequency minibatches a partition; the size bound may want more.
-        int partitions = Math.max(trainer.partitionsFor(trainRows), roundUp(sizing.partitionsFor(trainRows * rowBytes,
+        int partitions = Math.max(trainer.partitionsFor(fitRows), roundUp(sizing.partitionsFor(fitRows * rowBytes,
                 1), trainer.workers()));
-        JavaRDD<DataSet> minibatches = Minibatches.of(train, settings.batchSize(), schema.classCount(), partitions,
-                settings.seed(), settings.architecture().timeSteps());
+        JavaRDD<DataSet> minibatches = Minibatches.of(balanced, scaler, settings.batchSize(), schema.classCount(),
+                partitions, settings.seed(), settings.architecture().timeSteps());
         Dataset<Row> validationRows = curatedSplit(spark, warehouse, Split.VALIDATION);
         if (pinned != null) {
             validationRows = validationRows.where(col(IngestTables.BATCH).isin(pinned));
         }
         long validationCount = validationRows.count();
         JavaRDD<DataSet> validation = validationCount == 0 ? null
-                : Minibatches.of(validationRows, VALIDATION_BATCH, schema.classCount(),
+                : Minibatches.of(validationRows, scaler, VALIDATION_BATCH, schema.classCount(),
                         sizing.partitionsFor(validationCount * rowBytes, trainer.workers()), 0L,
                         settings.architecture().timeSteps());
         if (validation != null) {
@@ -193,9 +203,11 @@ public final class TrainJob {
             network = resumed.network();
             state = resumed.state();
         } else {
-            network = base != null ? base.network() : trainer.newNetwork(scaler.size(), schema.classCount());
+            network = base != null ? base.network() : trainer.newNetwork(scaler.size(), schema.classCount(),
+                    settings.balance() == Balance.CLASS_WEIGHTS
+                            ? Balance.weights(classCounts, schema.classCount()) : null);
             state = TrainingState.start();
-            checkpoints.begin(lineage);
+            checkpoints.begin(lineage, scaler);
             if (base != null) {
                 LOG.info("train: fine-tuning model {} on {} rows of landing batches it has not seen", base.runId(),
                         trainRows);
@@ -207,6 +219,16 @@ public final class TrainJob {
         new ModelBundle(runId, network, scaler).save(files, warehouse, effectiveConfig, lineage);
         long examples = history.isEmpty() ? 0 : history.get(0).samples();
         return new TrainResult(runId, examples, history);
+    }
+
+    /** Training rows per class index: one small aggregation. */
+    private static Map<Integer, Long> classCounts(Dataset<Row> train) {
+        Map<Integer, Long> counts = new java.util.TreeMap<>();
+        for (Row r : train.groupBy("label").count().collectAsList()) {
+            counts.put(r.getInt(0), r.getLong(1));
+        }
+        LOG.info("train: training rows per class {}", counts);
+        return counts;
     }
 
     private static int roundUp(int n, int multiple) {
@@ -225,7 +247,7 @@ public final class TrainJob {
     public static Dataset<Row> curatedSplit(SparkSession spark, Warehouse warehouse, Split split) {
         String path = warehouse.table(Table.CURATED);
         requireCurated(new HadoopFiles(spark.sparkContext().hadoopConfiguration()), warehouse);
-        Dataset<Row> curated = spark.read().parquet(path);
+        Dataset<Row> curated = PreprocessJob.curated(spark, warehouse);
         SchemaCheck.require(curated, CURATED_INPUT, "curated table at " + path);
         return curated.where(col(Curation.SPLIT).equalTo(split.value()));
     }

@@ -25,11 +25,21 @@ import java.util.List;
  * @param horizontalFlip        mirror about half of the training images each epoch ({@link HorizontalFlip})
  * @param averageFromEpoch      first epoch whose end-of-epoch parameters join the weight average (stochastic weight
  *                              averaging); 0 for none
+ * @param balance               how the training rows' class imbalance is made up for ({@link Balance})
  */
 public record TrainSettings(List<Integer> hiddenLayers, String activation, double dropout, double l1, double l2,
                             Init weightInit, Optimizer optimizer, int batchSize, int epochs, long seed,
                             int earlyStoppingPatience, Architecture architecture, Distribution distribution,
-                            boolean horizontalFlip, int averageFromEpoch) {
+                            boolean horizontalFlip, int averageFromEpoch, Balance balance) {
+
+    /** The same without class balancing. */
+    public TrainSettings(List<Integer> hiddenLayers, String activation, double dropout, double l1, double l2,
+                         Init weightInit, Optimizer optimizer, int batchSize, int epochs, long seed,
+                         int earlyStoppingPatience, Architecture architecture, Distribution distribution,
+                         boolean horizontalFlip, int averageFromEpoch) {
+        this(hiddenLayers, activation, dropout, l1, l2, weightInit, optimizer, batchSize, epochs, seed,
+                earlyStoppingPatience, architecture, distribution, horizontalFlip, averageFromEpoch, Balance.NONE);
+    }
 
     public static final String HIDDEN_LAYERS = "train.mlp.hidden-layers";
     public static final String ACTIVATION = "train.mlp.activation";
@@ -76,19 +86,19 @@ public record TrainSettings(List<Integer> hiddenLayers, String activation, doubl
     /** The same settings with another optimiser. */
     public TrainSettings withOptimizer(Optimizer replaced) {
         return new TrainSettings(hiddenLayers, activation, dropout, l1, l2, weightInit, replaced, batchSize, epochs,
-                seed, earlyStoppingPatience, architecture, distribution, horizontalFlip, averageFromEpoch);
+                seed, earlyStoppingPatience, architecture, distribution, horizontalFlip, averageFromEpoch, balance);
     }
 
     /** The same settings with another distribution. */
     public TrainSettings withDistribution(Distribution replaced) {
         return new TrainSettings(hiddenLayers, activation, dropout, l1, l2, weightInit, optimizer, batchSize, epochs,
-                seed, earlyStoppingPatience, architecture, replaced, horizontalFlip, averageFromEpoch);
+                seed, earlyStoppingPatience, architecture, replaced, horizontalFlip, averageFromEpoch, balance);
     }
 
     /** The same settings with another epoch count (benchmarks). */
     public TrainSettings withEpochs(int epochs) {
         return new TrainSettings(hiddenLayers, activation, dropout, l1, l2, weightInit, optimizer, batchSize, epochs,
-                seed, earlyStoppingPatience, architecture, distribution, horizontalFlip, averageFromEpoch);
+                seed, earlyStoppingPatience, architecture, distribution, horizontalFlip, averageFromEpoch, balance);
     }
 
     public static TrainSettings from(Settings s) {
@@ -97,6 +107,7 @@ public record TrainSettings(List<Integer> hiddenLayers, String activation, doubl
                 s.oneOf(WEIGHT_INIT, Init.class), Optimizer.from(s), s.intInRange(BATCH_SIZE, 1, 65_536),
                 s.intInRange(EPOCHS, 1, 10_000), s.raw().getLong(SEED),
                 s.intInRange(EARLY_STOPPING_PATIENCE, 0, 10_000), Architecture.from(s), Distribution.from(s),
-                s.bool(HorizontalFlip.KEY), s.intInRange(AVERAGE_FROM_EPOCH, 0, 10_000));
+                s.bool(HorizontalFlip.KEY), s.intInRange(AVERAGE_FROM_EPOCH, 0, 10_000),
+                s.oneOf(Balance.KEY, Balance.class));
     }
 }

@@ -86,16 +86,41 @@ public class CurationSparkTest extends SparkLocalTest {
                 landed("train-1", 0, new float[]{0, 2, 5}, 0, 1),
                 landed("train-2", 1, new float[]{0, 4, 5}, 0, 2),
                 landed("test-1", 2, new float[]{1000, 1000, 1000}, 0, 3));
-        Dataset<Row> split = Curation.assignSplit(landing(rows), settings(0, 0));
-        Scaler scaler = Scaler.fit(split.where("split = 'train'"), 1e-6);
-        assertThat(scaler.mean()).containsExactly(0.0, 3.0, 5.0);
+        Dataset<Row> split = CompactFeatures.encode(Curation.assignSplit(landing(rows), settings(0, 0)));
+        Scaler scaler = Scaler.of(Scaler.Kind.STANDARD, CompactFeatures.stats(split.where("split = 'train'"), 3),
+                1e-6, "v1");
+        assertThat(scaler.center()).containsExactly(0.0, 3.0, 5.0);
         // Sample standard deviation of {2, 4} is sqrt(2); constant features keep scale 1.
-        assertThat(scaler.std()[1]).isCloseTo(Math.sqrt(2), within(1e-9));
-        assertThat(scaler.std()[0]).isEqualTo(1.0);
+        assertThat(scaler.scale()[1]).isCloseTo(Math.sqrt(2), within(1e-9));
+        assertThat(scaler.scale()[0]).isEqualTo(1.0);
 
-        Row scaled = scaler.transform(split).where("id = 'train-1'").first();
-        List<Float> f = scaled.getList(scaled.fieldIndex("features"));
-        assertThat(f.get(1)).isCloseTo((float) (-1 / Math.sqrt(2)), within(1e-6f));
+        assertThat(scaler.apply(new float[]{0, 2, 5})[1]).isCloseTo((float) (-1 / Math.sqrt(2)), within(1e-6f));
         assertThat(Scaler.fromJson(scaler.toJson())).isEqualTo(scaler);
+        assertThat(Scaler.fromJson(scaler.toJson()).stats()).isEqualTo(scaler.stats());
+    }
+
+    @Test
+    public void pixelsAreStoredAsBytesAndOtherValuesAsFloats() {
+        List<Row> rows = List.of(
+                landed("pixels", 0, new float[]{0, 128, 255}, 0, 1),
+                landed("fraction", 1, new float[]{0, 0.5f, 1}, 0, 2),
+                landed("too-big", 1, new float[]{0, 256, 1}, 0, 3));
+        Dataset<Row> stored = CompactFeatures.encode(landing(rows)).cache();
+        assertThat(stored.schema().apply(CompactFeatures.U8).dataType())
+                .isEqualTo(org.apache.spark.sql.types.DataTypes.BinaryType);
+        Row pixels = stored.where("id = 'pixels'").first();
+        assertThat((byte[]) pixels.getAs(CompactFeatures.U8)).containsExactly(0, (byte) 128, (byte) 255);
+        assertThat(pixels.isNullAt(pixels.fieldIndex(CompactFeatures.F32))).isTrue();
+        for (String id : List.of("fraction", "too-big")) {
+            Row r = stored.where(col("id").equalTo(id)).first();
+            assertThat(r.isNullAt(r.fieldIndex(CompactFeatures.U8))).as(id).isTrue();
+        }
+        // Read back, every vector is exactly what landed.
+        Map<String, List<Float>> back = stored.select(col("id"),
+                        CompactFeatures.decode(col(CompactFeatures.U8), col(CompactFeatures.F32)).as("f"))
+                .collectAsList().stream().collect(Collectors.toMap(r -> r.getString(0), r -> r.getList(1)));
+        assertThat(back.get("pixels")).containsExactly(0f, 128f, 255f);
+        assertThat(back.get("fraction")).containsExactly(0f, 0.5f, 1f);
+        assertThat(back.get("too-big")).containsExactly(0f, 256f, 1f);
     }
 }

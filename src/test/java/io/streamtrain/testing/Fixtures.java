@@ -26,6 +26,11 @@ public final class Fixtures {
         return new RecordSchema(3, 0, 1, List.of("a", "b", "c"));
     }
 
+    /** The tiny schema with pixel values: 3 features in 0..255, classes a, b, c. */
+    public static RecordSchema tinyPixelSchema() {
+        return new RecordSchema(3, 0, 255, List.of("a", "b", "c"));
+    }
+
     public static IngestRules tinyRules() {
         return new IngestRules(tinySchema(), 4096, 8, 64);
     }

@@ -121,7 +121,7 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
                 dir.toString());
         Lineage inputs = new Lineage(null, java.util.Map.of("train", 24L * 8), List.of("stream-0"), List.of(),
                 List.of(new Lineage.KafkaRange("events", 0, 0, 24 * 8 - 1, 24 * 8)));
-        checkpoints.begin(inputs);
+        checkpoints.begin(inputs, Scaler.identity(FEATURES));
         MultiLayerNetwork killed = network(s);
         try {
             trainer.fit(killed, jsc().parallelize(data, partitions), null, TrainingState.start(), (net, state) -> {
