@@ -35,6 +35,8 @@ import java.util.concurrent.Callable;
 final class Commands {
 
     private static final Logger LOG = LoggerFactory.getLogger(Commands.class);
+    /** {@code --warm-start champion}: the model the promotion gate last promoted. */
+    static final String CHAMPION = "champion";
 
     private Commands() {
     }
@@ -225,9 +227,10 @@ final class Commands {
                 + " a kill); the result equals an uninterrupted run.")
         boolean resume;
 
-        @Option(names = "--warm-start", paramLabel = "MODEL", description = "Fine-tune model MODEL (a run id or"
-                + " 'latest') on the curated training rows of landing batches it has not seen, as its lineage.json"
-                + " records; a new bundle is saved under this run's id.")
+        @Option(names = "--warm-start", paramLabel = "MODEL", description = "Fine-tune model MODEL (a run id,"
+                + " 'latest', or 'champion': the gate's choice, or a fresh start while there is none) on the curated"
+                + " training rows of landing batches it has not seen, as its lineage.json records; a new bundle is"
+                + " saved under this run's id.")
         String warmStart;
 
         @Option(names = "--resume-if-checkpointed", description = "Continue run --run-id from its checkpoint if it"
@@ -257,7 +260,24 @@ final class Commands {
                     return new TrainJob.Start(true, null);
                 }
             }
+            if (CHAMPION.equals(warmStart)) {
+                return new TrainJob.Start(resume, champion(config));
+            }
             return new TrainJob.Start(resume, modelId("--warm-start", warmStart));
+        }
+
+        /**
+         * The model {@code models/champion} names, or null (a fresh start) before the promotion gate has chosen
+         * one: a daily schedule's first run has nothing to fine-tune.
+         */
+        private static String champion(AppConfig config) {
+            HadoopFiles files = HadoopFiles.beforeSpark(config.spark());
+            String pointer = config.warehouse().championModelPointer();
+            if (!files.exists(pointer)) {
+                LOG.info("train: no champion yet ({} does not exist): training afresh", pointer);
+                return null;
+            }
+            return modelId("--warm-start", files.readString(pointer).trim());
         }
     }
 
@@ -414,7 +434,7 @@ final class Commands {
 
     @Command(name = "bench", mixinStandardHelpOptions = true,
             description = "Benchmarks that print streamtrain's figures beside a baseline measured in the same run.",
-            subcommands = {BenchIngest.class, BenchTrain.class, BenchScale.class})
+            subcommands = {BenchIngest.class, BenchTrain.class, BenchScale.class, BenchCompress.class})
     static final class Bench implements Runnable {
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
@@ -422,7 +442,7 @@ final class Commands {
         @Override
         public void run() {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "Missing benchmark: ingest, train or scale");
+                    "Missing benchmark: ingest, train, scale or compress");
         }
     }
 
@@ -460,6 +480,34 @@ final class Commands {
                 return StreamTrain.OK;
             }
             System.out.println(TrainBench.run(config, data.input, epochs, limit));
+            return StreamTrain.OK;
+        }
+    }
+
+    @Command(name = "compress", mixinStandardHelpOptions = true,
+            description = "Curated bytes per record with each Parquet codec against the raw pixels, with write and read"
+                    + " rates, and preprocess of a 10% increment against a full rebuild; prints compress_ratio and"
+                    + " increment_ratio.")
+    static final class BenchCompress implements Callable<Integer> {
+        @Mixin
+        ConfigOptions options;
+
+        @Mixin
+        DataSetFolder data;
+
+        @Override
+        public Integer call() {
+            AppConfig config = options.load(List.of());
+            Sessions.requireMaster(config.spark());
+            IngestChecks.requireReachable(config.kafka(), config.warehouse());
+            data.check(config);
+            if (options.dryRun) {
+                System.out.println(Plans.describe("bench compress", new StagePlan("bench compress",
+                        List.of(data.input.toString()), List.of(config.warehouse().root()
+                        + "/_bench/bench-compress-* and its topic, deleted at the end", "stdout")), config));
+                return StreamTrain.OK;
+            }
+            System.out.println(CompressBench.run(options::load, config.warehouse(), data.input));
             return StreamTrain.OK;
         }
     }
