@@ -213,7 +213,11 @@ public final class TrainJob {
                         trainRows);
             }
         }
-        List<EpochStats> history = trainer.fit(network, minibatches, validation, state, checkpoints::save).history();
+        // After every epoch: the checkpoint, and the history so far, so that sql shows a training while it runs.
+        List<EpochStats> history = trainer.fit(network, minibatches, validation, state, (net, reached) -> {
+            checkpoints.save(net, reached);
+            writeHistory(spark, warehouse, runId, reached.history());
+        }).history();
 
         writeHistory(spark, warehouse, runId, history);
         new ModelBundle(runId, network, scaler).save(files, warehouse, effectiveConfig, lineage);
