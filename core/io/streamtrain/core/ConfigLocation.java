@@ -1,7 +1,5 @@
 package io.streamtrain.core;
 
-import org.apache.hadoop.conf.Configuration;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -65,7 +63,7 @@ public final class ConfigLocation {
     }
 
     private static String readThroughHadoop(String uri, String asGiven) {
-        HadoopFiles files = new HadoopFiles(hadoopConfiguration());
+        HadoopFiles files = HadoopFiles.fromSparkSubmit();
         try {
             if (!files.exists(uri)) {
                 throw new ConfigException("--conf", asGiven, "does not exist at " + uri);
@@ -77,13 +75,5 @@ public final class ConfigLocation {
                     + cause.getClass().getSimpleName() + "); check the URI and the file system's settings"
                     + " (spark.hadoop.* passed to spark-submit)");
         }
-    }
-
-    /** Hadoop's own configuration plus the {@code spark.hadoop.*} system properties that spark-submit sets. */
-    private static Configuration hadoopConfiguration() {
-        Configuration conf = new Configuration();
-        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("spark.hadoop."))
-                .forEach(k -> conf.set(k.substring("spark.hadoop.".length()), System.getProperty(k)));
-        return conf;
     }
 }

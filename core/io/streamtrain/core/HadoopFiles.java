@@ -33,8 +33,21 @@ public final class HadoopFiles {
      * properties or the config, as Spark itself would pass them on.
      */
     public static HadoopFiles beforeSpark(SparkSettings settings) {
+        return withSparkHadoopSettings(settings.conf());
+    }
+
+    /**
+     * The file systems as spark-submit's system properties alone configure them: before any configuration file is
+     * read (it may itself be on one of them, see {@link ConfigLocation}).
+     */
+    public static HadoopFiles fromSparkSubmit() {
+        return withSparkHadoopSettings(java.util.Map.of());
+    }
+
+    /** Hadoop's own configuration, then {@code spark.hadoop.*} of {@code settings}, then of the system properties. */
+    private static HadoopFiles withSparkHadoopSettings(java.util.Map<String, String> settings) {
         Configuration conf = new Configuration();
-        java.util.Map<String, String> all = new java.util.HashMap<>(settings.conf());
+        java.util.Map<String, String> all = new java.util.HashMap<>(settings);
         for (scala.Tuple2<String, String> p : new org.apache.spark.SparkConf().getAll()) {
             all.put(p._1(), p._2());
         }

@@ -7,6 +7,7 @@ import io.streamtrain.core.Sessions;
 import io.streamtrain.core.StagePlan;
 import io.streamtrain.core.Table;
 import io.streamtrain.core.UserException;
+import io.streamtrain.evaluate.EvaluateJob;
 import io.streamtrain.evaluate.EvaluateSettings;
 import io.streamtrain.evaluate.ScoreJob;
 import io.streamtrain.ingest.FashionMnistIdx;
@@ -271,13 +272,12 @@ final class Commands {
          * one: a daily schedule's first run has nothing to fine-tune.
          */
         private static String champion(AppConfig config) {
-            HadoopFiles files = HadoopFiles.beforeSpark(config.spark());
-            String pointer = config.warehouse().championModelPointer();
-            if (!files.exists(pointer)) {
-                LOG.info("train: no champion yet ({} does not exist): training afresh", pointer);
-                return null;
+            String champion = EvaluateJob.champion(HadoopFiles.beforeSpark(config.spark()), config.warehouse());
+            if (champion == null) {
+                LOG.info("train: no champion yet ({} does not exist): training afresh",
+                        config.warehouse().championModelPointer());
             }
-            return modelId("--warm-start", files.readString(pointer).trim());
+            return champion;
         }
     }
 

@@ -3,6 +3,7 @@ package io.streamtrain.jobs;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.Sessions;
 import io.streamtrain.core.Warehouse;
+import io.streamtrain.preprocess.CompactFeatures;
 import io.streamtrain.preprocess.PreprocessJob;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -69,8 +70,8 @@ final class CompressBench {
                     double bytes = (double) files.totalBytes(path) / rows;
                     start = System.nanoTime();
                     // Every feature byte is decoded: the sum of the vectors' lengths needs each value read.
-                    spark.read().parquet(path).agg(sum(length(col("features_u8"))),
-                            sum(size(col("features_f32")))).collect();
+                    spark.read().parquet(path).agg(sum(length(col(CompactFeatures.U8))),
+                            sum(size(col(CompactFeatures.F32)))).collect();
                     double read = (System.nanoTime() - start) / 1e9;
                     if (codec.equals(defaultCodec)) {
                         defaultBytes = bytes;

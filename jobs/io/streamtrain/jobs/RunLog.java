@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.ParquetTables;
 import io.streamtrain.core.Table;
+import io.streamtrain.core.UserException;
 import io.streamtrain.core.Warehouse;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -65,7 +66,7 @@ final class RunLog {
 
     void failed(Stage stage, Instant start, List<String> outputs, Throwable error) {
         stages.add(new StageRun(stage.cliName(), "failed", start, Instant.now(), Map.of(), outputs,
-                io.streamtrain.core.UserException.oneLine(String.valueOf(error.getMessage()))));
+                UserException.oneLine(String.valueOf(error.getMessage()))));
     }
 
     /** The run as JSON: run id and its stages in order. */

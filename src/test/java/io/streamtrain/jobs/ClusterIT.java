@@ -8,7 +8,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +46,7 @@ class ClusterIT {
     static void startClusterAndBroker() throws Exception {
         kafka = ExternalKafka.start(tmp.resolve("kafka"));
         Submit started = run(List.of(ROOT.resolve("jobs/bin/standalone-cluster").toString(), "start", "--workers", "2",
-                "--cores", "1", "--memory", "3g", "--port", Integer.toString(freePort())));
+                "--cores", "1", "--memory", "3g", "--port", Integer.toString(Fixtures.freePort())));
         assertThat(started.exit()).as(started.err()).isZero();
         master = started.out().trim();
         conf = tmp.resolve("cluster-it.conf");
@@ -204,11 +203,5 @@ class ClusterIT {
         }
         return new Submit(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
                 Files.readString(err, StandardCharsets.UTF_8));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

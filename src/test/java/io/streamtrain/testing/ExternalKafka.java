@@ -2,7 +2,6 @@ package io.streamtrain.testing;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,8 +27,8 @@ public final class ExternalKafka implements AutoCloseable {
 
     /** Formats a log folder under {@code dir} and starts the broker; returns once it accepts connections. */
     public static ExternalKafka start(Path dir) throws IOException, InterruptedException {
-        int port = freePort();
-        int controller = freePort();
+        int port = Fixtures.freePort();
+        int controller = Fixtures.freePort();
         Path logs = dir.resolve("kafka-logs");
         Path properties = dir.resolve("server.properties");
         Files.createDirectories(dir);
@@ -87,12 +86,6 @@ public final class ExternalKafka implements AutoCloseable {
         command.addAll(mainAndArgs);
         return new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     @Override

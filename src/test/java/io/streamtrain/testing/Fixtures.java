@@ -48,4 +48,11 @@ public final class Fixtures {
     public static Path projectRoot() {
         return Path.of("").toAbsolutePath();
     }
+
+    /** A TCP port that was free a moment ago, for a server a test starts in another process. */
+    public static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
 }
