@@ -10,9 +10,10 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.floor;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.rand;
+import static org.apache.spark.sql.functions.pmod;
 import static org.apache.spark.sql.functions.sequence;
 import static org.apache.spark.sql.functions.when;
+import static org.apache.spark.sql.functions.xxhash64;
 
 /**
  * How training makes up for classes of unequal size ({@code train.balance}). Only the training rows are ever
@@ -33,6 +34,11 @@ public enum Balance {
     UNDERSAMPLE;
 
     public static final String KEY = "train.balance";
+
+    /** The copy number (1, 2, ...) {@link #OVERSAMPLE} gives each repeat of a row, so that repeats differ. */
+    public static final String COPY = "_copy";
+
+    private static final long UNIT = 1L << 53;
 
     /**
      * The loss weight of each class for {@code counts} (rows per class index); a class without rows gets weight 1.
@@ -60,9 +66,11 @@ public enum Balance {
 
     /**
      * The training rows resampled as this mode says (unchanged for {@link #NONE} and {@link #CLASS_WEIGHTS}). Pure:
-     * a seeded draw per row, no shuffle and nothing collected but {@code counts}.
+     * a seeded draw per row, no shuffle and nothing collected but {@code counts}. The draw is a hash of the row's id,
+     * not Spark's {@code rand}, whose numbers follow the rows' order in the files: the same rows give the same sample
+     * however preprocess laid them out. Oversampled rows carry their copy number in {@link #COPY}.
      *
-     * @param train  training rows with a {@code label} column
+     * @param train  training rows with {@code id} and {@code label} columns
      * @param counts rows per class index of {@code train}
      */
     public Dataset<Row> resample(Dataset<Row> train, Map<Integer, Long> counts, long seed) {
@@ -77,12 +85,12 @@ public enum Balance {
             double f = this == OVERSAMPLE ? (double) largest / e.getValue() : (double) smallest / e.getValue();
             factor = when(col("label").equalTo(e.getKey()), lit(f)).otherwise(factor);
         }
-        Column draw = rand(seed);
+        Column draw = pmod(xxhash64(col("id"), lit(seed), lit("balance")), lit(UNIT)).divide((double) UNIT);
         if (this == UNDERSAMPLE) {
             return train.where(draw.lt(factor));
         }
         // floor(f) copies, one more with probability f - floor(f): about f copies in expectation.
         Column copies = floor(factor).plus(when(draw.lt(factor.minus(floor(factor))), 1).otherwise(0)).cast("int");
-        return train.withColumn("_copy", explode(sequence(lit(1), copies))).drop("_copy");
+        return train.withColumn(COPY, explode(sequence(lit(1), copies)));
     }
 }

@@ -3,6 +3,7 @@ package io.streamtrain.train;
 import io.streamtrain.preprocess.CompactFeatures;
 import io.streamtrain.preprocess.Scaler;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -15,7 +16,8 @@ import java.util.Iterator;
 import java.util.List;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.rand;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.xxhash64;
 
 /**
  * Curated rows to DL4J minibatches, built on the executors: the driver never holds the data. The curated table holds
@@ -31,16 +33,23 @@ public final class Minibatches {
      * Shuffles the rows once (seeded), spreads them over {@code partitions}, and packs each partition into
      * {@link DataSet}s of {@code batchSize} examples (the last one of a partition may be smaller).
      *
-     * @param rows      curated rows: {@link CompactFeatures}' two columns and {@code label} (class index)
+     * <p>Both the partition and the place in it follow from a hash of the row's id and the seed alone, never from the
+     * order of the rows in the files: the same rows make the same minibatches whether preprocess wrote them in one run
+     * or in ten, which is what makes training reproducible.
+     *
+     * @param rows      curated rows: {@code id}, {@link CompactFeatures}' two columns, {@code label} (class index),
+     *                  and {@link Balance#COPY} where oversampling repeated rows
      * @param scaler    applied to every vector
      * @param timeSteps 0 for flat feature vectors, else the number of time steps to cut each vector into
      */
     public static JavaRDD<DataSet> of(Dataset<Row> rows, Scaler scaler, int batchSize, int classes, int partitions,
                                       long seed, int timeSteps) {
-        Dataset<Row> shuffled = rows.select(col(CompactFeatures.U8), col(CompactFeatures.F32), col("label"))
-                .withColumn("shuffle", rand(seed))
-                .repartition(partitions)
-                .sortWithinPartitions("shuffle");
+        Column key = List.of(rows.columns()).contains(Balance.COPY)
+                ? xxhash64(col("id"), col(Balance.COPY), lit(seed)) : xxhash64(col("id"), lit(seed));
+        Dataset<Row> shuffled = rows.withColumn("shuffle", key)
+                .repartition(partitions, col("shuffle"))
+                .sortWithinPartitions("shuffle")
+                .select(col(CompactFeatures.U8), col(CompactFeatures.F32), col("label"));
         return shuffled.toJavaRDD().mapPartitions(it -> pack(it, scaler, batchSize, classes, timeSteps));
     }
 

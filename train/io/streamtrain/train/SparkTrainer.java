@@ -296,6 +296,7 @@ public final class SparkTrainer {
         private final JavaRDD<CachedMinibatch> data;
         private final long[] minibatchesPerPartition;
         private final CountedParameterAveraging averaging;
+        private final MinibatchSeeds seeds = new MinibatchSeeds(settings.seed());
 
         Averaging(MultiLayerNetwork network, JavaRDD<CachedMinibatch> data, long[] minibatchesPerPartition) {
             this(network, data, minibatchesPerPartition, new CountedParameterAveraging(
@@ -317,6 +318,7 @@ public final class SparkTrainer {
             this.data = data;
             this.minibatchesPerPartition = minibatchesPerPartition;
             this.averaging = averaging;
+            averaging.addHook(seeds);
         }
 
         @Override
@@ -326,6 +328,7 @@ public final class SparkTrainer {
                 // Each round starts at the epoch index instead, and the last one leaves the count at this epoch.
                 spark.getNetwork().setEpochCount(epoch - 1);
                 averaging.nextFitHas(round.minibatches());
+                seeds.round(epoch, round.firstPartition());
                 spark.fit(examples(round.data(), epoch, round.firstPartition()));
             }
         }
