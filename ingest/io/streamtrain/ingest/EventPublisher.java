@@ -17,6 +17,8 @@ import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongConsumer;
+import java.util.function.LongFunction;
 
 /**
  * Publishes events to the topic in Kafka transactions (acks=all, idempotent), printing progress and rate.
@@ -51,23 +53,60 @@ public final class EventPublisher {
         this.transactionRecords = transactionRecords;
     }
 
+    /**
+     * Publishes what {@code settings} names but its first {@code settings.skip()} records, once per run id: what
+     * {@code ledger} says run {@code runId} committed already is not sent again (see {@link ProduceLedger}). Returns
+     * the records the run id has published in all, so a re-run reports what its first attempt did.
+     */
+    public long publish(ProduceSettings settings, RecordSchema schema, ProduceLedger ledger, String runId) {
+        String source = settings.describe();
+        String topic = kafka.settings().topic();
+        ProduceLedger.Entry before = ledger.find(runId).orElse(null);
+        if (before != null && !(before.source().equals(source) && before.topic().equals(topic))) {
+            throw new UserException("produce: run id " + runId + " already published " + before.source() + " to topic "
+                    + before.topic() + ", not " + source + " to " + topic + ": give this input a new --run-id");
+        }
+        if (before != null && before.complete()) {
+            LOG.info("produce: run {} already published all {} records of {} to {}; nothing to send", runId,
+                    before.committed(), source, topic);
+            return before.committed();
+        }
+        long timestamp = before == null ? System.currentTimeMillis() : before.timestamp();
+        long done = before == null ? 0 : before.committed();
+        if (done > 0) {
+            LOG.info("produce: run {} committed {} records before it stopped; sending the rest", runId, done);
+        }
+        ledger.save(runId, new ProduceLedger.Entry(source, topic, timestamp, done, false));
+        long sent = publish(settings, schema, timestamp, settings.skip() + done, committed -> "--run-id " + runId,
+                committed -> ledger.save(runId, new ProduceLedger.Entry(source, topic, timestamp, done + committed,
+                        false)));
+        ledger.save(runId, new ProduceLedger.Entry(source, topic, timestamp, done + sent, true));
+        return done + sent;
+    }
+
     /** Publishes what {@code settings} names but its first {@code settings.skip()} records; returns the count sent. */
     public long publish(ProduceSettings settings, RecordSchema schema, long timestamp) {
+        return publish(settings, schema, timestamp, settings.skip(),
+                committed -> "--skip " + (settings.skip() + committed), committed -> { });
+    }
+
+    private long publish(ProduceSettings settings, RecordSchema schema, long timestamp, long skip,
+                         LongFunction<String> continuation, LongConsumer onCommit) {
         Path input = Path.of(settings.input());
-        long skip = settings.skip();
         return switch (settings.format()) {
             case CSV -> {
                 try (CsvEvents events = CsvEvents.open(input, timestamp)) {
-                    long sent = publish(events, skip, input.toString());
+                    long sent = publish(events, skip, input.toString(), continuation, onCommit);
                     LOG.info("produce: {} records sent, {} blank rows skipped", sent, events.blankRows());
                     yield sent;
                 }
             }
-            case SYNTHETIC -> publish(new SyntheticEvents(schema, settings.synthetic(), timestamp), skip, "synthetic");
-            case IDX -> publish(FashionMnistIdx.events(input, schema, timestamp), skip, input.toString());
+            case SYNTHETIC -> publish(new SyntheticEvents(schema, settings.synthetic(), timestamp), skip, "synthetic",
+                    continuation, onCommit);
+            case IDX -> publish(FashionMnistIdx.events(input, schema, timestamp), skip, input.toString(), continuation, onCommit);
             case JSONL -> {
                 try (JsonLines lines = JsonLines.open(input, Integer.MAX_VALUE)) {
-                    long sent = publish(lines, skip, input.toString());
+                    long sent = publish(lines, skip, input.toString(), continuation, onCommit);
                     LOG.info("produce: {} records sent, {} empty lines skipped", sent, lines.emptyLines());
                     yield sent;
                 }
@@ -77,14 +116,18 @@ public final class EventPublisher {
 
     /** Publishes every event; returns the number sent. */
     public long publish(Iterator<Event> events) {
-        return publish(events, 0, "the input");
+        return publish(events, 0, "the input", committed -> "--skip " + committed, committed -> { });
     }
 
     /**
      * Publishes the events after the first {@code skip}; returns how many were sent. A failure is a
      * {@link UserException} saying how many records were committed and the {@code --skip} that continues.
+     *
+     * @param continuation the option that continues after a failure, given the records committed
+     * @param onCommit     told the records committed so far after every transaction
      */
-    long publish(Iterator<Event> events, long skip, String source) {
+    long publish(Iterator<Event> events, long skip, String source, LongFunction<String> continuation,
+                 LongConsumer onCommit) {
         long skipped = 0;
         while (skipped < skip && events.hasNext()) {
             events.next();
@@ -132,6 +175,7 @@ public final class EventPublisher {
                     producer.commitTransaction();
                     committed += open;
                     open = 0;
+                    onCommit.accept(committed);
                     LOG.info("produce: {} records committed to {} ({} records/s)", committed, topic,
                             rate(committed, start));
                     producer.beginTransaction();
@@ -159,7 +203,7 @@ public final class EventPublisher {
             String what = cause instanceof KafkaException ? "sending to topic " + topic : "reading " + source;
             throw new UserException("produce: " + what + " failed after " + committed + " records were committed"
                     + " (the " + open + " of the open transaction were aborted and are never read): " + describe(cause)
-                    + "; continue with the same command and --skip " + (skip + committed), cause);
+                    + "; continue with the same command and " + continuation.apply(committed), cause);
         }
         LOG.info("produce: {} records sent to {} ({} records/s)", committed, topic, rate(committed, start));
         return committed;

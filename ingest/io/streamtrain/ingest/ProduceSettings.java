@@ -35,6 +35,12 @@ public record ProduceSettings(String input, Format format, SyntheticEvents.Spec 
         SYNTHETIC
     }
 
+    /** What is published, in words: the same words mean the same records (a produce ledger compares them). */
+    public String describe() {
+        String what = format == Format.SYNTHETIC ? "synthetic " + synthetic : format.name().toLowerCase() + " " + input;
+        return skip == 0 ? what : what + " after its first " + skip + " records";
+    }
+
     public static ProduceSettings from(Settings s) {
         double duplicates = s.doubleInRange(SYNTHETIC_DUPLICATE_RATE, 0, 1);
         SyntheticEvents.Spec spec = new SyntheticEvents.Spec(s.positiveLong(SYNTHETIC_RECORDS),

@@ -8,6 +8,7 @@ import io.streamtrain.core.UserException;
 import io.streamtrain.evaluate.EvaluateJob;
 import io.streamtrain.evaluate.EvaluateResult;
 import io.streamtrain.ingest.EventPublisher;
+import io.streamtrain.ingest.ProduceLedger;
 import io.streamtrain.ingest.IngestChecks;
 import io.streamtrain.ingest.IngestJob;
 import io.streamtrain.ingest.IngestResult;
@@ -157,7 +158,7 @@ public final class Pipeline {
                 listener.kafkaOpened(kafka);
             }
             if (stages.contains(Stage.PRODUCE)) {
-                produced = progress.begin(Stage.PRODUCE, () -> produce(kafka, r));
+                produced = progress.begin(Stage.PRODUCE, () -> produce(kafka, files, r));
             }
             if (needsSpark(stages)) {
                 SparkSession spark = progress.prepare(() -> Sessions.create(config.spark()));
@@ -215,7 +216,7 @@ public final class Pipeline {
         }
     }
 
-    private static long produce(KafkaConnection kafka, Request r) {
+    private static long produce(KafkaConnection kafka, HadoopFiles files, Request r) {
         if (r.onlyIfEmpty()) {
             long held = kafka.recordCount();
             if (held > 0) {
@@ -226,7 +227,7 @@ public final class Pipeline {
             }
         }
         return new EventPublisher(kafka).publish(r.config().produce(), r.config().schema(),
-                System.currentTimeMillis());
+                new ProduceLedger(files, r.config().warehouse().internal("produce")), r.runId());
     }
 
     private static boolean needsKafka(Set<Stage> stages) {
@@ -339,8 +340,7 @@ public final class Pipeline {
             }
             String runId = " --run-id " + request.runId();
             String why = switch (failed) {
-                case PRODUCE -> "produce's message says how many records were committed; add --skip with that number"
-                        + " to publish the rest without duplicates";
+                case PRODUCE -> "the same run id sends only the records not yet committed";
                 case INGEST -> "ingest resumes from its checkpoint or offset ledger and lands each record once";
                 case PREPROCESS -> "a re-run of the same run id replaces its own curated rows";
                 case TRAIN -> "train --resume" + runId + " continues from the last checkpointed epoch, if there is one";
