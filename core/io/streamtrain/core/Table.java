@@ -30,6 +30,11 @@ public enum Table {
     DECISIONS("decisions", "metrics/decisions"),
     /** Per score run: each scored row's predicted class and class probabilities, and the model. */
     SCORES("scores", "scores"),
+    /**
+     * Per compress run: each compressed copy of a model (and the original): file bytes, size ratio, weight sparsity,
+     * test accuracy with its interval, accuracy change and agreement with the original's predictions.
+     */
+    COMPRESSION("compression", "metrics/compression"),
     /** Per run and stage: status, start, end, counts in and out, where the outputs are (also reports/run-id/run.json). */
     RUNS("runs", "metrics/runs");
 

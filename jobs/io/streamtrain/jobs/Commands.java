@@ -87,6 +87,22 @@ final class Commands {
         }
     }
 
+    /**
+     * A model to score or evaluate: {@code latest}, a run id, or either followed by {@code :COPY} for a compressed
+     * copy ({@code 2026-11-23:int8}), never a path.
+     */
+    static String modelOrCopyId(String option, String value) {
+        if (value == null || value.indexOf(ModelBundle.COPY_SEPARATOR) < 0) {
+            return modelId(option, value);
+        }
+        String copy = ModelBundle.copyOf(value);
+        if (io.streamtrain.train.ModelCopies.Kind.parse(copy) == null) {
+            throw new ConfigException(option, value, "names no compressed copy: after ':' write fp16, int8 or"
+                    + " pruned");
+        }
+        return modelId(option, ModelBundle.runOf(value)) + ModelBundle.COPY_SEPARATOR + copy;
+    }
+
     /** A model named on the command line: {@code latest} or a run id, never a path. */
     static String modelId(String option, String value) {
         if (value == null || ModelBundle.LATEST.equals(value)) {
@@ -285,7 +301,8 @@ final class Commands {
             description = "Score a model on the test split; write predictions, metric tables with intervals and"
                     + " reports/<run-id>/ (plots, index.html); with --gate, promote it over the champion or exit 3.")
     static final class Evaluate extends StageCommand {
-        @Option(names = "--model", paramLabel = "RUN_ID", description = "Model bundle to score (default: latest).")
+        @Option(names = "--model", paramLabel = "RUN_ID", description = "Model bundle to score (default: latest);"
+                + " RUN_ID:COPY scores a compressed copy (fp16, int8 or pruned) written by compress.")
         String model;
 
         @Option(names = "--gate", description = "Compare with models/champion on the same test rows and move the"
@@ -303,7 +320,12 @@ final class Commands {
         }
 
         String modelRunId() {
-            return modelId("--model", model);
+            String id = modelOrCopyId("--model", model);
+            if (gate && id != null && ModelBundle.copyOf(id) != null) {
+                throw new ConfigException("--gate", true, "cannot promote a compressed copy (" + id + "): gate its"
+                        + " bundle, and serve the copy with score --model " + id);
+            }
+            return id;
         }
     }
 
@@ -338,7 +360,8 @@ final class Commands {
         @Mixin
         ConfigOptions options;
 
-        @Option(names = "--model", paramLabel = "RUN_ID", description = "Model bundle to apply (default: latest).")
+        @Option(names = "--model", paramLabel = "RUN_ID", description = "Model bundle to apply (default: latest);"
+                + " RUN_ID:COPY applies a compressed copy (fp16, int8 or pruned) written by compress.")
         String model;
 
         @Option(names = "--input", paramLabel = "PATH", required = true, description = "'landing' for the landing"
@@ -348,7 +371,7 @@ final class Commands {
         @Override
         public Integer call() {
             AppConfig config = options.load(List.of());
-            String modelId = modelId("--model", model);
+            String modelId = modelOrCopyId("--model", model);
             String runId = options.runId();
             Sessions.requireMaster(config.spark());
             StagePlan plan = ScoreJob.plan(HadoopFiles.beforeSpark(config.spark()), config.schema(),
@@ -370,10 +393,89 @@ final class Commands {
         }
     }
 
+    @Command(name = "compress", mixinStandardHelpOptions = true,
+            description = "Write compressed copies of a model (compress.copies: fp16, int8, pruned) under"
+                    + " models/<run>/compressed/<copy>/, score each on the test split against the original, and"
+                    + " write the compression table and reports/<run-id>/compression.{md,html}; prints"
+                    + " <copy>_size_ratio= and <copy>_accuracy_delta=.")
+    static final class Compress implements Callable<Integer> {
+        @Mixin
+        ConfigOptions options;
+
+        @Option(names = "--model", paramLabel = "RUN_ID", description = "Model bundle to compress (default: latest).")
+        String model;
+
+        @Override
+        public Integer call() {
+            AppConfig config = options.load(List.of());
+            String modelId = modelId("--model", model);
+            String runId = options.runId();
+            Sessions.requireMaster(config.spark());
+            StagePlan plan = io.streamtrain.evaluate.CompressJob.plan(HadoopFiles.beforeSpark(config.spark()),
+                    config.schema(), config.warehouse(), config.compress(), modelId, runId);
+            if (options.dryRun) {
+                System.out.println(Plans.describe(runId, List.of(plan), config));
+                return StreamTrain.OK;
+            }
+            SparkSession spark = Sessions.create(config.spark());
+            try {
+                var measured = io.streamtrain.evaluate.CompressJob.run(spark, config.schema(), config.warehouse(),
+                        config.evaluate(), config.compress(), modelId, runId, config.spark().sizing());
+                System.out.println(io.streamtrain.evaluate.CompressJob.summary(measured));
+            } finally {
+                spark.stop();
+            }
+            return StreamTrain.OK;
+        }
+    }
+
+    @Command(name = "explain", mixinStandardHelpOptions = true,
+            description = "Saliency maps and integrated gradients of a few test images per class as PNG overlays,"
+                    + " per-class mean attributions, and the model-randomisation sanity check, in"
+                    + " reports/<run-id>/explanations*; prints sanity_rank_correlation= and exits 5 if the check"
+                    + " fails.")
+    static final class Explain implements Callable<Integer> {
+        @Mixin
+        ConfigOptions options;
+
+        @Option(names = "--model", paramLabel = "RUN_ID", description = "Model bundle to explain (default: latest);"
+                + " RUN_ID:COPY explains a compressed copy.")
+        String model;
+
+        @Override
+        public Integer call() {
+            AppConfig config = options.load(List.of());
+            String modelId = modelOrCopyId("--model", model);
+            String runId = options.runId();
+            Sessions.requireMaster(config.spark());
+            StagePlan plan = io.streamtrain.evaluate.ExplainJob.plan(HadoopFiles.beforeSpark(config.spark()),
+                    config.schema(), config.warehouse(), config.explain(), modelId, runId);
+            if (options.dryRun) {
+                System.out.println(Plans.describe(runId, List.of(plan), config));
+                return StreamTrain.OK;
+            }
+            var raw = config.settings().raw();
+            var geometry = io.streamtrain.evaluate.AttributionImages.Geometry.of(raw.getInt("train.image.height"),
+                    raw.getInt("train.image.width"), raw.getInt("train.image.channels"),
+                    config.schema().featureCount());
+            SparkSession spark = Sessions.create(config.spark());
+            io.streamtrain.evaluate.ExplainJob.Result result;
+            try {
+                result = io.streamtrain.evaluate.ExplainJob.run(spark, config.schema(), config.warehouse(),
+                        config.explain(), geometry, modelId, runId);
+            } finally {
+                spark.stop();
+            }
+            System.out.println(result.summary());
+            // Not an error: the maps and the report were written; the code says they may not depend on the model.
+            return result.saliency().passed() ? StreamTrain.OK : StreamTrain.SANITY_FAILED;
+        }
+    }
+
     @Command(name = "sql", mixinStandardHelpOptions = true,
             description = "Run a Spark SQL query over the warehouse tables (landing, quarantine, ingest_audit, curated,"
                     + " data_profile, training_history, evaluation, confusion_matrix, predictions, decisions, scores,"
-                    + " runs).")
+                    + " compression, runs).")
     static final class Sql implements Callable<Integer> {
         @Mixin
         ConfigOptions options;

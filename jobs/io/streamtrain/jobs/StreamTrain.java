@@ -25,14 +25,14 @@ import java.util.Arrays;
  * before anything was changed; 1 a failure after work began (the message says what was done and how to continue); 3
  * {@code evaluate --gate} finished and rejected the candidate (the champion stays; the decision is in the decisions
  * table and the report); 4 preprocess's data gate refused the new data ({@code preprocess.gate.*}): nothing of that
- * run was committed. A user's mistake is one line on stderr; a
+ * run was committed; 5 {@code explain}'s sanity check failed (the maps were written). A user's mistake is one line on stderr; a
  * stack trace means a bug, or was asked for with {@code --verbose}.
  */
 @Command(name = "streamtrain", mixinStandardHelpOptions = true, version = "streamtrain 0.1.0",
         description = "Kafka -> Parquet -> distributed DL4J training -> evaluation tables, on Spark.",
         subcommands = {Commands.Produce.class, Commands.Ingest.class, Commands.Preprocess.class, Commands.Train.class,
-                Commands.Evaluate.class, Commands.Score.class, Commands.PipelineCommand.class, Commands.Sql.class,
-                Commands.Bench.class})
+                Commands.Evaluate.class, Commands.Score.class, Commands.Compress.class, Commands.Explain.class,
+                Commands.PipelineCommand.class, Commands.Sql.class, Commands.Bench.class})
 public final class StreamTrain implements Runnable {
 
     public static final int OK = 0;
@@ -45,6 +45,11 @@ public final class StreamTrain implements Runnable {
     public static final int REJECTED = 3;
     /** The data broke a threshold of {@code preprocess.gate.*}: bad data, not a failure of the program. */
     public static final int DATA_GATE = 4;
+    /**
+     * {@code explain} wrote its maps, but the saliency maps failed the model-randomisation sanity check: they barely
+     * change when the weights are re-randomised. Not an error of the program.
+     */
+    public static final int SANITY_FAILED = 5;
 
     private static final String VERBOSE = "--verbose";
 

@@ -21,7 +21,8 @@ import java.util.zip.ZipInputStream;
 /**
  * A trained model with what it takes to use it: {@code models/<run-id>/} holds {@code model.zip} (with updater state,
  * so training can continue), {@code scaler.json} and {@code config.conf} (the effective configuration, secrets
- * masked, no comments) and {@code lineage.json} (see {@link Lineage}). {@code models/latest} names the newest bundle
+ * masked, no comments) and {@code lineage.json} (see {@link Lineage}); {@code compressed/<kind>/} holds compressed
+ * copies for serving ({@link ModelCopies}), named {@code RUN:KIND} and used with the bundle's scaler. {@code models/latest} names the newest bundle
  * and is moved only after a bundle is complete.
  *
  * @param runId   the training run
@@ -66,12 +67,57 @@ public record ModelBundle(String runId, MultiLayerNetwork network, Scaler scaler
      * {@code models/}.
      */
     public static String requireExisting(HadoopFiles files, Warehouse warehouse, String runId) {
-        String dir = warehouse.model(resolve(files, warehouse, runId));
+        String id = resolve(files, warehouse, runId);
+        String copy = copyOf(id);
+        String dir = directory(warehouse, id);
+        if (copy != null) {
+            if (!files.exists(warehouse.model(runOf(id)) + "/" + MODEL)) {
+                throw new UserException("No model bundle at " + warehouse.model(runOf(id)) + " (missing " + MODEL
+                        + "): check the run id, or run train first");
+            }
+            if (!files.exists(dir + "/" + ModelCopies.FILE)) {
+                throw new UserException("Model " + runOf(id) + " has no " + copy + " copy (missing " + dir + "/"
+                        + ModelCopies.FILE + "): run compress --model " + runOf(id) + " first");
+            }
+            return dir;
+        }
         if (!files.exists(dir + "/" + MODEL)) {
             throw new UserException("No model bundle at " + dir + " (missing " + MODEL + "): check the run id, or"
                     + " run train first");
         }
         return dir;
+    }
+
+    /** Between a run id and a compressed copy's kind in a model reference: {@code 2026-11-23:int8}. */
+    public static final char COPY_SEPARATOR = ':';
+    /** The folder under a bundle that holds its compressed copies, one folder per kind. */
+    public static final String COMPRESSED = "compressed";
+
+    /**
+     * The folder of a model reference that {@link #resolve} returned: {@code models/<run>} for a bundle,
+     * {@code models/<run>/compressed/<kind>} for a compressed copy (whose model file is {@link ModelCopies#FILE}).
+     */
+    public static String directory(Warehouse warehouse, String resolvedId) {
+        String copy = copyOf(resolvedId);
+        String dir = warehouse.model(runOf(resolvedId));
+        return copy == null ? dir : dir + "/" + COMPRESSED + "/" + copy;
+    }
+
+    /** The model file inside {@link #directory}: {@code model.zip}, or a copy's {@code weights.zip}. */
+    public static String modelFile(Warehouse warehouse, String resolvedId) {
+        return directory(warehouse, resolvedId) + "/" + (copyOf(resolvedId) == null ? MODEL : ModelCopies.FILE);
+    }
+
+    /** The run id of a reference {@code RUN} or {@code RUN:COPY}. */
+    public static String runOf(String reference) {
+        int at = reference.indexOf(COPY_SEPARATOR);
+        return at < 0 ? reference : reference.substring(0, at);
+    }
+
+    /** The copy's kind of a reference {@code RUN:COPY} ({@code int8}), or null for a bundle. */
+    public static String copyOf(String reference) {
+        int at = reference.indexOf(COPY_SEPARATOR);
+        return at < 0 ? null : reference.substring(at + 1);
     }
 
     /**
@@ -81,7 +127,7 @@ public record ModelBundle(String runId, MultiLayerNetwork network, Scaler scaler
     public static String requireUsable(HadoopFiles files, Warehouse warehouse, String runId, int features,
                                        int classes) {
         String dir = requireExisting(files, warehouse, runId);
-        requireFits(files, dir, features, classes);
+        requireFits(files, modelFile(warehouse, resolve(files, warehouse, runId)), features, classes);
         return dir;
     }
 
@@ -90,20 +136,22 @@ public record ModelBundle(String runId, MultiLayerNetwork network, Scaler scaler
      * schema's classes and, when it starts with a dense layer, reads the schema's features: a model trained under
      * another schema would otherwise fail inside a Spark task.
      */
-    static void requireFits(HadoopFiles files, String dir, int features, int classes) {
+    static void requireFits(HadoopFiles files, String modelFile, int features, int classes) {
+        String dir = modelFile.substring(0, modelFile.lastIndexOf('/'));
+        String file = modelFile.substring(dir.length() + 1);
         JsonNode confs = null;
-        try (ZipInputStream zip = new ZipInputStream(files.open(dir + "/" + MODEL))) {
+        try (ZipInputStream zip = new ZipInputStream(files.open(modelFile))) {
             for (ZipEntry e = zip.getNextEntry(); e != null && confs == null; e = zip.getNextEntry()) {
                 if (CONFIGURATION.equals(e.getName())) {
                     confs = JSON.readTree(zip.readAllBytes()).get("confs");
                 }
             }
         } catch (IOException | RuntimeException e) {
-            throw new UserException(dir + "/" + MODEL + " cannot be read as a DL4J model ("
+            throw new UserException(modelFile + " cannot be read as a DL4J model ("
                     + e.getClass().getSimpleName() + "): train it again, or name another model");
         }
         if (confs == null || !confs.isArray() || confs.isEmpty()) {
-            throw new UserException(dir + "/" + MODEL + " holds no network configuration (" + CONFIGURATION
+            throw new UserException(modelFile + " holds no network configuration (" + CONFIGURATION
                     + "): train it again, or name another model");
         }
         long predicts = confs.get(confs.size() - 1).path("layer").path("nout").asLong(-1);
@@ -121,6 +169,15 @@ public record ModelBundle(String runId, MultiLayerNetwork network, Scaler scaler
 
     /** The run id {@code runId} names: itself, or for null and "latest" the one the pointer holds. */
     static String resolve(HadoopFiles files, Warehouse warehouse, String runId) {
+        if (runId != null && runId.indexOf(COPY_SEPARATOR) >= 0) {
+            String copy = copyOf(runId);
+            if (ModelCopies.Kind.parse(copy) == null) {
+                throw new ConfigException("--model", runId, "names no compressed copy: after '" + COPY_SEPARATOR
+                        + "' write one of " + java.util.Arrays.stream(ModelCopies.Kind.values())
+                        .map(ModelCopies.Kind::id).toList());
+            }
+            return resolve(files, warehouse, runOf(runId)) + COPY_SEPARATOR + copy;
+        }
         if (runId != null && !runId.equals(LATEST)) {
             return RunId.validate(runId);
         }
@@ -137,10 +194,24 @@ public record ModelBundle(String runId, MultiLayerNetwork network, Scaler scaler
         }
     }
 
-    /** Loads {@code models/<runId>}, or the bundle {@code models/latest} names when runId is null or "latest". */
+    /**
+     * Loads {@code models/<runId>}, or the bundle {@code models/latest} names when runId is null or "latest"; a
+     * reference {@code RUN:COPY} loads that compressed copy (see {@link ModelCopies}), dequantised, with the bundle's
+     * scaler, under the id {@code RUN:COPY}.
+     */
     public static ModelBundle load(HadoopFiles files, Warehouse warehouse, String runId) {
         String id = resolve(files, warehouse, runId);
         String dir = requireExisting(files, warehouse, id);
+        if (copyOf(id) != null) {
+            try (InputStream in = files.open(dir + "/" + ModelCopies.FILE)) {
+                MultiLayerNetwork net = ModelCopies.read(in.readAllBytes());
+                return new ModelBundle(id, net, Scaler.fromJson(files.readString(warehouse.model(runOf(id)) + "/"
+                        + SCALER)));
+            } catch (IOException | RuntimeException e) {
+                throw new UserException("Cannot read the compressed copy in " + dir + " (" + e.getClass()
+                        .getSimpleName() + ": " + e.getMessage() + "): run compress again", e);
+            }
+        }
         try (InputStream in = files.open(dir + "/" + MODEL)) {
             MultiLayerNetwork net = ModelSerializer.restoreMultiLayerNetwork(in, true);
             return new ModelBundle(id, net, Scaler.fromJson(files.readString(dir + "/" + SCALER)));
