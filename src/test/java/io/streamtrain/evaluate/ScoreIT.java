@@ -222,7 +222,8 @@ class ScoreIT {
                     "null", "MISSING_FIELD"));
             assertThat(quarantine.where(col("stage").notEqual(ScoreJob.STAGE)).count()).isZero();
             assertThat(quarantine.where(col("reason").equalTo("WRONG_VECTOR_LENGTH")).select("message")
-                    .as(Encoders.STRING()).first()).contains("features has 3 values, expected 784").contains(".parquet");
+                    .as(Encoders.STRING()).first()).contains("features has 3 values, expected 784")
+                    .contains(".parquet");
         } finally {
             spark.stop();
         }
