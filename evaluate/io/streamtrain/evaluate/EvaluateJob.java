@@ -152,107 +152,211 @@ public final class EvaluateJob {
         long started = System.nanoTime();
         Timestamp now = Timestamp.from(Instant.now());
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
-        ModelBundle bundle = ModelBundle.load(files, warehouse, modelRunId);
-        Dataset<Row> test = TrainJob.curatedSplit(spark, warehouse, Split.TEST);
-        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        // A count of a Parquet split reads footers only; it sizes the partitions from the rows' decoded bytes.
-        long testRows = test.count();
-        if (testRows == 0) {
-            throw new UserException("The curated test split at " + warehouse.table(Table.CURATED) + " is empty:"
-                    + " set preprocess.test-fraction or preprocess.pinned-test-ids, then run preprocess again");
-        }
-        int partitions = sizing.partitionsFor(testRows * Sizing.rowBytes(schema.featureCount()),
-                sc.defaultParallelism());
-        String slice = sliceColumn(test, settings.sliceColumn());
-        // Curated rows hold unscaled compact features; the model sees them scaled by its bundle's own scaler, as its
-        // training rows were.
-        List<Column> columns = new ArrayList<>(List.of(col("id"), col("label"),
-                CompactFeatures.decode(col(CompactFeatures.U8), col(CompactFeatures.F32)).as("features")));
-        if (slice != null) {
-            columns.add(col(slice));
-        }
-        Dataset<Row> input = bundle.scaler().transform(test.select(columns.toArray(Column[]::new)))
-                .repartition(partitions);
-        List<String> labels = schema.labels();
-        int classes = schema.classCount();
-
-        Map<String, Replicates> bySlice;
-        Decision decision = null;
-        Scores.Paired paired = null;
-        try (Predictor predictor = Predictor.of(sc, bundle.network(), schema.featureCount())) {
-            Dataset<Row> predictions = predictor.predict(input).persist(StorageLevel.MEMORY_AND_DISK());
-            try {
-                bySlice = Scores.bySlice(predictions, classes, settings, slice);
-                if (settings.gate().enabled()) {
-                    String champion = champion(files, warehouse);
-                    if (champion == null) {
-                        decision = Gate.first(bundle.runId(), settings.gate().metric(),
-                                settings.gate().metric().of(bySlice.get(Scores.ALL).sample(), labels));
-                    } else if (champion.equals(bundle.runId())) {
-                        paired = new Scores.Paired(bySlice.get(Scores.ALL), bySlice.get(Scores.ALL), 0, 0);
-                        decision = decide(settings, bundle.runId(), champion, paired, labels);
-                    } else {
-                        ModelBundle championBundle = ModelBundle.load(files, warehouse, champion);
-                        try (Predictor theirs = Predictor.of(sc, championBundle.network(), schema.featureCount())) {
-                            paired = Scores.paired(predictions, theirs.predict(input), classes, settings);
-                        }
-                        decision = decide(settings, bundle.runId(), champion, paired, labels);
-                    }
-                }
-                ParquetTables.overwritePartitions((slice == null ? predictions : predictions.drop(slice))
-                                .withColumn("model_id", lit(bundle.runId())).withColumn("run_id", lit(runId)),
-                        warehouse.table(Table.PREDICTIONS), "run_id");
-            } finally {
-                predictions.unpersist();
+        java.util.concurrent.ExecutorService background = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "evaluate-report");
+            t.setDaemon(true);
+            return t;
+        });
+        Phases phases = new Phases(started);
+        try {
+            // Loading the network starts ND4J's native backend, seconds in a fresh JVM: meanwhile Spark lists and
+            // counts the test split.
+            java.util.concurrent.Future<ModelBundle> loading = background.submit(
+                    () -> ModelBundle.load(files, warehouse, modelRunId));
+            Dataset<Row> test = TrainJob.curatedSplit(spark, warehouse, Split.TEST);
+            JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            // A count of a Parquet split reads footers only; it sizes the partitions from the rows' decoded bytes.
+            long testRows = test.count();
+            if (testRows == 0) {
+                throw new UserException("The curated test split at " + warehouse.table(Table.CURATED) + " is empty:"
+                        + " set preprocess.test-fraction or preprocess.pinned-test-ids, then run preprocess again");
             }
+            int partitions = sizing.partitionsFor(testRows * Sizing.rowBytes(schema.featureCount()),
+                    sc.defaultParallelism());
+            String slice = sliceColumn(test, settings.sliceColumn());
+            phases.lap("count test rows");
+            ModelBundle bundle = join(loading);
+            phases.lap("finish loading the model");
+            // Curated rows hold unscaled compact features; the model sees them scaled by its bundle's own scaler, as
+            // its training rows were.
+            List<Column> columns = new ArrayList<>(List.of(col("id"), col("label"),
+                    CompactFeatures.decode(col(CompactFeatures.U8), col(CompactFeatures.F32)).as("features")));
+            if (slice != null) {
+                columns.add(col(slice));
+            }
+            Dataset<Row> input = bundle.scaler().transform(test.select(columns.toArray(Column[]::new)))
+                    .repartition(partitions);
+            List<String> labels = schema.labels();
+            int classes = schema.classCount();
+
+            Map<String, Replicates> bySlice;
+            Decision decision = null;
+            Scores.Paired paired = null;
+            // The training history is a small Spark job of its own: read it while the test rows are scored.
+            java.util.concurrent.Future<History> historyRead = background.submit(
+                    () -> History.read(spark, warehouse, bundle.runId()));
+            Report report;
+            try (Predictor predictor = Predictor.of(sc, bundle.network(), schema.featureCount())) {
+                Dataset<Row> predictions = predictor.predict(input).persist(StorageLevel.MEMORY_AND_DISK());
+                try {
+                    bySlice = Scores.bySlice(predictions, classes, settings, slice);
+                    phases.lap("score and bootstrap");
+                    if (settings.gate().enabled()) {
+                        String champion = champion(files, warehouse);
+                        if (champion == null) {
+                            decision = Gate.first(bundle.runId(), settings.gate().metric(),
+                                    settings.gate().metric().of(bySlice.get(Scores.ALL).sample(), labels));
+                        } else if (champion.equals(bundle.runId())) {
+                            paired = new Scores.Paired(bySlice.get(Scores.ALL), bySlice.get(Scores.ALL), 0, 0);
+                            decision = decide(settings, bundle.runId(), champion, paired, labels);
+                        } else {
+                            ModelBundle championBundle = ModelBundle.load(files, warehouse, champion);
+                            try (Predictor theirs = Predictor.of(sc, championBundle.network(),
+                                    schema.featureCount())) {
+                                paired = Scores.paired(predictions, theirs.predict(input), classes, settings);
+                            }
+                            decision = decide(settings, bundle.runId(), champion, paired, labels);
+                        }
+                        phases.lap("gate");
+                    }
+                    // The intervals, the Markdown and the plots need only the merged statistics: the driver computes
+                    // and draws them while the executors write the predictions.
+                    Map<String, Replicates> stats = bySlice;
+                    Decision decided = decision;
+                    Scores.Paired pairs = paired;
+                    java.util.concurrent.Future<Report> drawn = background.submit(() -> Report.of(bundle.runId(),
+                            runId, stats, decided, pairs, labels, settings));
+                    ParquetTables.overwritePartitions((slice == null ? predictions : predictions.drop(slice))
+                                    .withColumn("model_id", lit(bundle.runId())).withColumn("run_id", lit(runId))
+                                    .coalesce(Math.min(partitions, sc.defaultParallelism())),
+                            warehouse.table(Table.PREDICTIONS), "run_id");
+                    phases.lap("write predictions");
+                    report = join(drawn);
+                    phases.lap("wait for intervals and plots");
+                } finally {
+                    predictions.unpersist();
+                }
+            }
+            writeTables(spark, warehouse, bundle.runId(), runId, report.rows(), report.confusion(), decision, now);
+            phases.lap("write tables");
+            History history = join(historyRead);
+            if (history != null) {
+                report.images().put("learning-curve.png", Charts.learningCurve(bundle.runId(), history.epochs(),
+                        history.loss(), history.validationAccuracy()));
+            }
+            report.images().values().removeIf(java.util.Objects::isNull);
+            phases.lap("learning curve");
+            String reportDir = warehouse.report(runId);
+            for (Map.Entry<String, byte[]> image : report.images().entrySet()) {
+                files.writeBytes(reportDir + "/" + image.getKey(), image.getValue());
+            }
+            files.writeString(reportDir + "/metrics.csv", ReportFormat.csv(report.rows()));
+            files.writeString(reportDir + "/metrics.md", report.markdown());
+            files.writeString(reportDir + "/index.html", HtmlReport.render(report.title(), report.confusion(),
+                    report.rows(), decision, report.images()));
+            if (decision != null && decision.outcome() == Decision.Outcome.PROMOTED) {
+                // Last, after the decision is recorded: the pointer never names a model whose decision is missing.
+                files.writeString(warehouse.championModelPointer(), bundle.runId() + "\n");
+            }
+            phases.lap("write report");
+
+            double seconds = (System.nanoTime() - started) / 1e9;
+            Confusion confusion = report.confusion();
+            LOG.info("evaluate: model {} accuracy {} on {} test examples; report in {}", bundle.runId(),
+                    String.format(Locale.ROOT, "%.4f", ConfusionMetrics.accuracy(confusion)), confusion.total(),
+                    reportDir);
+            LOG.info(String.format(Locale.ROOT, "evaluate: %d test rows scored, %d bootstrap replicates, predictions,"
+                    + " tables and %d plots in %.1f s (%s)", testRows, settings.replicates(), report.images().size(),
+                    seconds, phases));
+            LOG.info(speedLine(seconds, history));
+            if (decision != null) {
+                LOG.info("evaluate: gate {}: {}", decision.outcome().column(), String.join("; ", decision.reasons()));
+            }
+            return new EvaluateResult(bundle.runId(), runId, confusion, report.rows(), report.markdown(), decision,
+                    seconds);
+        } finally {
+            background.shutdownNow();
+        }
+    }
+
+    /**
+     * {@code evaluate_seconds=... epoch_seconds=... ratio=...}: this evaluation's wall time beside the median epoch of
+     * the model's training history (the median, because the first epoch also pays for the JIT and the cache).
+     */
+    static String speedLine(double seconds, History history) {
+        if (history == null) {
+            return String.format(Locale.ROOT, "evaluate: evaluate_seconds=%.1f epoch_seconds=unknown (no training"
+                    + " history for the model)", seconds);
+        }
+        double epoch = history.medianEpochSeconds();
+        return String.format(Locale.ROOT, "evaluate: evaluate_seconds=%.1f epoch_seconds=%.1f ratio=%.2f (median of"
+                + " %d epochs)", seconds, epoch, seconds / epoch, history.epochs().length);
+    }
+
+    private static <T> T join(java.util.concurrent.Future<T> future) {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while drawing the report", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** Wall-clock seconds of each phase, for the log. */
+    static final class Phases {
+        private final Map<String, Double> seconds = new LinkedHashMap<>();
+        private long last;
+
+        Phases(long started) {
+            this.last = started;
         }
 
-        ScoreStats all = bySlice.get(Scores.ALL).sample();
-        Confusion confusion = all.confusion(labels);
-        List<MetricRow> rows = new ArrayList<>();
-        bySlice.forEach((name, replicates) -> rows.addAll(MetricTable.rows(name, replicates, labels,
-                settings.confidence())));
-        String title = "Evaluation of model " + bundle.runId() + " on the test split (run " + runId + ")";
-        String markdown = ReportFormat.markdown(title, confusion, rows, settings.confidence(), decision);
-        writeTables(spark, warehouse, bundle.runId(), runId, rows, confusion, decision, now);
-
-        String report = warehouse.report(runId);
-        Map<String, byte[]> images = new LinkedHashMap<>();
-        images.put("confusion.png", Charts.confusion(confusion));
-        images.put("f1.png", Charts.f1WithIntervals(labels, rows, settings.confidence()));
-        History history = History.read(spark, warehouse, bundle.runId());
-        if (history != null) {
-            images.put("learning-curve.png", Charts.learningCurve(bundle.runId(), history.epochs(), history.loss(),
-                    history.validationAccuracy()));
-        }
-        images.put("reliability.png", Charts.reliability(all));
-        if (paired != null && decision != null && decision.champion() != null) {
-            images.put("champion-vs-candidate.png", Charts.championVsCandidate(labels, decision.champion(),
-                    f1(paired.champion().sample(), labels), bundle.runId(), f1(paired.candidate().sample(), labels)));
-        }
-        images.values().removeIf(java.util.Objects::isNull);
-        for (Map.Entry<String, byte[]> image : images.entrySet()) {
-            files.writeBytes(report + "/" + image.getKey(), image.getValue());
-        }
-        files.writeString(report + "/metrics.csv", ReportFormat.csv(rows));
-        files.writeString(report + "/metrics.md", markdown);
-        files.writeString(report + "/index.html", HtmlReport.render(title, confusion, rows, decision, images));
-        if (decision != null && decision.outcome() == Decision.Outcome.PROMOTED) {
-            // Last, after the decision is recorded: the pointer never names a model whose decision is missing.
-            files.writeString(warehouse.championModelPointer(), bundle.runId() + "\n");
+        void lap(String phase) {
+            long now = System.nanoTime();
+            seconds.merge(phase, (now - last) / 1e9, Double::sum);
+            last = now;
         }
 
-        double seconds = (System.nanoTime() - started) / 1e9;
-        LOG.info("evaluate: model {} accuracy {} on {} test examples; report in {}", bundle.runId(),
-                String.format(Locale.ROOT, "%.4f", ConfusionMetrics.accuracy(confusion)), confusion.total(), report);
-        LOG.info(String.format(Locale.ROOT, "evaluate: %d test rows scored, %d bootstrap replicates, predictions,"
-                        + " tables and %d plots in %.1f s%s", testRows, settings.replicates(), images.size(), seconds,
-                history == null ? "" : String.format(Locale.ROOT, "; one training epoch of the model took %.1f s",
-                        history.lastEpochSeconds())));
-        if (decision != null) {
-            LOG.info("evaluate: gate {}: {}", decision.outcome().column(), String.join("; ", decision.reasons()));
+        @Override
+        public String toString() {
+            StringBuilder sb = new StringBuilder();
+            seconds.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : ", ").append(k).append(' ')
+                    .append(String.format(Locale.ROOT, "%.2f s", v)));
+            return sb.toString();
         }
-        return new EvaluateResult(bundle.runId(), runId, confusion, rows, markdown, decision, seconds);
+    }
+
+    /**
+     * What the driver computes from the merged statistics alone: the metric rows with their intervals, the
+     * Markdown and every plot but the learning curve.
+     */
+    record Report(String title, Confusion confusion, List<MetricRow> rows, String markdown,
+                  Map<String, byte[]> images) {
+
+        static Report of(String modelId, String runId, Map<String, Replicates> bySlice, Decision decision,
+                         Scores.Paired paired, List<String> labels, EvaluateSettings settings) {
+            ScoreStats all = bySlice.get(Scores.ALL).sample();
+            Confusion confusion = all.confusion(labels);
+            List<MetricRow> rows = new ArrayList<>();
+            bySlice.forEach((name, replicates) -> rows.addAll(MetricTable.rows(name, replicates, labels,
+                    settings.confidence())));
+            String title = "Evaluation of model " + modelId + " on the test split (run " + runId + ")";
+            String markdown = ReportFormat.markdown(title, confusion, rows, settings.confidence(), decision);
+            Map<String, byte[]> images = new LinkedHashMap<>();
+            images.put("confusion.png", Charts.confusion(confusion));
+            images.put("f1.png", Charts.f1WithIntervals(labels, rows, settings.confidence()));
+            images.put("reliability.png", Charts.reliability(all));
+            if (paired != null && decision != null && decision.champion() != null) {
+                images.put("champion-vs-candidate.png", Charts.championVsCandidate(labels, decision.champion(),
+                        f1(paired.champion().sample(), labels), modelId, f1(paired.candidate().sample(), labels)));
+            }
+            return new Report(title, confusion, rows, markdown, images);
+        }
     }
 
     /** The configured slice column when the test rows have it; a warning and no slices otherwise. */
@@ -333,7 +437,16 @@ public final class EvaluateJob {
     }
 
     /** The training history of a model, when the table has its run: what the learning curve plots. */
-    record History(int[] epochs, double[] loss, double[] validationAccuracy, double lastEpochSeconds) {
+    record History(int[] epochs, double[] loss, double[] validationAccuracy, double[] epochSeconds) {
+
+        /** The median seconds of an epoch. */
+        double medianEpochSeconds() {
+            double[] sorted = epochSeconds.clone();
+            Arrays.sort(sorted);
+            int n = sorted.length;
+            return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        }
+
 
         static History read(SparkSession spark, Warehouse warehouse, String modelId) {
             String path = warehouse.table(Table.TRAINING_HISTORY);
@@ -349,12 +462,14 @@ public final class EvaluateJob {
             int[] epochs = new int[n];
             double[] loss = new double[n];
             double[] accuracy = new double[n];
+            double[] seconds = new double[n];
             for (int i = 0; i < n; i++) {
                 epochs[i] = rows.get(i).getInt(0);
                 loss[i] = rows.get(i).getDouble(1);
                 accuracy[i] = rows.get(i).getDouble(2);
+                seconds[i] = rows.get(i).getDouble(3);
             }
-            return new History(epochs, loss, accuracy, rows.get(n - 1).getDouble(3));
+            return new History(epochs, loss, accuracy, seconds);
         }
     }
 }

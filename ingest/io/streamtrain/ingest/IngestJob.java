@@ -147,8 +147,11 @@ public final class IngestJob {
         }
     }
 
-    /** The Kafka source options every mode shares: the cluster, the topic, the guarantees and the user's settings. */
-    private static Map<String, String> sourceOptions(KafkaConnection kafka, String topic) {
+    /**
+     * The Kafka source options every reader of a topic shares (ingest's modes, and score's): the cluster, the topic,
+     * the guarantees and the user's settings.
+     */
+    public static Map<String, String> sourceOptions(KafkaConnection kafka, String topic) {
         Map<String, String> options = new HashMap<>();
         options.put("kafka.bootstrap.servers", kafka.bootstrapServers());
         options.put("subscribe", topic);
@@ -200,7 +203,7 @@ public final class IngestJob {
      * {@code N} because the checksum "already exists" (found by IngestFaultIT). A checksum of no file is meaningless,
      * so it is removed before the query starts.
      */
-    static void removeOrphanChecksums(SparkSession spark, String checkpoint) {
+    public static void removeOrphanChecksums(SparkSession spark, String checkpoint) {
         for (String log : List.of("offsets", "commits")) {
             org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(checkpoint, log);
             try {
@@ -234,7 +237,7 @@ public final class IngestJob {
      * files and are never reused (the re-run writes under a new job id), so they are removed before this run writes.
      * Assumes one ingest per warehouse at a time, as the checkpoint and the offset ledger already do.
      */
-    static void removeStagingLeftovers(org.apache.hadoop.conf.Configuration conf, List<String> tables) {
+    public static void removeStagingLeftovers(org.apache.hadoop.conf.Configuration conf, List<String> tables) {
         for (String table : tables) {
             org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(table);
             try {

@@ -12,6 +12,7 @@ import io.streamtrain.core.Warehouse;
 import io.streamtrain.evaluate.CompressSettings;
 import io.streamtrain.evaluate.EvaluateSettings;
 import io.streamtrain.evaluate.ExplainSettings;
+import io.streamtrain.evaluate.ScoreSettings;
 import io.streamtrain.ingest.IngestRules;
 import io.streamtrain.ingest.IngestSettings;
 import io.streamtrain.ingest.KafkaSettings;
@@ -27,12 +28,14 @@ import java.util.Map;
 public record AppConfig(Settings settings, Warehouse warehouse, SparkSettings spark, RecordSchema schema,
                         KafkaSettings kafka, ProduceSettings produce, IngestSettings ingest,
                         PreprocessSettings preprocess, TrainSettings train, EvaluateSettings evaluate,
-                        CompressSettings compress, ExplainSettings explain) {
+                        CompressSettings compress, ExplainSettings explain,
+                        ScoreSettings score) {
 
     public static AppConfig from(Settings s) {
         AppConfig config = new AppConfig(s, Warehouse.from(s), SparkSettings.from(s), RecordSchema.from(s),
                 KafkaSettings.from(s), ProduceSettings.from(s), IngestSettings.from(s), PreprocessSettings.from(s),
-                TrainSettings.from(s), EvaluateSettings.from(s), CompressSettings.from(s), ExplainSettings.from(s));
+                TrainSettings.from(s), EvaluateSettings.from(s), CompressSettings.from(s), ExplainSettings.from(s),
+                ScoreSettings.from(s));
         // The network's geometry depends on the schema too: a CNN too deep for the image fails here, not in train.
         config.train().architecture().requireFits(config.schema().featureCount());
         return config;

@@ -10,9 +10,11 @@ import io.streamtrain.core.UserException;
 import io.streamtrain.evaluate.EvaluateJob;
 import io.streamtrain.evaluate.EvaluateSettings;
 import io.streamtrain.evaluate.ScoreJob;
+import io.streamtrain.evaluate.ScoreSettings;
 import io.streamtrain.ingest.FashionMnistIdx;
 import io.streamtrain.ingest.IngestChecks;
 import io.streamtrain.ingest.IngestSettings;
+import io.streamtrain.ingest.KafkaConnection;
 import io.streamtrain.ingest.PackedFeatures;
 import io.streamtrain.ingest.ProduceSettings;
 import io.streamtrain.train.Checkpoints;
@@ -354,8 +356,9 @@ final class Commands {
     }
 
     @Command(name = "score", mixinStandardHelpOptions = true,
-            description = "Apply a model bundle, with its own scaler, to the landing table or Parquet data; write"
-                    + " each row's predicted class and class probabilities to scores/ under the run id.")
+            description = "Apply a model bundle, with its own scaler, to the landing table, Parquet data or a Kafka"
+                    + " topic; write each row's predicted class and class probabilities to scores/ under the run id,"
+                    + " and rows the door rejects to quarantine/.")
     static final class Score implements Callable<Integer> {
         @Mixin
         ConfigOptions options;
@@ -364,30 +367,54 @@ final class Commands {
                 + " RUN_ID:COPY applies a compressed copy (fp16, int8 or pruned) written by compress.")
         String model;
 
-        @Option(names = "--input", paramLabel = "PATH", required = true, description = "'landing' for the landing"
-                + " table, or a Parquet folder or file with an id and features (an array of numbers).")
+        @Option(names = "--input", paramLabel = "INPUT", required = true, description = "'landing' for the landing"
+                + " table; a Parquet folder or file with an id and features (an array of numbers); 'kafka' for the"
+                + " topic kafka.topic names, or 'kafka:TOPIC' for another, read through ingest's door exactly once"
+                + " per run id.")
         String input;
+
+        @Option(names = "--mode", paramLabel = "MODE", description = "Kafka input only: available-now (default:"
+                + " score what is published up to now, then exit) or stream (until stopped).")
+        String mode;
 
         @Override
         public Integer call() {
-            AppConfig config = options.load(List.of());
+            AppConfig config = options.load(mode == null ? List.of() : List.of(ScoreSettings.MODE + "=" + mode));
             String modelId = modelOrCopyId("--model", model);
             String runId = options.runId();
+            ScoreJob.Input source = ScoreJob.Input.parse(input, config.kafka().topic());
+            if (mode != null && !source.isKafka()) {
+                throw new ConfigException("--mode", mode, "applies to a Kafka input only (--input kafka or"
+                        + " kafka:TOPIC); Parquet and landing are scored whole");
+            }
             Sessions.requireMaster(config.spark());
+            config.settings().requireSecretsUnder(io.streamtrain.core.SparkSettings.CONF);
+            if (source.isKafka()) {
+                config.settings().requireSecretsUnder(io.streamtrain.ingest.KafkaSettings.PROPERTIES);
+            }
             StagePlan plan = ScoreJob.plan(HadoopFiles.beforeSpark(config.spark()), config.schema(),
-                    config.warehouse(), modelId, input);
+                    config.warehouse(), config.kafka(), config.score(), modelId, source, runId);
             if (options.dryRun) {
                 System.out.println(Plans.describe(runId, List.of(plan), config));
                 return StreamTrain.OK;
             }
-            SparkSession spark = Sessions.create(config.spark());
+            KafkaConnection kafka = source.isKafka() ? KafkaConnection.open(config.kafka(), config.warehouse()) : null;
             try {
-                long rows = ScoreJob.run(spark, config.schema(), config.warehouse(), modelId, input, runId,
-                        config.spark().sizing());
-                System.out.printf("score:      %d rows scored -> %s (run_id = %s)%n", rows,
-                        config.warehouse().table(Table.SCORES), runId);
+                SparkSession spark = Sessions.create(config.spark());
+                try {
+                    ScoreJob.Result result = ScoreJob.run(spark, config.schema(), config.ingestRules(),
+                            config.warehouse(), config.score(), kafka, modelId, source, runId,
+                            config.spark().sizing());
+                    System.out.printf("score:      %d rows scored with model %s, %d quarantined -> %s (run_id = %s)%n",
+                            result.scored(), result.modelId(), result.quarantined(),
+                            config.warehouse().table(Table.SCORES), runId);
+                } finally {
+                    spark.stop();
+                }
             } finally {
-                spark.stop();
+                if (kafka != null) {
+                    kafka.close();
+                }
             }
             return StreamTrain.OK;
         }

@@ -210,17 +210,54 @@ public class EvaluateSparkTest extends SparkLocalTest {
                 RowFactory.create("x", 1, io.streamtrain.ingest.PackedFeatures.pack(new float[]{1, 2, 3}))), landed);
         io.streamtrain.preprocess.Scaler scaler = new io.streamtrain.preprocess.Scaler(new double[]{1, 1, 1},
                 new double[]{1, 2, 4});
-        Row scaled = ScoreJob.features(rows, scaler, 3).first();
-        assertThat(scaled.getString(0)).isEqualTo("x");
-        assertThat(scaled.getInt(1)).isEqualTo(1);
-        assertThat(scaled.<Float>getList(2)).containsExactly(0f, 0.5f, 0.5f);
+        io.streamtrain.ingest.IngestRules rules = new io.streamtrain.ingest.IngestRules(
+                new io.streamtrain.core.RecordSchema(3, 0, 255, List.of("a", "b", "c")), 4096, 8, 64);
+        Row scaled = ScoreJob.scaled(ScoreJob.accepted(ScoreJob.check(ScoreJob.candidates(rows, 3), rules)), scaler)
+                .first();
+        assertThat(scaled.<String>getAs("id")).isEqualTo("x");
+        assertThat(scaled.<Integer>getAs("label")).isEqualTo(1);
+        assertThat(scaled.<Object>getAs("topic")).isNull();
+        assertThat(scaled.<Float>getList(scaled.fieldIndex("features"))).containsExactly(0f, 0.5f, 0.5f);
 
         Dataset<Row> noId = rows.drop("id");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ScoreJob.features(noId, scaler, 3))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ScoreJob.candidates(noId, 3))
                 .isInstanceOf(io.streamtrain.core.UserException.class).hasMessageContaining("no 'id' column");
         Dataset<Row> noFeatures = rows.drop(io.streamtrain.ingest.PackedFeatures.COLUMN);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ScoreJob.features(noFeatures, scaler, 3))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ScoreJob.candidates(noFeatures, 3))
                 .isInstanceOf(io.streamtrain.core.UserException.class).hasMessageContaining("neither 'features'");
+    }
+
+    @Test
+    public void scoringQuarantinesWhatTheDoorWouldRejectWithIngestsReasons() {
+        StructType input = new StructType()
+                .add("id", DataTypes.StringType, true)
+                .add("label", DataTypes.IntegerType, true)
+                .add("features", DataTypes.createArrayType(DataTypes.DoubleType, true), true);
+        Dataset<Row> rows = spark().createDataFrame(List.of(
+                RowFactory.create("ok", 0, List.of(0.0, 1.0, 255.0)),
+                RowFactory.create("unlabelled", null, List.of(0.0, 1.0, 2.0)),
+                RowFactory.create("short", 0, List.of(1.0, 2.0)),
+                RowFactory.create("nan", 0, java.util.Arrays.asList(1.0, Double.NaN, 2.0)),
+                RowFactory.create("huge", 0, List.of(1.0, 1e300, 2.0)),
+                RowFactory.create("hot", 0, List.of(1.0, 256.0, 2.0)),
+                RowFactory.create("label", 3, List.of(1.0, 2.0, 3.0)),
+                RowFactory.create("", 0, List.of(1.0, 2.0, 3.0)),
+                RowFactory.create("nofeatures", 0, null),
+                RowFactory.create("hole", 0, java.util.Arrays.asList(1.0, null, 2.0)),
+                RowFactory.create(null, 0, List.of(1.0, 2.0, 3.0))), input);
+        io.streamtrain.ingest.IngestRules rules = new io.streamtrain.ingest.IngestRules(
+                new io.streamtrain.core.RecordSchema(3, 0, 255, List.of("a", "b", "c")), 4096, 8, 64);
+        Dataset<Row> checked = ScoreJob.check(ScoreJob.candidates(rows, 3), rules);
+        java.util.Map<String, String> reasons = new java.util.HashMap<>();
+        ScoreJob.rejected(checked, "score-r").collectAsList()
+                .forEach(r -> reasons.put(String.valueOf(r.<String>getAs("id")), r.getAs("reason")));
+        assertThat(reasons).containsExactlyInAnyOrderEntriesOf(java.util.Map.of("short", "WRONG_VECTOR_LENGTH",
+                "nan", "NON_FINITE", "huge", "NON_FINITE", "hot", "OUT_OF_RANGE", "label", "UNKNOWN_LABEL",
+                "", "INVALID_ID", "nofeatures", "MISSING_FIELD", "null", "MISSING_FIELD", "hole", "WRONG_TYPE"));
+        assertThat(ScoreJob.accepted(checked).select("id").as(org.apache.spark.sql.Encoders.STRING())
+                .collectAsList()).containsExactlyInAnyOrder("ok", "unlabelled");
+        assertThat(ScoreJob.rejected(checked, "score-r").where("message IS NULL OR stage <> 'score'").count())
+                .isZero();
     }
 
     @Test

@@ -109,6 +109,15 @@ class CommandLineErrorsIT {
                 new Case("interval confidence of 1", 2, "evaluate.confidence", t -> t.local("evaluate",
                         "--set", "evaluate.confidence=1")),
                 new Case("score with no model", 2, "run train first", t -> t.local("score", "--input", "landing")),
+                new Case("score a topic that does not exist", 2, "does not exist", t -> t.withModel("score-topic",
+                        MLP_784_10, "score", "--model", "m1", "--input", "kafka:no-such-topic")),
+                new Case("score a topic on unreachable Kafka", 2, "did not answer", t -> t.then(t.withModel(
+                        "score-unreachable", MLP_784_10, "score", "--model", "m1", "--input", "kafka"),
+                        "--set", "kafka.bootstrap-servers=\"127.0.0.1:9\"")),
+                new Case("score --input kafka:TOPIC with a bad name", 2, "kafka:TOPIC", t -> t.local("score",
+                        "--input", "kafka:no topic")),
+                new Case("score --mode for a Parquet input", 2, "--mode", t -> t.local("score", "--input",
+                        "landing", "--mode", "stream")),
                 new Case("--warm-start as a path", 2, "--warm-start", t -> t.local("train", "--warm-start", "/tmp/m")),
                 new Case("--resume without --run-id", 2, "--resume", t -> t.local("train", "--resume")),
                 new Case("--resume-if-checkpointed without --run-id", 2, "--resume-if-checkpointed",
@@ -234,6 +243,18 @@ class CommandLineErrorsIT {
 
     String input(String name) {
         return inputs.resolve(name).toString();
+    }
+
+    /** A network configuration that fits Fashion-MNIST's schema (784 features, 10 classes). */
+    static final String MLP_784_10 = "{\"confs\":[{\"layer\":{\"@class\":"
+            + "\"org.deeplearning4j.nn.conf.layers.DenseLayer\",\"nin\":784,\"nout\":16}},{\"layer\":{\"@class\":"
+            + "\"org.deeplearning4j.nn.conf.layers.OutputLayer\",\"nin\":16,\"nout\":10}}]}";
+
+    /** {@code command} with {@code more} arguments after it (a later --set overrides an earlier one). */
+    String[] then(String[] command, String... more) {
+        List<String> all = new ArrayList<>(List.of(command));
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
     }
 
     /** The local profile on the test's warehouse and the real broker, then {@code args}. */
