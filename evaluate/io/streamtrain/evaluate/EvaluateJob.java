@@ -128,6 +128,26 @@ public final class EvaluateJob {
         return new StagePlan("evaluate", reads, writes);
     }
 
+    /**
+     * The champion a gated run compares with: the one its first attempt recorded in {@code decisions}, if this run id
+     * decided before (a retry after the pointer moved must not compare the candidate with itself and reject it), else
+     * the one {@code models/champion} names; null for none.
+     */
+    static String championBefore(SparkSession spark, HadoopFiles files, Warehouse warehouse, String runId) {
+        String decisions = warehouse.table(Table.DECISIONS);
+        if (files.containsFile(decisions, ".parquet")) {
+            List<Row> earlier = spark.read().parquet(decisions).where(col("run_id").equalTo(runId))
+                    .select("champion_model_id").collectAsList();
+            if (!earlier.isEmpty()) {
+                String recorded = earlier.get(0).getString(0);
+                LOG.info("evaluate: run {} decided before; comparing with the champion it met then ({})", runId,
+                        recorded == null ? "none" : recorded);
+                return recorded;
+            }
+        }
+        return champion(files, warehouse);
+    }
+
     /** The run id {@code models/champion} names, or null when no model has been promoted yet. */
     public static String champion(HadoopFiles files, Warehouse warehouse) {
         String pointer = warehouse.championModelPointer();
@@ -202,7 +222,7 @@ public final class EvaluateJob {
                     bySlice = Scores.bySlice(predictions, classes, settings, slice);
                     phases.lap("score and bootstrap");
                     if (settings.gate().enabled()) {
-                        String champion = champion(files, warehouse);
+                        String champion = championBefore(spark, files, warehouse, runId);
                         if (champion == null) {
                             decision = Gate.first(bundle.runId(), settings.gate().metric(),
                                     settings.gate().metric().of(bySlice.get(Scores.ALL).sample(), labels));
@@ -255,8 +275,14 @@ public final class EvaluateJob {
             files.writeString(reportDir + "/index.html", HtmlReport.render(report.title(), report.confusion(),
                     report.rows(), decision, report.images()));
             if (decision != null && decision.outcome() == Decision.Outcome.PROMOTED) {
-                // Last, after the decision is recorded: the pointer never names a model whose decision is missing.
-                files.writeString(warehouse.championModelPointer(), bundle.runId() + "\n");
+                String current = champion(files, warehouse);
+                if (current == null || current.equals(decision.champion()) || current.equals(bundle.runId())) {
+                    // Last, after the decision is recorded: the pointer never names a model whose decision is missing.
+                    files.writeString(warehouse.championModelPointer(), bundle.runId() + "\n");
+                } else {
+                    LOG.warn("evaluate: the champion has moved on to {} since run {} first decided; not moving it"
+                            + " back to {}", current, runId, bundle.runId());
+                }
             }
             phases.lap("write report");
 

@@ -1,5 +1,6 @@
 package io.streamtrain.evaluate;
 
+import io.streamtrain.core.InOrder;
 import io.streamtrain.core.metrics.Replicates;
 import io.streamtrain.train.Predictor;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -58,8 +59,8 @@ public final class Scores {
             }
             return List.of(out).iterator();
         };
-        Map<String, Replicates> merged = predictions.toJavaRDD().mapPartitions(perPartition)
-                .treeReduce(Scores::merge);
+        Map<String, Replicates> merged = InOrder.reduce(predictions.toJavaRDD().mapPartitions(perPartition),
+                Scores::merge);
         Map<String, Replicates> ordered = new LinkedHashMap<>();
         ordered.put(ALL, merged.getOrDefault(ALL, new Replicates(classes, bins, replicates, seed)));
         new TreeMap<>(merged).forEach((k, v) -> {
@@ -159,6 +160,6 @@ public final class Scores {
             }
             return List.of(new Paired(mine, theirs, onlyMine, onlyTheirs)).iterator();
         };
-        return joined.toJavaRDD().mapPartitions(perPartition).treeReduce(Paired::merge);
+        return InOrder.reduce(joined.toJavaRDD().mapPartitions(perPartition), Paired::merge);
     }
 }

@@ -1,5 +1,6 @@
 package io.streamtrain.preprocess;
 
+import io.streamtrain.core.InOrder;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -126,10 +127,14 @@ public final class CompactFeatures {
     public static FeatureStats stats(Dataset<Row> rows, FeatureStats zero) {
         boolean labels = zero.histogram() != null;
         Dataset<Row> columns = labels ? rows.select(col(U8), col(F32), col("label")) : rows.select(col(U8), col(F32));
-        return columns.javaRDD().treeAggregate(zero,
-                (s, row) -> {
-                    s.add(read(row, 0, 1), labels ? row.getInt(2) : -1);
-                    return s;
-                }, FeatureStats::merge);
+        // Each task adds its rows to its own copy of zero; the driver merges the copies in partition order.
+        return InOrder.fold(zero, columns.javaRDD().mapPartitions(it -> {
+            FeatureStats s = zero;
+            while (it.hasNext()) {
+                Row row = it.next();
+                s.add(read(row, 0, 1), labels ? row.getInt(2) : -1);
+            }
+            return java.util.List.of(s).iterator();
+        }), FeatureStats::merge);
     }
 }

@@ -91,7 +91,15 @@ class ReRunIT {
         for (String key : keys) {
             V a = before.get(key);
             V b = after.get(key);
-            if (!java.util.Objects.equals(a, b)) {
+            if (a instanceof List<?> rowsBefore && b instanceof List<?> rowsAfter && !a.equals(b)) {
+                List<Object> gone = new ArrayList<>(rowsBefore);
+                gone.removeAll(rowsAfter);
+                List<Object> added = new ArrayList<>(rowsAfter);
+                added.removeAll(rowsBefore);
+                out.add(key + ": " + rowsBefore.size() + " -> " + rowsAfter.size() + " rows; gone "
+                        + gone.subList(0, Math.min(3, gone.size())) + "; added "
+                        + added.subList(0, Math.min(3, added.size())));
+            } else if (!java.util.Objects.equals(a, b)) {
                 out.add(key + ": " + (a == null ? "absent" : a) + "\n  -> " + (b == null ? "absent" : b));
             }
         }
