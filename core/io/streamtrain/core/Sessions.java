@@ -38,7 +38,10 @@ public final class Sessions {
         // Parquet's crypto factory reads the KMS from the Hadoop configuration, on the driver and on executors.
         settings.encryption().hadoopConf().forEach((k, v) -> builder.config("spark.hadoop." + k, v));
         requireMaster(settings);
-        return builder.getOrCreate();
+        SparkSession spark = builder.getOrCreate();
+        // Long steps report their progress (tasks, records/s, time left), whichever stage runs them.
+        SparkProgress.watch(spark.sparkContext());
+        return spark;
     }
 
 
