@@ -624,9 +624,17 @@ final class Commands {
         @Mixin
         DataSetFolder data;
 
+        @Option(names = "--records", defaultValue = "0", description = "Synthetic Fashion-MNIST-shaped records"
+                + " added to the base before the increment is timed, so the increment test runs at a size where"
+                + " preprocess's fixed costs do not dominate (default: ${DEFAULT-VALUE}, the data set alone).")
+        long records;
+
         @Override
         public Integer call() {
             AppConfig config = options.load(List.of());
+            if (records < 0) {
+                throw new ConfigException("--records", records, "must be 0 or more");
+            }
             Sessions.requireMaster(config.spark());
             IngestChecks.requireReachable(config.kafka(), config.warehouse());
             data.check(config);
@@ -636,7 +644,7 @@ final class Commands {
                         + "/_bench/bench-compress-* and its topic, deleted at the end", "stdout")), config));
                 return StreamTrain.OK;
             }
-            System.out.println(CompressBench.run(options::load, config.warehouse(), data.input));
+            System.out.println(CompressBench.run(options::load, config.warehouse(), data.input, records));
             return StreamTrain.OK;
         }
     }

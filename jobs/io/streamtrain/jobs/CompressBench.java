@@ -39,7 +39,8 @@ final class CompressBench {
     private CompressBench() {
     }
 
-    static String run(Function<List<String>, AppConfig> load, Warehouse root, Path idx) {
+    /** @param extra synthetic records added to the base after the codec table, before the increment is timed */
+    static String run(Function<List<String>, AppConfig> load, Warehouse root, Path idx, long extra) {
         String name = "bench-compress-" + Long.toString(System.currentTimeMillis(), 36);
         Warehouse scratch = new Warehouse(root.root() + "/_bench/" + name);
         List<String> base = List.of("warehouse=" + scratch.root(), "kafka.topic=" + name);
@@ -84,6 +85,14 @@ final class CompressBench {
                 spark.stop();
             }
 
+            if (extra > 0) {
+                LOG.info("bench compress: {} more synthetic records in the base", extra);
+                Pipeline.run(new Pipeline.Request(load.apply(with(base, "produce.format=synthetic",
+                        "produce.synthetic.records=" + extra, "produce.synthetic.seed=101")),
+                        EnumSet.of(Stage.PRODUCE, Stage.INGEST, Stage.PREPROCESS), "base-more", null,
+                        io.streamtrain.train.TrainJob.Start.FRESH, false));
+                landed += extra;
+            }
             long increment = Math.max(1, landed / 10);
             LOG.info("bench compress: an increment of {} synthetic records", increment);
             AppConfig more = load.apply(with(base, "produce.format=synthetic",

@@ -13,6 +13,7 @@ import org.apache.spark.sql.types.DataTypes;
 import java.util.List;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 
@@ -62,6 +63,31 @@ public final class CompactFeatures {
             x[i] = bytes[i] & 0xff;
         }
         return x;
+    }
+
+    /** The column {@link #withIntensity} adds and {@link #similarTogether} sorts by, then drops. */
+    static final String INTENSITY = "_intensity";
+
+    /** {@code df} with the sum of each row's {@code features} (its total intensity, for an image) in {@link #INTENSITY}. */
+    public static Dataset<Row> withIntensity(Dataset<Row> df) {
+        return df.withColumn(INTENSITY, expr("aggregate(" + Curation.FEATURES + ", cast(0 as double), (s, x) -> s + x)"));
+    }
+
+    /**
+     * {@code df} sorted within each partition by {@code partitionColumns} (the table's folders, which the writer needs
+     * first), then class and total intensity, without {@link #INTENSITY}: similar images side by side give zstd more
+     * to match, and the curated files come out about 5 % smaller (measured by {@code bench compress}). Standard
+     * columns, standard values: only the order of rows within a file changes, which nothing reads meaning into
+     * (training shuffles by a hash of the id).
+     */
+    public static Dataset<Row> similarTogether(Dataset<Row> df, String... partitionColumns) {
+        List<Column> order = new java.util.ArrayList<>();
+        for (String c : partitionColumns) {
+            order.add(col(c));
+        }
+        order.add(col("label"));
+        order.add(col(INTENSITY));
+        return df.sortWithinPartitions(order.toArray(Column[]::new)).drop(INTENSITY);
     }
 
     /**

@@ -137,10 +137,11 @@ public final class PreprocessJob {
                     .parquet(warehouse.table(Table.QUARANTINE));
 
             String curatedPath = warehouse.table(Table.CURATED);
-            CompactFeatures.encode(Curation.assignSplit(Curation.accepted(checked), settings)
-                            .select("id", "label", Curation.FEATURES, "topic", "partition", "offset",
-                                    IngestTables.BATCH, Curation.SPLIT))
-                    .withColumn(Curation.RUN, lit(runId))
+            CompactFeatures.similarTogether(CompactFeatures.encode(CompactFeatures.withIntensity(
+                            Curation.assignSplit(Curation.accepted(checked), settings)
+                                    .select("id", "label", Curation.FEATURES, "topic", "partition", "offset",
+                                            IngestTables.BATCH, Curation.SPLIT)))
+                            .withColumn(Curation.RUN, lit(runId)), Curation.SPLIT, Curation.RUN)
                     .write()
                     .mode(SaveMode.Append)
                     .options(settings.encryption().writeOptions(CompactFeatures.PARQUET_COLUMNS))
