@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
 public final class RunId {
 
     private static final Pattern VALID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
-    private static final DateTimeFormatter FORMAT = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+    // To the millisecond: two commands started in the same second are two runs (a produce ledger, a model bundle).
+    private static final DateTimeFormatter FORMAT = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'")
             .withZone(ZoneOffset.UTC);
 
     private RunId() {

@@ -21,7 +21,7 @@ final class ConfigOptions {
     List<String> overrides = new ArrayList<>();
 
     @Option(names = "--run-id", paramLabel = "ID",
-            description = "Names this run's outputs; re-running with the same id rewrites them (default: UTC time).")
+            description = "Names this run's outputs; re-running with the same id rewrites them (default: UTC time to the millisecond).")
     String runId;
 
     @Option(names = "--dry-run",
@@ -34,7 +34,11 @@ final class ConfigOptions {
         return AppConfig.from(ConfigLoader.loadAt(conf, all));
     }
 
+    /** The given run id, or one generated from the clock on the first call and kept for the command's lifetime. */
     String runId() {
-        return runId == null ? RunId.generate(Clock.systemUTC()) : RunId.validate(runId);
+        if (runId == null) {
+            runId = RunId.generate(Clock.systemUTC());
+        }
+        return RunId.validate(runId);
     }
 }
