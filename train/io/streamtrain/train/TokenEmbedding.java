@@ -35,6 +35,7 @@ public class TokenEmbedding extends SameDiffLayer {
     private int patchHeight;
     private int patchWidth;
     private int nOut;
+    private boolean positions = true;
 
     /** For DL4J's JSON deserialisation. */
     public TokenEmbedding() {
@@ -87,8 +88,10 @@ public class TokenEmbedding extends SameDiffLayer {
         params.clear();
         params.addWeightParam(PROJECTION, tokenSize(), nOut);
         params.addBiasParam(BIAS, 1, nOut);
-        // Positions are not decayed by L2, like biases.
-        params.addBiasParam(POSITIONS, tokens(), nOut);
+        if (positions) {
+            // Positions are not decayed by L2, like biases.
+            params.addBiasParam(POSITIONS, tokens(), nOut);
+        }
     }
 
     @Override
@@ -97,8 +100,10 @@ public class TokenEmbedding extends SameDiffLayer {
         init.getWeightInitFunction().init(tokenSize(), nOut, new long[]{tokenSize(), nOut}, 'c',
                 params.get(PROJECTION));
         params.get(BIAS).assign(0);
-        // Small random positions (as BERT and ViT start them): the tokens start distinguishable by place.
-        params.get(POSITIONS).assign(Nd4j.randn(params.get(POSITIONS).dataType(), tokens(), nOut).muli(0.02));
+        if (positions) {
+            // Small random positions (as BERT and ViT start them): the tokens start distinguishable by place.
+            params.get(POSITIONS).assign(Nd4j.randn(params.get(POSITIONS).dataType(), tokens(), nOut).muli(0.02));
+        }
     }
 
     @Override
@@ -111,8 +116,10 @@ public class TokenEmbedding extends SameDiffLayer {
                 .permute(0, 2, 4, 3, 5, 1);
         SDVariable flat = sd.reshape(patches, -1, tokenSize());
         SDVariable projected = sd.mmul(flat, params.get(PROJECTION)).add(params.get(BIAS));
-        SDVariable tokens = sd.reshape(projected, -1, tokens(), nOut)
-                .add(sd.reshape(params.get(POSITIONS), 1, tokens(), nOut));
+        SDVariable tokens = sd.reshape(projected, -1, tokens(), nOut);
+        if (positions) {
+            tokens = tokens.add(sd.reshape(params.get(POSITIONS), 1, tokens(), nOut));
+        }
         return tokens.permute(0, 2, 1);
     }
 
@@ -154,6 +161,18 @@ public class TokenEmbedding extends SameDiffLayer {
 
     public void setPatchWidth(int patchWidth) {
         this.patchWidth = patchWidth;
+    }
+
+    /**
+     * Whether the layer adds learned positions (the default). Without them everything after it sees the tokens as a
+     * set: the tests use that to show what positions add.
+     */
+    public boolean isPositions() {
+        return positions;
+    }
+
+    public void setPositions(boolean positions) {
+        this.positions = positions;
     }
 
     public int getNOut() {

@@ -71,25 +71,30 @@ public class TransformerBlock extends SameDiffLayer {
         return null;
     }
 
+    /**
+     * No underscores in parameter names: DL4J keys gradients as layer index, underscore, name ({@code 1_W}), and a
+     * name with an underscore of its own failed in its updater ({@code BaseMultiLayerUpdater.preApply}) under
+     * parameter averaging.
+     */
     @Override
     public void defineParameters(SDLayerParams params) {
         params.clear();
         int headSize = width / heads;
-        params.addBiasParam("ln1_g", 1, width);
-        params.addBiasParam("ln1_b", 1, width);
+        params.addBiasParam("ln1g", 1, width);
+        params.addBiasParam("ln1b", 1, width);
         params.addWeightParam("Wq", heads, headSize, width);
         params.addWeightParam("Wk", heads, headSize, width);
         params.addWeightParam("Wv", heads, headSize, width);
         params.addWeightParam("Wo", (long) heads * headSize, width);
-        params.addBiasParam("ln2_g", 1, width);
-        params.addBiasParam("ln2_b", 1, width);
+        params.addBiasParam("ln2g", 1, width);
+        params.addBiasParam("ln2b", 1, width);
         params.addWeightParam("W1", width, feedForward);
         params.addBiasParam("b1", 1, feedForward);
         params.addWeightParam("W2", feedForward, width);
         params.addBiasParam("b2", 1, width);
         if (finalNorm) {
-            params.addBiasParam("ln3_g", 1, width);
-            params.addBiasParam("ln3_b", 1, width);
+            params.addBiasParam("ln3g", 1, width);
+            params.addBiasParam("ln3b", 1, width);
         }
     }
 
@@ -99,9 +104,9 @@ public class TransformerBlock extends SameDiffLayer {
         for (Map.Entry<String, INDArray> p : params.entrySet()) {
             String key = p.getKey();
             INDArray view = p.getValue();
-            if (key.endsWith("_g")) {
+            if (key.startsWith("ln") && key.endsWith("g")) {
                 view.assign(1);
-            } else if (key.startsWith("b") || key.endsWith("_b")) {
+            } else if (key.startsWith("ln") || key.startsWith("b")) {
                 view.assign(0);
             } else {
                 long[] shape = view.shape();
@@ -131,7 +136,7 @@ public class TransformerBlock extends SameDiffLayer {
 
     /** Layer normalisation over each token's {@code width} values. */
     private SDVariable norm(SameDiff sd, SDVariable x, Map<String, SDVariable> p, String name) {
-        return sd.nn.layerNorm(x, sd.reshape(p.get(name + "_g"), width), sd.reshape(p.get(name + "_b"), width),
+        return sd.nn.layerNorm(x, sd.reshape(p.get(name + "g"), width), sd.reshape(p.get(name + "b"), width),
                 true, 1);
     }
 
