@@ -17,10 +17,10 @@ import java.util.Map;
  * {@code x + attention(norm(x))}, then {@code x + feedForward(norm(x))}, and, if it is the last block, a final layer
  * normalisation.
  *
- * <p>The attention is SameDiff's {@code multiHeadDotProductAttention}, the op behind DL4J's own
- * {@code SelfAttentionLayer} (scaled, with query, key, value and output projections). That layer has no residual
- * connection or layer normalisation, and a {@code MultiLayerNetwork} cannot add a residual around a layer, so the
- * whole block is one SameDiff layer. The feed-forward layer is position-wise: the same two dense layers with a GELU
+ * <p>The attention is what DL4J's own {@code SelfAttentionLayer} computes (scaled dot products with query, key,
+ * value and output projections), written out in SameDiff ops. That layer has no residual connection or layer
+ * normalisation, a {@code MultiLayerNetwork} cannot add a residual around a layer, and its op's gradients were wrong
+ * in M2 (see {@link #attention}), so the whole block is one SameDiff layer. The feed-forward layer is position-wise: the same two dense layers with a GELU
  * between them for every token.
  */
 public class TransformerBlock extends SameDiffLayer {
@@ -82,9 +82,10 @@ public class TransformerBlock extends SameDiffLayer {
         int headSize = width / heads;
         params.addBiasParam("ln1g", 1, width);
         params.addBiasParam("ln1b", 1, width);
-        params.addWeightParam("Wq", heads, headSize, width);
-        params.addWeightParam("Wk", heads, headSize, width);
-        params.addWeightParam("Wv", heads, headSize, width);
+        // Each projection holds all heads side by side: columns h * headSize to (h + 1) * headSize are head h's.
+        params.addWeightParam("Wq", width, (long) heads * headSize);
+        params.addWeightParam("Wk", width, (long) heads * headSize);
+        params.addWeightParam("Wv", width, (long) heads * headSize);
         params.addWeightParam("Wo", (long) heads * headSize, width);
         params.addBiasParam("ln2g", 1, width);
         params.addBiasParam("ln2b", 1, width);
@@ -110,10 +111,7 @@ public class TransformerBlock extends SameDiffLayer {
                 view.assign(0);
             } else {
                 long[] shape = view.shape();
-                // Projections map the last axis (or the first, for Wo, W1, W2) onto the rest.
-                double fanIn = shape.length == 3 ? shape[2] : shape[0];
-                double fanOut = shape.length == 3 ? shape[0] * shape[1] : shape[1];
-                init.getWeightInitFunction().init(fanIn, fanOut, shape, 'c', view);
+                init.getWeightInitFunction().init(shape[0], shape[1], shape, 'c', view);
             }
         }
     }
@@ -121,17 +119,49 @@ public class TransformerBlock extends SameDiffLayer {
     @Override
     public SDVariable defineLayer(SameDiff sd, SDVariable x, Map<String, SDVariable> p, SDVariable mask) {
         SDVariable h = norm(sd, x, p, "ln1");
-        SDVariable attended = sd.nn.multiHeadDotProductAttention(h, h, h, p.get("Wq"), p.get("Wk"), p.get("Wv"),
-                p.get("Wo"), mask, true);
-        x = x.add(attended);
+        x = x.add(attention(sd, h, p));
 
         h = norm(sd, x, p, "ln2");
         // Position-wise: every token of every example through the same two dense layers.
-        SDVariable perToken = sd.reshape(h.permute(0, 2, 1), -1, width);
-        SDVariable hidden = sd.nn.gelu(sd.mmul(perToken, p.get("W1")).add(p.get("b1")));
+        SDVariable hidden = sd.nn.gelu(sd.mmul(perToken(sd, h), p.get("W1")).add(p.get("b1")));
         SDVariable out = sd.mmul(hidden, p.get("W2")).add(p.get("b2"));
-        x = x.add(sd.reshape(out, -1, tokens, width).permute(0, 2, 1));
+        x = x.add(asTokens(sd, out));
         return finalNorm ? norm(sd, x, p, "ln3") : x;
+    }
+
+    /**
+     * Scaled dot-product self-attention with {@link #heads} heads: {@code softmax(Q K^T / sqrt(headSize)) V} per head,
+     * the heads concatenated and projected by {@code Wo}. Built from matrix products and a softmax because the
+     * gradients of SameDiff's fused {@code multiHeadDotProductAttention} op did not match finite differences in M2
+     * (zero for the query, key and value projections; {@code AttentionGradientTest} checks these).
+     */
+    private SDVariable attention(SameDiff sd, SDVariable h, Map<String, SDVariable> p) {
+        SDVariable tokens = perToken(sd, h);
+        SDVariable q = heads(sd, sd.mmul(tokens, p.get("Wq")));
+        SDVariable k = heads(sd, sd.mmul(tokens, p.get("Wk")));
+        SDVariable v = heads(sd, sd.mmul(tokens, p.get("Wv")));
+        // [n, heads, tokens, tokens]: how much each token (row) attends to each other token (column).
+        SDVariable scores = sd.mmul(q, k, false, true, false).mul(1.0 / Math.sqrt(width / (double) heads));
+        SDVariable weights = sd.nn.softmax(scores, 3);
+        SDVariable attended = sd.mmul(weights, v, false, false, false);
+        // Back to one row per token with the heads side by side, then the output projection.
+        SDVariable concatenated = sd.reshape(attended.permute(0, 2, 1, 3), -1, width);
+        return asTokens(sd, sd.mmul(concatenated, p.get("Wo")));
+    }
+
+    /** {@code [n, width, tokens]} as one row per token, {@code [n * tokens, width]}. */
+    private SDVariable perToken(SameDiff sd, SDVariable x) {
+        return sd.reshape(x.permute(0, 2, 1), -1, width);
+    }
+
+    /** The inverse of {@link #perToken}. */
+    private SDVariable asTokens(SameDiff sd, SDVariable rows) {
+        return sd.reshape(rows, -1, tokens, width).permute(0, 2, 1);
+    }
+
+    /** {@code [n * tokens, width]} split into heads: {@code [n, heads, tokens, headSize]}. */
+    private SDVariable heads(SameDiff sd, SDVariable rows) {
+        return sd.reshape(rows, -1, tokens, heads, width / heads).permute(0, 2, 1, 3);
     }
 
     /** Layer normalisation over each token's {@code width} values. */
