@@ -79,8 +79,8 @@ public record Architecture(Kind kind, int height, int width, int channels, Cnn c
         public static final String FEED_FORWARD = "train.attention.feed-forward";
         public static final String DROPOUT = "train.attention.dropout";
 
-        /** Rows as tokens, width 64, 4 heads, 2 blocks with a feed-forward layer of 128, dropout 0.1. */
-        public static final Attention DEFAULT = new Attention(Tokens.ROWS, 4, 64, 4, 2, 128, 0.1);
+        /** Rows as tokens, width 64, 4 heads, 1 block with a feed-forward layer of 128, no dropout. */
+        public static final Attention DEFAULT = new Attention(Tokens.ROWS, 4, 64, 4, 1, 128, 0);
 
         public Attention {
             if (patchSize < 1) {
