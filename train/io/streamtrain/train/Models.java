@@ -26,7 +26,10 @@ public final class Models {
     private Models() {
     }
 
-    /** The configured network: MLP, CNN, LSTM or self-attention, then the dense hidden layers, then a softmax over the classes. */
+    /**
+     * The configured network: MLP, CNN, LSTM or self-attention, then the dense hidden layers, then a softmax over the
+     * classes.
+     */
     public static MultiLayerConfiguration build(TrainSettings s, int inputs, int classes) {
         return build(s, inputs, classes, null);
     }
