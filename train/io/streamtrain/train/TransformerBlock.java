@@ -2,7 +2,6 @@ package io.streamtrain.train;
 
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
@@ -20,8 +19,8 @@ import java.util.Map;
  * <p>The attention is what DL4J's own {@code SelfAttentionLayer} computes (scaled dot products with query, key,
  * value and output projections), written out in SameDiff ops. That layer has no residual connection or layer
  * normalisation, a {@code MultiLayerNetwork} cannot add a residual around a layer, and its op's gradients were wrong
- * in M2 (see {@link #attention}), so the whole block is one SameDiff layer. The feed-forward layer is position-wise: the same two dense layers with a GELU
- * between them for every token.
+ * in M2 (see {@link #attention}), so the whole block is one SameDiff layer. The feed-forward layer is position-wise:
+ * the same two dense layers with a GELU between them for every token.
  */
 public class TransformerBlock extends SameDiffLayer {
 
@@ -59,7 +58,8 @@ public class TransformerBlock extends SameDiffLayer {
     }
 
     private long requireTokens(InputType inputType, int layerIndex) {
-        if (!(inputType instanceof InputType.InputTypeRecurrent r) || r.getSize() != width || r.getTimeSeriesLength() <= 0) {
+        if (!(inputType instanceof InputType.InputTypeRecurrent r) || r.getSize() != width
+                || r.getTimeSeriesLength() <= 0) {
             throw new IllegalStateException("transformer block (layer " + layerIndex + ") needs tokens of width "
                     + width + " with a known count, got " + inputType);
         }
@@ -133,7 +133,8 @@ public class TransformerBlock extends SameDiffLayer {
      * Scaled dot-product self-attention with {@link #heads} heads: {@code softmax(Q K^T / sqrt(headSize)) V} per head,
      * the heads concatenated and projected by {@code Wo}. Built from matrix products and a softmax because the
      * gradients of SameDiff's fused {@code multiHeadDotProductAttention} op did not match finite differences in M2
-     * (zero for the query, key and value projections; {@code AttentionGradientTest} checks these).
+     * (zero for the query, key and value projections in the finite-difference check of
+     * {@code AttentionGradientTest}).
      */
     private SDVariable attention(SameDiff sd, SDVariable h, Map<String, SDVariable> p) {
         SDVariable tokens = perToken(sd, h);

@@ -31,7 +31,8 @@ class AttentionOrderTest {
     private static TrainSettings settings() {
         return AppConfig.from(ConfigLoader.load(null, List.of("train.model=attention",
                 "train.image.height=" + ROWS, "train.image.width=" + COLUMNS, "schema.feature-count=" + ROWS * COLUMNS,
-                "schema.labels=[b-above, a-above]", "train.attention.width=16", "train.attention.heads=2", "train.attention.depth=1",
+                "schema.labels=[b-above, a-above]", "train.attention.width=16", "train.attention.heads=2",
+                "train.attention.depth=1",
                 "train.attention.feed-forward=32", "train.attention.dropout=0", "train.mlp.hidden-layers=[16]",
                 "train.mlp.dropout=0", "train.learning-rate=0.01", "train.seed=3"))).train();
     }
