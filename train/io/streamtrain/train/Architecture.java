@@ -71,7 +71,8 @@ public record Architecture(Kind kind, int height, int width, int channels, Cnn c
     public record Attention(Tokens tokens, int patchSize, int width, int heads, int depth, int feedForward,
                             double dropout) implements Serializable {
 
-        public static final String TOKENS = "train.attention.tokens";
+        // Not "tokens": Redaction masks every key whose name holds "token" as a possible secret.
+        public static final String TOKENS = "train.attention.sequence";
         public static final String PATCH_SIZE = "train.attention.patch-size";
         public static final String WIDTH = "train.attention.width";
         public static final String HEADS = "train.attention.heads";

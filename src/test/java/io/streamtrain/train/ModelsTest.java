@@ -142,7 +142,7 @@ class ModelsTest {
         assertThat(net.getLayer(2).numParams()).isEqualTo(block);
         assertThat(net.getLayer(4).numParams()).isEqualTo(block + 2 * 16);
 
-        TrainSettings patches = settings("attention", "train.attention.tokens=patches", "train.attention.patch-size=7",
+        TrainSettings patches = settings("attention", "train.attention.sequence=patches", "train.attention.patch-size=7",
                 "train.attention.width=16", "train.attention.heads=4", "train.attention.depth=1",
                 "train.attention.dropout=0");
         MultiLayerNetwork patchNet = Models.network(patches, 784, 10);
@@ -197,7 +197,7 @@ class ModelsTest {
     @Test
     void anAttentionModelSurvivesDl4jsJsonAndModelSerializerWithItsOutputs() throws java.io.IOException {
         TrainSettings s = settings("attention", "train.attention.width=8", "train.attention.heads=2",
-                "train.attention.tokens=patches", "train.attention.patch-size=14");
+                "train.attention.sequence=patches", "train.attention.patch-size=14");
         MultiLayerConfiguration conf = Models.build(s, 784, 10);
         assertThat(MultiLayerConfiguration.fromJson(conf.toJson()).toJson()).isEqualTo(conf.toJson());
 
@@ -218,12 +218,12 @@ class ModelsTest {
     void attentionSettingsAreRefusedByName() {
         assertThatThrownBy(() -> settings("attention", "train.attention.width=30", "train.attention.heads=4"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("train.attention.heads");
-        assertThatThrownBy(() -> settings("attention", "train.attention.tokens=patches",
+        assertThatThrownBy(() -> settings("attention", "train.attention.sequence=patches",
                 "train.attention.patch-size=5"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("train.attention.patch-size")
                 .hasMessageContaining("28x28");
-        assertThatThrownBy(() -> settings("attention", "train.attention.tokens=columns"))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("train.attention.tokens");
+        assertThatThrownBy(() -> settings("attention", "train.attention.sequence=columns"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("train.attention.sequence");
         assertThatThrownBy(() -> settings("attention", "train.attention.dropout=1"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("train.attention.dropout");
     }
