@@ -65,8 +65,8 @@ public final class HorizontalFlip implements Serializable {
     /** Refuses the LSTM, whose minibatches hold images as sequences of rows, not as flat images. */
     static void requireFlatImages(Architecture image) {
         if (image.timeSteps() != 0) {
-            throw new ConfigException(KEY, true, "works on flat images (train.model mlp or cnn); the LSTM reads each"
-                    + " row as a time step");
+            throw new ConfigException(KEY, true, "works on flat images (train.model mlp, cnn or attention); the LSTM"
+                    + " reads each row as a time step");
         }
     }
 

@@ -7,6 +7,8 @@ import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.LSTM;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
@@ -24,7 +26,10 @@ public final class Models {
     private Models() {
     }
 
-    /** The configured network: MLP, CNN or LSTM, then the dense hidden layers, then a softmax over the classes. */
+    /**
+     * The configured network: MLP, CNN, LSTM or self-attention, then the dense hidden layers, then a softmax over the
+     * classes.
+     */
     public static MultiLayerConfiguration build(TrainSettings s, int inputs, int classes) {
         return build(s, inputs, classes, null);
     }
@@ -68,6 +73,24 @@ public final class Models {
                 layers.layer(new LastTimeStep(new LSTM.Builder().nOut(a.lstmUnits()).activation(Activation.TANH)
                         .build()));
                 layers.setInputType(InputType.recurrent((long) a.width() * a.channels(), a.height()));
+            }
+            case ATTENTION -> {
+                Architecture.Attention at = a.attention();
+                int[] patch = a.patch();
+                layers.layer(new TokenEmbedding(a.height(), a.width(), a.channels(), patch[0], patch[1], at.width()));
+                for (int block = 0; block < at.depth(); block++) {
+                    if (at.dropout() > 0) {
+                        // DL4J applies a layer's dropout only while training; SameDiff layers ignore it, so the
+                        // residual stream is dropped between the blocks instead.
+                        layers.layer(new DropoutLayer.Builder(1.0 - at.dropout()).build());
+                    }
+                    layers.layer(new TransformerBlock(at.width(), at.heads(), at.feedForward(),
+                            block == at.depth() - 1));
+                }
+                // The mean over tokens: every token speaks for the image, whatever its position.
+                layers.layer(new GlobalPoolingLayer.Builder(PoolingType.AVG).build());
+                // Flat input, as the MLP's: the embedding cuts the image into tokens itself.
+                layers.setInputType(InputType.feedForward(inputs));
             }
         }
         for (int width : s.hiddenLayers()) {

@@ -20,7 +20,7 @@ import java.util.List;
  * @param epochs                passes over the training split
  * @param seed                  weight initialisation and data shuffling
  * @param earlyStoppingPatience epochs without a better validation accuracy before training stops; 0 never stops
- * @param architecture          which network: MLP, CNN or LSTM
+ * @param architecture          which network: MLP, CNN, LSTM or self-attention
  * @param distribution          how Spark workers combine their work
  * @param horizontalFlip        mirror about half of the training images each epoch ({@link HorizontalFlip})
  * @param averageFromEpoch      first epoch whose end-of-epoch parameters join the weight average (stochastic weight

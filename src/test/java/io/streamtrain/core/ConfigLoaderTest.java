@@ -96,7 +96,7 @@ class ConfigLoaderTest {
                         + "30 minutes or 90s");
         assertThatThrownBy(() -> load("train.model=lstm", "train.augment.horizontal-flip=true"))
                 .hasMessage("Invalid value 'true' for 'train.augment.horizontal-flip': works on flat images (train.model"
-                        + " mlp or cnn); the LSTM reads each row as a time step");
+                        + " mlp, cnn or attention); the LSTM reads each row as a time step");
         assertThat(load("train.model=cnn", "train.augment.horizontal-flip=true").train().horizontalFlip()).isTrue();
         assertThatThrownBy(() -> load("train.sharing.port=80"))
                 .hasMessage("Invalid value '80' for 'train.sharing.port': must be an integer from 1024 to 65535");

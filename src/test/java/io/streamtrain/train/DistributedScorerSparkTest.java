@@ -110,8 +110,23 @@ public class DistributedScorerSparkTest extends SparkLocalTest {
 
     @Test
     public void lossAndEvaluationEqualDl4jSparksOwnAndASingleJvmComputation() {
+        lossAndEvaluationEqualDl4jSparksOwnAndASingleJvmComputation(settings(5, 1));
+    }
+
+    @Test
+    public void lossAndEvaluationOfTheAttentionModelEqualDl4jSparksOwnAndASingleJvmComputation() {
+        // The 200 features as a 10 x 20 image: 10 row tokens.
+        Architecture attention = new Architecture(Architecture.Kind.ATTENTION, 10, 20, 1, Architecture.Cnn.LENET,
+                128, new Architecture.Attention(Architecture.Tokens.ROWS, 1, 8, 2, 1, 16, 0));
+        TrainSettings mlp = settings(5, 1);
+        lossAndEvaluationEqualDl4jSparksOwnAndASingleJvmComputation(new TrainSettings(mlp.hiddenLayers(),
+                mlp.activation(), 0, 0, 0, mlp.weightInit(), mlp.optimizer(), BATCH, 1, 12345, 0, attention,
+                mlp.distribution(), false, 0));
+    }
+
+    private void lossAndEvaluationEqualDl4jSparksOwnAndASingleJvmComputation(TrainSettings s) {
         List<CachedMinibatch> data = minibatches(24, 3);
-        MultiLayerNetwork network = Models.network(settings(5, 1), FEATURES, CLASSES);
+        MultiLayerNetwork network = Models.network(s, FEATURES, CLASSES);
         INDArray params = network.params().dup();
         JavaRDD<DataSet> rdd = jsc().parallelize(data, 3).map(CachedMinibatch::toDataSet);
 

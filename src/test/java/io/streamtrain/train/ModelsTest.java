@@ -117,4 +117,114 @@ class ModelsTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("train.cnn.padding");
     }
+
+    @Test
+    void theAttentionModelCutsRowsOrPatchesIntoTokensAndKeepsTheirWidthThroughEveryBlock() {
+        TrainSettings s = settings("attention", "train.attention.width=16", "train.attention.heads=2",
+                "train.attention.depth=2", "train.attention.feed-forward=24", "train.attention.dropout=0.1");
+        MultiLayerConfiguration conf = Models.build(s, 784, 10);
+        assertThat(layerNames(conf).subList(0, 6)).containsExactly("TokenEmbedding", "DropoutLayer",
+                "TransformerBlock", "DropoutLayer", "TransformerBlock", "GlobalPoolingLayer");
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        INDArray x = Nd4j.rand(DataType.FLOAT, 3, 784);
+        List<INDArray> activations = net.feedForward(x, false);
+        // Index 0 is the input: 28 row tokens of width 16, after the embedding and after each block.
+        assertThat(activations.get(1).shape()).containsExactly(3, 16, 28);
+        assertThat(activations.get(3).shape()).containsExactly(3, 16, 28);
+        assertThat(activations.get(5).shape()).containsExactly(3, 16, 28);
+        assertThat(activations.get(6).shape()).as("the mean over tokens").containsExactly(3, 16);
+        assertThat(net.output(x).shape()).containsExactly(3, 10);
+        // Embedding: 28 x 16 projection, bias, 28 x 16 positions. Block: layer norms, 4 projections of 16 x 16,
+        // feed-forward 16 -> 24 -> 16; the last block has a final layer norm.
+        assertThat(net.getLayer(0).numParams()).isEqualTo(28 * 16 + 16 + 28 * 16);
+        long block = 2 * 2 * 16 + 4 * 16 * 16 + (16 * 24 + 24) + (24 * 16 + 16);
+        assertThat(net.getLayer(2).numParams()).isEqualTo(block);
+        assertThat(net.getLayer(4).numParams()).isEqualTo(block + 2 * 16);
+
+        TrainSettings patches = settings("attention", "train.attention.sequence=patches", "train.attention.patch-size=7",
+                "train.attention.width=16", "train.attention.heads=4", "train.attention.depth=1",
+                "train.attention.dropout=0");
+        MultiLayerNetwork patchNet = Models.network(patches, 784, 10);
+        assertThat(patchNet.feedForward(x, false).get(1).shape()).as("16 patches of 7x7").containsExactly(3, 16, 16);
+        assertThat(patchNet.getLayer(0).numParams()).isEqualTo(49 * 16 + 16 + 16 * 16);
+        assertThat(patches.architecture().describe()).isEqualTo("self-attention 1 block, width 16, 4 heads, "
+                + "feed-forward 128, over 16 7x7 patch tokens, then");
+    }
+
+    @Test
+    void tokenTHoldsRowTOrPatchTInRowMajorOrder() {
+        // A 4x4 image whose pixel (r, c) is 10r + c; an identity projection and zero positions show the raw tokens.
+        float[] image = new float[16];
+        for (int i = 0; i < 16; i++) {
+            image[i] = 10 * (i / 4) + i % 4;
+        }
+        INDArray x = Nd4j.create(image, new long[]{1, 16}, DataType.FLOAT);
+
+        INDArray rows = rawTokens(new TokenEmbedding(4, 4, 1, 1, 4, 4), x);
+        assertThat(rows.shape()).containsExactly(1, 4, 4);
+        // Token 2 (row 2) holds 20, 21, 22, 23.
+        assertThat(rows.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0), org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                org.nd4j.linalg.indexing.NDArrayIndex.point(2)).toFloatVector()).containsExactly(20, 21, 22, 23);
+
+        INDArray patches = rawTokens(new TokenEmbedding(4, 4, 1, 2, 2, 4), x);
+        // Token 1 is the top-right 2x2 patch, read row by row: 2, 3, 12, 13; token 2 the bottom-left.
+        assertThat(patches.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0),
+                org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.point(1))
+                .toFloatVector()).containsExactly(2, 3, 12, 13);
+        assertThat(patches.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0),
+                org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.point(2))
+                .toFloatVector()).containsExactly(20, 21, 30, 31);
+    }
+
+    private static INDArray rawTokens(TokenEmbedding embedding, INDArray x) {
+        MultiLayerNetwork net = new MultiLayerNetwork(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
+                .list()
+                .layer(embedding)
+                .layer(new org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer())
+                .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder().nOut(2)
+                        .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build())
+                .setInputType(org.deeplearning4j.nn.conf.inputs.InputType.feedForward(16))
+                .build());
+        net.init();
+        // DL4J's SameDiff layers check setParam's shape but do not copy the values: write into the views.
+        net.getLayer(0).getParam(TokenEmbedding.PROJECTION).assign(Nd4j.eye(4));
+        net.getLayer(0).getParam(TokenEmbedding.BIAS).assign(0);
+        net.getLayer(0).getParam(TokenEmbedding.POSITIONS).assign(0);
+        return net.feedForward(x, false).get(1);
+    }
+
+    @Test
+    void anAttentionModelSurvivesDl4jsJsonAndModelSerializerWithItsOutputs() throws java.io.IOException {
+        TrainSettings s = settings("attention", "train.attention.width=8", "train.attention.heads=2",
+                "train.attention.sequence=patches", "train.attention.patch-size=14");
+        MultiLayerConfiguration conf = Models.build(s, 784, 10);
+        assertThat(MultiLayerConfiguration.fromJson(conf.toJson()).toJson()).isEqualTo(conf.toJson());
+
+        MultiLayerNetwork net = Models.network(s, 784, 10);
+        net.fit(Nd4j.rand(DataType.FLOAT, 4, 784), Nd4j.eye(10).getRows(0, 1, 2, 3).castTo(DataType.FLOAT));
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        org.deeplearning4j.util.ModelSerializer.writeModel(net, bytes, true);
+        MultiLayerNetwork restored = org.deeplearning4j.util.ModelSerializer.restoreMultiLayerNetwork(
+                new java.io.ByteArrayInputStream(bytes.toByteArray()), true);
+        assertThat(restored.params()).isEqualTo(net.params());
+        assertThat(restored.getUpdater().getStateViewArray()).isEqualTo(net.getUpdater().getStateViewArray());
+        INDArray x = Nd4j.rand(DataType.FLOAT, 5, 784);
+        assertThat(restored.output(x)).isEqualTo(net.output(x));
+        assertThat(Models.timeSteps(restored, 784)).as("flat input, as the MLP's").isZero();
+    }
+
+    @Test
+    void attentionSettingsAreRefusedByName() {
+        assertThatThrownBy(() -> settings("attention", "train.attention.width=30", "train.attention.heads=4"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("train.attention.heads");
+        assertThatThrownBy(() -> settings("attention", "train.attention.sequence=patches",
+                "train.attention.patch-size=5"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("train.attention.patch-size")
+                .hasMessageContaining("28x28");
+        assertThatThrownBy(() -> settings("attention", "train.attention.sequence=columns"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("train.attention.sequence");
+        assertThatThrownBy(() -> settings("attention", "train.attention.dropout=1"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("train.attention.dropout");
+    }
 }

@@ -29,12 +29,32 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
     private static final int CLASSES = 3;
 
     private static TrainSettings settings(int workers, int averagingFrequency, int epochs) {
+        return settings(Architecture.mlp(), workers, averagingFrequency, epochs);
+    }
+
+    private static TrainSettings settings(Architecture architecture, int workers, int averagingFrequency,
+                                          int epochs) {
         return new TrainSettings(List.of(8), "tanh", 0, 0, 0, TrainSettings.Init.XAVIER,
-                Optimizer.constant(Optimizer.Updater.SGD, 0.1), 8, epochs, 12345, 0, Architecture.mlp(),
+                Optimizer.constant(Optimizer.Updater.SGD, 0.1), 8, epochs, 12345, 0, architecture,
                 Distribution.averaging(averagingFrequency, workers), false, 0);
     }
 
+    /**
+     * The self-attention classifier over the 12 features as a 3x4 image: 3 row tokens, width 8, 2 heads, one block,
+     * no dropout (which would draw different masks on a worker than in one JVM).
+     */
+    private static Architecture attention() {
+        return new Architecture(Architecture.Kind.ATTENTION, 3, 4, 1, Architecture.Cnn.LENET, 128,
+                new Architecture.Attention(Architecture.Tokens.ROWS, 1, 8, 2, 1, 16, 0));
+    }
+
     private static List<DataSet> minibatches(int count, int size) {
+        return minibatches(count, size, (c, label) -> c % CLASSES == label);
+    }
+
+    /** Three Gaussian classes; feature c of an example of class {@code label} is shifted by 1 where {@code signal}. */
+    private static List<DataSet> minibatches(int count, int size,
+                                             java.util.function.BiPredicate<Integer, Integer> signal) {
         Random random = new Random(7);
         List<DataSet> out = new ArrayList<>();
         for (int b = 0; b < count; b++) {
@@ -44,7 +64,7 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
                 int label = random.nextInt(CLASSES);
                 y[r * CLASSES + label] = 1;
                 for (int c = 0; c < FEATURES; c++) {
-                    x[r * FEATURES + c] = (float) (random.nextGaussian() + (c % CLASSES == label ? 1 : 0));
+                    x[r * FEATURES + c] = (float) (random.nextGaussian() + (signal.test(c, label) ? 1 : 0));
                 }
             }
             out.add(new DataSet(Nd4j.create(x, new long[]{size, FEATURES}, DataType.FLOAT),
@@ -59,7 +79,16 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
 
     @Test
     public void oneWorkerGivesTheParametersOfSingleJvmTraining() {
-        TrainSettings s = settings(1, 1000, 2);
+        oneWorkerGivesTheParametersOfSingleJvmTraining(Architecture.mlp());
+    }
+
+    @Test
+    public void oneWorkerGivesTheParametersOfSingleJvmTrainingForTheAttentionModel() {
+        oneWorkerGivesTheParametersOfSingleJvmTraining(attention());
+    }
+
+    private void oneWorkerGivesTheParametersOfSingleJvmTraining(Architecture architecture) {
+        TrainSettings s = settings(architecture, 1, 1000, 2);
         List<DataSet> data = minibatches(20, 8);
         MultiLayerNetwork single = network(s);
         INDArray initial = single.params().dup();
@@ -88,8 +117,17 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
 
     @Test
     public void aResumedRunEndsWithTheParametersOfAnUninterruptedOne() throws Exception {
+        aResumedRunEndsWithTheParametersOfAnUninterruptedOne(Architecture.mlp());
+    }
+
+    @Test
+    public void aResumedAttentionRunEndsWithTheParametersOfAnUninterruptedOne() throws Exception {
+        aResumedRunEndsWithTheParametersOfAnUninterruptedOne(attention());
+    }
+
+    private void aResumedRunEndsWithTheParametersOfAnUninterruptedOne(Architecture architecture) throws Exception {
         TrainSettings s = new TrainSettings(List.of(8), "tanh", 0, 0, 0, TrainSettings.Init.XAVIER,
-                Optimizer.constant(Optimizer.Updater.ADAM, 0.01), 8, 3, 99, 0, Architecture.mlp(),
+                Optimizer.constant(Optimizer.Updater.ADAM, 0.01), 8, 3, 99, 0, architecture,
                 Distribution.averaging(2, 2), false, 1);
         List<DataSet> data = minibatches(24, 8);
         // Augmented, so the test also shows that a resumed run flips the images an uninterrupted one flips; weight
@@ -166,11 +204,24 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
 
     @Test
     public void gradientSharingTrainsTheDriversNetwork() throws InterruptedException {
+        gradientSharingTrainsTheDriversNetwork(Architecture.mlp(), 40321, 3, 0.8, 0.2);
+    }
+
+    @Test
+    public void gradientSharingTrainsTheDriversAttentionNetwork() throws InterruptedException {
+        // The small attention model learns these Gaussian classes slowly in one JVM too (0.47 training accuracy after
+        // 3 epochs, where the MLP reaches 0.88): the test asks for clear progress, not the MLP's accuracy.
+        gradientSharingTrainsTheDriversNetwork(attention(), 40331, 8, 0, 0.08);
+    }
+
+    private void gradientSharingTrainsTheDriversNetwork(Architecture architecture, int port, int epochs,
+                                                        double minAccuracy, double minGain)
+            throws InterruptedException {
         TrainSettings averaging = settings(2, 5, 3);
         TrainSettings s = new TrainSettings(averaging.hiddenLayers(), averaging.activation(), 0, 0, 0,
-                TrainSettings.Init.XAVIER, Optimizer.constant(Optimizer.Updater.ADAM, 0.01), 8, 3, 12345, 0,
-                Architecture.mlp(), new Distribution(Distribution.Master.SHARING, 5, 2,
-                new Distribution.Sharing(1e-3, "127.0.0.1", 40321, "", java.time.Duration.ofMinutes(2)),
+                TrainSettings.Init.XAVIER, Optimizer.constant(Optimizer.Updater.ADAM, 0.01), 8, epochs, 12345, 0,
+                architecture, new Distribution(Distribution.Master.SHARING, 5, 2,
+                new Distribution.Sharing(1e-3, "127.0.0.1", port, "", java.time.Duration.ofMinutes(2)),
                 Distribution.LearningRateScaling.NONE), false, 0);
         List<DataSet> data = minibatches(40, 8);
         SparkTrainer trainer = new SparkTrainer(jsc(), s);
@@ -186,12 +237,13 @@ public class SparkTrainerSparkTest extends SparkLocalTest {
                 .anyMatch(n -> n.contains("SharedTrainingMaster"))
                 .noneMatch(n -> n.contains("ParameterAveraging"));
 
-        assertThat(end.history()).extracting(EpochStats::epoch).containsExactly(1, 2, 3);
+        assertThat(end.history()).extracting(EpochStats::epoch)
+                .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, epochs).boxed().toList());
         assertThat(network.params().sub(initial).norm2Number().doubleValue())
                 .as("updates from the workers reached the driver's parameters").isGreaterThan(0.1);
         assertThat(accuracy(network, data)).as("training accuracy, %.3f before training", before)
-                .isGreaterThan(Math.max(0.8, before + 0.2));
-        assertThat(end.history().get(2).validationAccuracy()).isGreaterThan(0.8);
+                .isGreaterThan(Math.max(minAccuracy, before + minGain));
+        assertThat(end.history().get(epochs - 1).validationAccuracy()).isGreaterThan(minAccuracy);
         assertThat(aeronDirs()).as("the media driver's folder is removed after training")
                 .isSubsetOf(aeronDirsBefore);
     }
