@@ -3,6 +3,7 @@ package io.streamtrain.train;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -57,8 +58,10 @@ public final class Models {
                             .convolutionMode(cnn.padding().dl4j())
                             .activation(cnn.batchNormalization() ? Activation.IDENTITY : Activation.RELU).build());
                     if (cnn.batchNormalization()) {
-                        // Normalise before the non-linearity (Ioffe and Szegedy); the ReLU moves to this layer.
-                        layers.layer(new BatchNormalization.Builder().activation(Activation.RELU).build());
+                        // Normalise before the non-linearity (Ioffe and Szegedy). The ReLU is a layer of its own: DL4J
+                        // M2's BatchNormalization ignores the activation it is given (its output stays negative).
+                        layers.layer(new BatchNormalization.Builder().activation(Activation.IDENTITY).build());
+                        layers.layer(new ActivationLayer.Builder().activation(Activation.RELU).build());
                     }
                     layers.layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2)
                             .stride(2, 2).build());

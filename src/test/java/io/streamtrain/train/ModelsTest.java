@@ -48,10 +48,18 @@ class ModelsTest {
     @Test
     void theCnnNormalisesEachConvolutionBeforeItsReluUnlessToldNotTo() {
         MultiLayerConfiguration cnn = Models.build(settings("cnn"), 784, 10);
-        assertThat(layerNames(cnn).subList(0, 6)).containsExactly("ConvolutionLayer", "BatchNormalization",
-                "SubsamplingLayer", "ConvolutionLayer", "BatchNormalization", "SubsamplingLayer");
+        assertThat(layerNames(cnn).subList(0, 8)).containsExactly("ConvolutionLayer", "BatchNormalization",
+                "ActivationLayer", "SubsamplingLayer", "ConvolutionLayer", "BatchNormalization", "ActivationLayer",
+                "SubsamplingLayer");
         assertThat(((ConvolutionLayer) cnn.getConf(0).getLayer()).getActivationFn()).hasToString("identity");
-        assertThat(((BatchNormalization) cnn.getConf(1).getLayer()).getActivationFn()).hasToString("relu");
+        // What the network computes: normalised maps take both signs, and the ReLU after them none below zero. (In
+        // training mode: at inference DL4J's ActivationLayer applies the ReLU in place, to the array it was given.)
+        MultiLayerNetwork net = new MultiLayerNetwork(cnn);
+        net.init();
+        List<org.nd4j.linalg.api.ndarray.INDArray> acts = net.feedForward(Nd4j.rand(DataType.FLOAT, 4, 784), true);
+        assertThat(acts.get(2).minNumber().doubleValue()).as("batch normalisation's output").isLessThan(0);
+        assertThat(acts.get(3).minNumber().doubleValue()).as("after the ReLU").isGreaterThanOrEqualTo(0);
+        assertThat(acts.get(3).maxNumber().doubleValue()).isGreaterThan(0);
 
         List<String> plain = layerNames(Models.build(settings("cnn", "train.cnn.batch-normalization=false"), 784, 10));
         assertThat(plain.subList(0, 4)).containsExactly("ConvolutionLayer", "SubsamplingLayer", "ConvolutionLayer",
@@ -89,19 +97,19 @@ class ModelsTest {
         TrainSettings s = settings("cnn", "train.cnn.filters=[4, 8, 16]", "train.cnn.kernel-size=3",
                 "train.cnn.padding=same", "train.cnn.dropout=0.25");
         MultiLayerConfiguration cnn = Models.build(s, 784, 10);
-        assertThat(layerNames(cnn).subList(0, 12)).containsExactly(
-                "ConvolutionLayer", "BatchNormalization", "SubsamplingLayer", "DropoutLayer",
-                "ConvolutionLayer", "BatchNormalization", "SubsamplingLayer", "DropoutLayer",
-                "ConvolutionLayer", "BatchNormalization", "SubsamplingLayer", "DropoutLayer");
+        assertThat(layerNames(cnn).subList(0, 15)).containsExactly(
+                "ConvolutionLayer", "BatchNormalization", "ActivationLayer", "SubsamplingLayer", "DropoutLayer",
+                "ConvolutionLayer", "BatchNormalization", "ActivationLayer", "SubsamplingLayer", "DropoutLayer",
+                "ConvolutionLayer", "BatchNormalization", "ActivationLayer", "SubsamplingLayer", "DropoutLayer");
         // 28 -> 14 -> 7 -> 3 with same padding: the first dense layer reads 3 x 3 x 16 activations.
-        assertThat(((FeedForwardLayer) cnn.getConf(12).getLayer()).getNIn()).isEqualTo(3 * 3 * 16);
+        assertThat(((FeedForwardLayer) cnn.getConf(15).getLayer()).getNIn()).isEqualTo(3 * 3 * 16);
         MultiLayerNetwork net = new MultiLayerNetwork(cnn);
         net.init();
         assertThat(net.output(Nd4j.rand(DataType.FLOAT, 2, 784)).shape()).containsExactly(2, 10);
 
         // LeNet's valid 5x5: 28 -> 24 -> 12 -> 8 -> 4.
         MultiLayerConfiguration lenet = Models.build(settings("cnn"), 784, 10);
-        assertThat(((FeedForwardLayer) lenet.getConf(6).getLayer()).getNIn()).isEqualTo(4 * 4 * 8);
+        assertThat(((FeedForwardLayer) lenet.getConf(8).getLayer()).getNIn()).isEqualTo(4 * 4 * 8);
     }
 
     @Test
