@@ -176,8 +176,8 @@ public final class EventPublisher {
                     committed += open;
                     open = 0;
                     onCommit.accept(committed);
-                    LOG.info("produce: {} records committed to {} ({} records/s)", committed, topic,
-                            rate(committed, start));
+                    LOG.info("produce: {} records committed to {} ({} records/s){}", committed, topic,
+                            rate(committed, start), left(events, skip, committed, start));
                     producer.beginTransaction();
                     opened = System.nanoTime();
                 }
@@ -226,6 +226,17 @@ public final class EventPublisher {
         }
         String message = t.getMessage() == null ? "" : t.getMessage();
         return t instanceof UserException ? message : t.getClass().getSimpleName() + ": " + message;
+    }
+
+    /** ", about N s left" when the input knows its size, else nothing. */
+    private static String left(Iterator<Event> events, long skip, long committed, long startNanos) {
+        if (!(events instanceof Sized sized) || committed == 0) {
+            return "";
+        }
+        long rest = Math.max(0, sized.size() - skip - committed);
+        double seconds = (System.nanoTime() - startNanos) / 1e9 * rest / committed;
+        return String.format(java.util.Locale.ROOT, ", %d of %d, about %.0f s left", skip + committed, sized.size(),
+                seconds);
     }
 
     private static long rate(long count, long startNanos) {

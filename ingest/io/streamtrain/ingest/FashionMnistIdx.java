@@ -51,8 +51,14 @@ public final class FashionMnistIdx {
      */
     public static Iterator<Event> events(Path dir, RecordSchema schema, long timestamp) {
         List<Iterator<Event>> parts = folder(dir, schema, timestamp);
-        return new Iterator<>() {
+        long total = parts.stream().mapToLong(p -> ((Sized) p).size()).sum();
+        return new Sized.Events() {
             private int part;
+
+            @Override
+            public long size() {
+                return total;
+            }
 
             @Override
             public boolean hasNext() {
@@ -239,8 +245,13 @@ public final class FashionMnistIdx {
     }
 
     private static Iterator<Event> events(List<Image> images, String idPrefix, long timestamp) {
-        return new Iterator<>() {
+        return new Sized.Events() {
             private int next;
+
+            @Override
+            public long size() {
+                return images.size();
+            }
 
             @Override
             public boolean hasNext() {

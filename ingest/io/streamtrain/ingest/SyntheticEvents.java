@@ -15,7 +15,7 @@ import java.util.Random;
  * {@code 1 / (k + 1)^imbalance}), a share of labels is wrong, a share of events is sent twice, and a share is
  * malformed in one of several ways the door must quarantine. The same seed gives the same events.
  */
-public final class SyntheticEvents implements Iterator<Event> {
+public final class SyntheticEvents implements Iterator<Event>, Sized {
 
     /** How the generated stream is shaped. */
     public record Spec(long records, long seed, double imbalance, double labelNoise, double duplicateRate,
@@ -57,6 +57,11 @@ public final class SyntheticEvents implements Iterator<Event> {
         for (int k = 0; k < classes; k++) {
             cumulative[k] /= total;
         }
+    }
+
+    @Override
+    public long size() {
+        return spec.records();
     }
 
     @Override
