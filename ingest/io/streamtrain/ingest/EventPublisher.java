@@ -61,11 +61,8 @@ public final class EventPublisher {
     public long publish(ProduceSettings settings, RecordSchema schema, ProduceLedger ledger, String runId) {
         String source = settings.describe();
         String topic = kafka.settings().topic();
+        ledger.requireSameInput(runId, source, topic);
         ProduceLedger.Entry before = ledger.find(runId).orElse(null);
-        if (before != null && !(before.source().equals(source) && before.topic().equals(topic))) {
-            throw new UserException("produce: run id " + runId + " already published " + before.source() + " to topic "
-                    + before.topic() + ", not " + source + " to " + topic + ": give this input a new --run-id");
-        }
         if (before != null && before.complete()) {
             LOG.info("produce: run {} already published all {} records of {} to {}; nothing to send", runId,
                     before.committed(), source, topic);

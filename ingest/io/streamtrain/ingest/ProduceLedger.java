@@ -41,6 +41,19 @@ public final class ProduceLedger {
     public record Entry(String source, String topic, long timestamp, long committed, boolean complete) {
     }
 
+    /**
+     * Refuses, before anything is sent, a run id that already published another input or to another topic: its
+     * ledger would otherwise count the wrong records as sent.
+     */
+    public void requireSameInput(String runId, String source, String topic) {
+        Entry before = find(runId).orElse(null);
+        if (before != null && !(before.source().equals(source) && before.topic().equals(topic))) {
+            throw new UserException("produce: run id " + runId + " already published " + before.source()
+                    + " to topic " + before.topic() + ", not " + source + " to " + topic
+                    + ": give this input a new --run-id");
+        }
+    }
+
     Optional<Entry> find(String runId) {
         String path = path(runId);
         if (!files.exists(path)) {

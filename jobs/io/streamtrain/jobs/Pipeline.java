@@ -117,8 +117,11 @@ public final class Pipeline {
         HadoopFiles files = HadoopFiles.beforeSpark(config.spark());
         for (Stage stage : stages) {
             plans.add(switch (stage) {
-                case PRODUCE -> IngestChecks.produce(config.produce(), config.schema(), config.kafka(),
-                        config.warehouse());
+                case PRODUCE -> {
+                    produceLedger(files, config).requireSameInput(r.runId(), config.produce().describe(),
+                            config.kafka().topic());
+                    yield IngestChecks.produce(config.produce(), config.schema(), config.kafka(), config.warehouse());
+                }
                 case INGEST -> IngestChecks.ingest(config.ingest(), config.kafka(), config.warehouse(), files,
                         stages.contains(Stage.PRODUCE));
                 case PREPROCESS -> PreprocessJob.plan(files, config.warehouse(), stages.contains(Stage.INGEST),
@@ -227,7 +230,11 @@ public final class Pipeline {
             }
         }
         return new EventPublisher(kafka).publish(r.config().produce(), r.config().schema(),
-                new ProduceLedger(files, r.config().warehouse().internal("produce")), r.runId());
+                produceLedger(files, r.config()), r.runId());
+    }
+
+    private static ProduceLedger produceLedger(HadoopFiles files, AppConfig config) {
+        return new ProduceLedger(files, config.warehouse().internal("produce"));
     }
 
     private static boolean needsKafka(Set<Stage> stages) {

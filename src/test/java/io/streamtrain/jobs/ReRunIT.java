@@ -66,6 +66,13 @@ class ReRunIT {
                 new String[]{"evaluate", "--run-id", "m1", "--model", "m1", "--gate"},
                 new String[]{"score", "--run-id", "s1", "--model", "m1", "--input", "landing"});
         for (String[] stage : stages) {
+            if (stage[0].equals("ingest")) {
+                // Another input under produce's run id is refused before anything is sent.
+                String other = tmp.resolve("other.jsonl").toString();
+                writeOneRecord(other);
+                assertThat(run(warehouse, new String[]{"produce", "--run-id", "p1", "--input", other, "--format",
+                        "jsonl"})).as("another input under a used produce run id").isEqualTo(2);
+            }
             assertThat(run(warehouse, stage)).as("first %s", stage[0]).isZero();
             Snapshot first = Snapshot.of(warehouse);
             assertThat(run(warehouse, stage)).as("second %s", stage[0]).isZero();
@@ -104,6 +111,14 @@ class ReRunIT {
             }
         }
         return out;
+    }
+
+    private static void writeOneRecord(String path) {
+        try {
+            Files.writeString(Path.of(path), "{\"id\":\"other-1\",\"ts\":1,\"label\":0,\"features\":[0]}\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static int run(Path warehouse, String[] stage) {
