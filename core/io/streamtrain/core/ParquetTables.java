@@ -1,8 +1,14 @@
 package io.streamtrain.core;
 
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
+
+import java.util.Map;
+
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
 
 /** How every stage writes a partitioned warehouse table. */
 public final class ParquetTables {
@@ -21,5 +27,23 @@ public final class ParquetTables {
                 .option("compression", "zstd")
                 .partitionBy(partitionColumns)
                 .parquet(path);
+    }
+
+    /** {@link #overwritePartitions}, returning how many rows were written, counted by the write itself. */
+    public static long overwritePartitionsCounted(Dataset<Row> rows, String path, String name,
+                                                  String... partitionColumns) {
+        Observation observation = new Observation(name);
+        overwritePartitions(rows.observe(observation, count(lit(1)).as("rows")), path, partitionColumns);
+        return ((Number) observed(observation).get("rows")).longValue();
+    }
+
+    /** The metrics an {@link Observation} collected, once the action that fills it has run. */
+    public static Map<String, Object> observed(Observation observation) {
+        try {
+            return observation.getAsJava();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while counting " + observation.name(), e);
+        }
     }
 }

@@ -124,11 +124,7 @@ public final class CompressJob {
         long originalBytes = inferenceBytes(original);
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Dataset<Row> test = TrainJob.curatedSplit(spark, warehouse, Split.TEST);
-        long testRows = test.count();
-        if (testRows == 0) {
-            throw new UserException("The curated test split at " + warehouse.table(Table.CURATED) + " is empty:"
-                    + " set preprocess.test-fraction or preprocess.pinned-test-ids, then run preprocess again");
-        }
+        long testRows = EvaluateJob.requireTestRows(test, warehouse);
         int partitions = sizing.partitionsFor(testRows * Sizing.rowBytes(schema.featureCount()),
                 sc.defaultParallelism());
         Dataset<Row> input = original.scaler().transform(test.select(col("id"), col("label"),

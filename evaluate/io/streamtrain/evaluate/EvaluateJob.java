@@ -148,6 +148,16 @@ public final class EvaluateJob {
         return champion(files, warehouse);
     }
 
+    /** The rows of the curated test split {@code test}; an empty split is the user's to fix. */
+    static long requireTestRows(Dataset<Row> test, Warehouse warehouse) {
+        long rows = test.count();
+        if (rows == 0) {
+            throw new UserException("The curated test split at " + warehouse.table(Table.CURATED) + " is empty:"
+                    + " set preprocess.test-fraction or preprocess.pinned-test-ids, then run preprocess again");
+        }
+        return rows;
+    }
+
     /** The run id {@code models/champion} names, or null when no model has been promoted yet. */
     public static String champion(HadoopFiles files, Warehouse warehouse) {
         String pointer = warehouse.championModelPointer();
@@ -186,11 +196,7 @@ public final class EvaluateJob {
             Dataset<Row> test = TrainJob.curatedSplit(spark, warehouse, Split.TEST);
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             // A count of a Parquet split reads footers only; it sizes the partitions from the rows' decoded bytes.
-            long testRows = test.count();
-            if (testRows == 0) {
-                throw new UserException("The curated test split at " + warehouse.table(Table.CURATED) + " is empty:"
-                        + " set preprocess.test-fraction or preprocess.pinned-test-ids, then run preprocess again");
-            }
+            long testRows = requireTestRows(test, warehouse);
             int partitions = sizing.partitionsFor(testRows * Sizing.rowBytes(schema.featureCount()),
                     sc.defaultParallelism());
             String slice = sliceColumn(test, settings.sliceColumn());

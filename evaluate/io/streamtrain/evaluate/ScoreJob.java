@@ -357,14 +357,14 @@ public final class ScoreJob {
         // A re-run of the id replaces its quarantined rows too, also when it now finds none.
         files.deleteRecursively(warehouse.table(Table.QUARANTINE) + "/" + IngestTables.BATCH + "=" + quarantineBatch);
         files.deleteRecursively(warehouse.table(Table.SCORES) + "/run_id=" + runId + "/" + BATCH + "=" + WHOLE);
-        long quarantined = writeCounted(rejected(checked, quarantineBatch), warehouse.table(Table.QUARANTINE),
+        long quarantined = ParquetTables.overwritePartitionsCounted(rejected(checked, quarantineBatch), warehouse.table(Table.QUARANTINE),
                 "score-quarantined-" + runId, IngestTables.BATCH);
         long scored;
         try (Predictor predictor = Predictor.of(sc, bundle.network(), schema.featureCount())) {
             Dataset<Row> rows = scoreRows(predictor.predict(scaled(accepted(checked), bundle.scaler())
                             .repartition(partitions)),
                     bundle.runId(), runId, WHOLE);
-            scored = writeCounted(rows, warehouse.table(Table.SCORES), "score-" + runId, "run_id", BATCH);
+            scored = ParquetTables.overwritePartitionsCounted(rows, warehouse.table(Table.SCORES), "score-" + runId, "run_id", BATCH);
         }
         LOG.info("score: {} rows of {}: {} scored with model {} -> {}, {} quarantined (run_id = {})", count, source,
                 scored, bundle.runId(), warehouse.table(Table.SCORES), quarantined, runId);
@@ -433,11 +433,11 @@ public final class ScoreJob {
                 col("label"), col("topic"), col("partition"), col("offset"), col(PackedFeatures.COLUMN)));
         ParquetTables.overwritePartitions(scoreRows(predictor.predict(scaled(accepted, bundle.scaler())),
                 bundle.runId(), runId, batch), warehouse.table(Table.SCORES), "run_id", BATCH);
-        Map<String, Object> seen = observed(counts);
+        Map<String, Object> seen = ParquetTables.observed(counts);
         long read = ((Number) seen.get("read")).longValue();
         long quarantined = ((Number) seen.get("bad")).longValue();
         if (quarantined > 0) {
-            long written = writeCounted(Validation.quarantined(validated).withColumn("stage", lit(STAGE)),
+            long written = ParquetTables.overwritePartitionsCounted(Validation.quarantined(validated).withColumn("stage", lit(STAGE)),
                     warehouse.table(Table.QUARANTINE), "score-quarantined-" + runId + "-" + batchId,
                     IngestTables.BATCH);
             if (written != quarantined) {
@@ -451,19 +451,4 @@ public final class ScoreJob {
         return new long[]{read - quarantined, quarantined};
     }
 
-    /** Writes the rows and returns how many were written, counted by the write itself. */
-    private static long writeCounted(Dataset<Row> rows, String path, String name, String... partitionColumns) {
-        Observation observation = new Observation(name);
-        ParquetTables.overwritePartitions(rows.observe(observation, count(lit(1)).as("rows")), path, partitionColumns);
-        return ((Number) observed(observation).get("rows")).longValue();
-    }
-
-    private static Map<String, Object> observed(Observation observation) {
-        try {
-            return observation.getAsJava();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while counting " + observation.name(), e);
-        }
-    }
 }

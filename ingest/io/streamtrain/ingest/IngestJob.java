@@ -273,12 +273,12 @@ public final class IngestJob {
         Dataset<Row> counted = validated.observe(counts, count(lit(1)).as("read"), count(col("reason")).as("bad"));
         ParquetTables.overwritePartitions(Validation.landed(counted), warehouse.table(Table.LANDING),
                 IngestTables.INGEST_DATE, IngestTables.BATCH);
-        Map<String, Object> seen = observed(counts);
+        Map<String, Object> seen = ParquetTables.observed(counts);
         long read = ((Number) seen.get("read")).longValue();
         long quarantined = ((Number) seen.get("bad")).longValue();
         long landed = read - quarantined;
         if (quarantined > 0) {
-            long written = writeCounted(Validation.quarantined(validated), warehouse.table(Table.QUARANTINE),
+            long written = ParquetTables.overwritePartitionsCounted(Validation.quarantined(validated), warehouse.table(Table.QUARANTINE),
                     "quarantined-" + batch, IngestTables.BATCH);
             if (written != quarantined) {
                 throw new IllegalStateException("Batch " + batch + ": the landing pass found " + quarantined
@@ -294,21 +294,6 @@ public final class IngestJob {
         return new long[]{read, landed, quarantined};
     }
 
-    /** Writes the rows and returns how many were written, counted by the write itself. */
-    private static long writeCounted(Dataset<Row> rows, String path, String name, String... partitionColumns) {
-        Observation observation = new Observation(name);
-        ParquetTables.overwritePartitions(rows.observe(observation, count(lit(1)).as("rows")), path, partitionColumns);
-        return ((Number) observed(observation).get("rows")).longValue();
-    }
-
-    private static Map<String, Object> observed(Observation observation) {
-        try {
-            return observation.getAsJava();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while counting " + observation.name(), e);
-        }
-    }
 
     private static void overwritePartitions(Dataset<Row> rows, String path) {
         ParquetTables.overwritePartitions(rows, path, IngestTables.BATCH);
