@@ -2,7 +2,6 @@ package io.streamtrain.core;
 
 import org.apache.spark.api.java.JavaRDD;
 
-import java.util.List;
 import java.util.function.BinaryOperator;
 
 /**
@@ -30,14 +29,5 @@ public final class InOrder {
     /** The same without a starting value; null when the RDD holds nothing. */
     public static <T> T reduce(JavaRDD<T> perPartition, BinaryOperator<T> merge) {
         return fold(null, perPartition, merge);
-    }
-
-    /** Shorthand for a list already collected in partition order. */
-    public static <T> T reduce(List<T> inPartitionOrder, BinaryOperator<T> merge) {
-        T acc = null;
-        for (T part : inPartitionOrder) {
-            acc = acc == null ? part : merge.apply(acc, part);
-        }
-        return acc;
     }
 }

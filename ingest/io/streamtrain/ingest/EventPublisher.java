@@ -61,8 +61,7 @@ public final class EventPublisher {
     public long publish(ProduceSettings settings, RecordSchema schema, ProduceLedger ledger, String runId) {
         String source = settings.describe();
         String topic = kafka.settings().topic();
-        ledger.requireSameInput(runId, source, topic);
-        ProduceLedger.Entry before = ledger.find(runId).orElse(null);
+        ProduceLedger.Entry before = ledger.requireSameInput(runId, source, topic).orElse(null);
         if (before != null && before.complete()) {
             LOG.info("produce: run {} already published all {} records of {} to {}; nothing to send", runId,
                     before.committed(), source, topic);

@@ -43,15 +43,17 @@ public final class ProduceLedger {
 
     /**
      * Refuses, before anything is sent, a run id that already published another input or to another topic: its
-     * ledger would otherwise count the wrong records as sent.
+     * ledger would otherwise count the wrong records as sent. Returns what the run id published so far, if anything.
      */
-    public void requireSameInput(String runId, String source, String topic) {
-        Entry before = find(runId).orElse(null);
+    public Optional<Entry> requireSameInput(String runId, String source, String topic) {
+        Optional<Entry> found = find(runId);
+        Entry before = found.orElse(null);
         if (before != null && !(before.source().equals(source) && before.topic().equals(topic))) {
             throw new UserException("produce: run id " + runId + " already published " + before.source()
                     + " to topic " + before.topic() + ", not " + source + " to " + topic
                     + ": give this input a new --run-id");
         }
+        return found;
     }
 
     Optional<Entry> find(String runId) {

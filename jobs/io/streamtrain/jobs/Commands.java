@@ -399,23 +399,18 @@ final class Commands {
                 return StreamTrain.OK;
             }
             KafkaConnection kafka = source.isKafka() ? KafkaConnection.open(config.kafka(), config.warehouse()) : null;
+            ScoreJob.Result result;
             try {
-                SparkSession spark = Sessions.create(config.spark());
-                try {
-                    ScoreJob.Result result = ScoreJob.run(spark, config.schema(), config.ingestRules(),
-                            config.warehouse(), config.score(), kafka, modelId, source, runId,
-                            config.spark().sizing());
-                    System.out.printf("score:      %d rows scored with model %s, %d quarantined -> %s (run_id = %s)%n",
-                            result.scored(), result.modelId(), result.quarantined(),
-                            config.warehouse().table(Table.SCORES), runId);
-                } finally {
-                    spark.stop();
-                }
+                result = inSession(config, spark -> ScoreJob.run(spark, config.schema(), config.ingestRules(),
+                        config.warehouse(), config.score(), kafka, modelId, source, runId, config.spark().sizing()));
             } finally {
                 if (kafka != null) {
                     kafka.close();
                 }
             }
+            System.out.printf("score:      %d rows scored with model %s, %d quarantined -> %s (run_id = %s)%n",
+                    result.scored(), result.modelId(), result.quarantined(), config.warehouse().table(Table.SCORES),
+                    runId);
             return StreamTrain.OK;
         }
     }
@@ -444,14 +439,9 @@ final class Commands {
                 System.out.println(Plans.describe(runId, List.of(plan), config));
                 return StreamTrain.OK;
             }
-            SparkSession spark = Sessions.create(config.spark());
-            try {
-                var measured = io.streamtrain.evaluate.CompressJob.run(spark, config.schema(), config.warehouse(),
-                        config.evaluate(), config.compress(), modelId, runId, config.spark().sizing());
-                System.out.println(io.streamtrain.evaluate.CompressJob.summary(measured));
-            } finally {
-                spark.stop();
-            }
+            var measured = inSession(config, spark -> io.streamtrain.evaluate.CompressJob.run(spark, config.schema(),
+                    config.warehouse(), config.evaluate(), config.compress(), modelId, runId, config.spark().sizing()));
+            System.out.println(io.streamtrain.evaluate.CompressJob.summary(measured));
             return StreamTrain.OK;
         }
     }
@@ -481,21 +471,24 @@ final class Commands {
                 System.out.println(Plans.describe(runId, List.of(plan), config));
                 return StreamTrain.OK;
             }
-            var raw = config.settings().raw();
-            var geometry = io.streamtrain.evaluate.AttributionImages.Geometry.of(raw.getInt("train.image.height"),
-                    raw.getInt("train.image.width"), raw.getInt("train.image.channels"),
-                    config.schema().featureCount());
-            SparkSession spark = Sessions.create(config.spark());
-            io.streamtrain.evaluate.ExplainJob.Result result;
-            try {
-                result = io.streamtrain.evaluate.ExplainJob.run(spark, config.schema(), config.warehouse(),
-                        config.explain(), geometry, modelId, runId);
-            } finally {
-                spark.stop();
-            }
+            var image = config.train().architecture();
+            var geometry = io.streamtrain.evaluate.AttributionImages.Geometry.of(image.height(), image.width(),
+                    image.channels(), config.schema().featureCount());
+            var result = inSession(config, spark -> io.streamtrain.evaluate.ExplainJob.run(spark, config.schema(),
+                    config.warehouse(), config.explain(), geometry, modelId, runId));
             System.out.println(result.summary());
             // Not an error: the maps and the report were written; the code says they may not depend on the model.
             return result.saliency().passed() ? StreamTrain.OK : StreamTrain.SANITY_FAILED;
+        }
+    }
+
+    /** {@code work} in a production session, stopped afterwards whatever happens. */
+    private static <T> T inSession(AppConfig config, java.util.function.Function<SparkSession, T> work) {
+        SparkSession spark = Sessions.create(config.spark());
+        try {
+            return work.apply(spark);
+        } finally {
+            spark.stop();
         }
     }
 
