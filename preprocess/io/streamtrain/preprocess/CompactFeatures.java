@@ -76,7 +76,7 @@ public final class CompactFeatures {
     /**
      * {@code df} sorted within each partition by {@code partitionColumns} (the table's folders, which the writer needs
      * first), then class and total intensity, without {@link #INTENSITY}: similar images side by side give zstd more
-     * to match, and the curated files come out about 5 % smaller (measured by {@code bench compress}). Standard
+     * to match, and the curated files come out smaller ({@code bench compress}; figures in the README). Standard
      * columns, standard values: only the order of rows within a file changes, which nothing reads meaning into
      * (training shuffles by a hash of the id).
      */
