@@ -5,7 +5,6 @@ import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.ParquetTables;
 import io.streamtrain.core.RecordSchema;
 import io.streamtrain.core.RunId;
-import io.streamtrain.core.Sizing;
 import io.streamtrain.core.StagePlan;
 import io.streamtrain.core.Table;
 import io.streamtrain.core.UserException;
@@ -31,7 +30,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -150,7 +148,10 @@ public final class EvaluateJob {
 
     /** The rows of the curated test split {@code test}; an empty split is the user's to fix. */
     static long requireTestRows(Dataset<Row> test, Warehouse warehouse) {
-        long rows = test.count();
+        return requireTestRows(test.count(), warehouse);
+    }
+
+    private static long requireTestRows(long rows, Warehouse warehouse) {
         if (rows == 0) {
             throw new UserException("The curated test split at " + warehouse.table(Table.CURATED) + " is empty:"
                     + " set preprocess.test-fraction or preprocess.pinned-test-ids, then run preprocess again");
@@ -178,7 +179,7 @@ public final class EvaluateJob {
      * @param runId      names this evaluation's report and table partitions
      */
     public static EvaluateResult run(SparkSession spark, RecordSchema schema, Warehouse warehouse,
-                                     EvaluateSettings settings, String modelRunId, String runId, Sizing sizing) {
+                                     EvaluateSettings settings, String modelRunId, String runId) {
         long started = System.nanoTime();
         Timestamp now = Timestamp.from(Instant.now());
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
@@ -189,89 +190,72 @@ public final class EvaluateJob {
         });
         Phases phases = new Phases(started);
         try {
-            // Loading the network starts ND4J's native backend, seconds in a fresh JVM: meanwhile Spark lists and
-            // counts the test split.
+            // Loading the network starts ND4J's native backend, seconds in a fresh JVM: meanwhile Spark reads the
+            // model's training history (a small job of its own) and lists the curated files.
+            String modelId = ModelBundle.resolve(files, warehouse, modelRunId);
             java.util.concurrent.Future<ModelBundle> loading = background.submit(
-                    () -> ModelBundle.load(files, warehouse, modelRunId));
+                    () -> ModelBundle.load(files, warehouse, modelId));
+            java.util.concurrent.Future<History> historyRead = background.submit(
+                    () -> History.read(spark, warehouse, ModelBundle.runOf(modelId)));
             Dataset<Row> test = TrainJob.curatedSplit(spark, warehouse, Split.TEST);
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            // A count of a Parquet split reads footers only; it sizes the partitions from the rows' decoded bytes.
-            long testRows = requireTestRows(test, warehouse);
-            int partitions = sizing.partitionsFor(testRows * Sizing.rowBytes(schema.featureCount()),
-                    sc.defaultParallelism());
             String slice = sliceColumn(test, settings.sliceColumn());
-            phases.lap("count test rows");
             ModelBundle bundle = join(loading);
-            phases.lap("finish loading the model");
-            // Curated rows hold unscaled compact features; the model sees them scaled by its bundle's own scaler, as
-            // its training rows were.
-            List<Column> columns = new ArrayList<>(List.of(col("id"), col("label"),
-                    CompactFeatures.decode(col(CompactFeatures.U8), col(CompactFeatures.F32)).as("features")));
-            if (slice != null) {
-                columns.add(col(slice));
-            }
-            Dataset<Row> input = bundle.scaler().transform(test.select(columns.toArray(Column[]::new)))
-                    .repartition(partitions);
+            String champion = settings.gate().enabled() ? championBefore(spark, files, warehouse, runId) : null;
+            ModelBundle championBundle = champion == null || champion.equals(bundle.runId()) ? null
+                    : ModelBundle.load(files, warehouse, champion);
+            phases.lap("load the models");
             List<String> labels = schema.labels();
             int classes = schema.classCount();
 
-            Map<String, Replicates> bySlice;
+            TestPass.Outcome outcome;
+            // Curated rows hold unscaled compact features; each model sees them scaled by its bundle's own scaler,
+            // as its training rows were.
+            try (Predictor ours = Predictor.of(sc, bundle.network(), schema.featureCount());
+                 Predictor theirs = championBundle == null ? null
+                         : Predictor.of(sc, championBundle.network(), schema.featureCount())) {
+                TestPass pass = TestPass.of(spark, test, new TestPass.Model(ours, bundle.scaler()),
+                        theirs == null ? null : new TestPass.Model(theirs, championBundle.scaler()), settings, slice,
+                        classes, sc.defaultParallelism());
+                ParquetTables.overwritePartitions(pass.predictions().withColumn("model_id", lit(bundle.runId()))
+                        .withColumn("run_id", lit(runId)), warehouse.table(Table.PREDICTIONS), "run_id");
+                outcome = pass.outcome();
+            }
+            long testRows = outcome.bySlice().get(Scores.ALL).sample().examples();
+            requireTestRows(testRows, warehouse);
+            phases.lap("score, bootstrap and write predictions");
+
+            Map<String, Replicates> bySlice = outcome.bySlice();
             Decision decision = null;
             Scores.Paired paired = null;
-            // The training history is a small Spark job of its own: read it while the test rows are scored.
-            java.util.concurrent.Future<History> historyRead = background.submit(
-                    () -> History.read(spark, warehouse, bundle.runId()));
-            Report report;
-            try (Predictor predictor = Predictor.of(sc, bundle.network(), schema.featureCount())) {
-                Dataset<Row> predictions = predictor.predict(input).persist(StorageLevel.MEMORY_AND_DISK());
-                try {
-                    bySlice = Scores.bySlice(predictions, classes, settings, slice);
-                    phases.lap("score and bootstrap");
-                    if (settings.gate().enabled()) {
-                        String champion = championBefore(spark, files, warehouse, runId);
-                        if (champion == null) {
-                            decision = Gate.first(bundle.runId(), settings.gate().metric(),
-                                    settings.gate().metric().of(bySlice.get(Scores.ALL).sample(), labels));
-                        } else if (champion.equals(bundle.runId())) {
-                            paired = new Scores.Paired(bySlice.get(Scores.ALL), bySlice.get(Scores.ALL), 0, 0);
-                            decision = decide(settings, bundle.runId(), champion, paired, labels);
-                        } else {
-                            ModelBundle championBundle = ModelBundle.load(files, warehouse, champion);
-                            try (Predictor theirs = Predictor.of(sc, championBundle.network(),
-                                    schema.featureCount())) {
-                                paired = Scores.paired(predictions, theirs.predict(input), classes, settings);
-                            }
-                            decision = decide(settings, bundle.runId(), champion, paired, labels);
-                        }
-                        phases.lap("gate");
-                    }
-                    // The intervals, the Markdown and the plots need only the merged statistics: the driver computes
-                    // and draws them while the executors write the predictions.
-                    Map<String, Replicates> stats = bySlice;
-                    Decision decided = decision;
-                    Scores.Paired pairs = paired;
-                    java.util.concurrent.Future<Report> drawn = background.submit(() -> Report.of(bundle.runId(),
-                            runId, stats, decided, pairs, labels, settings));
-                    ParquetTables.overwritePartitions((slice == null ? predictions : predictions.drop(slice))
-                                    .withColumn("model_id", lit(bundle.runId())).withColumn("run_id", lit(runId))
-                                    .coalesce(Math.min(partitions, sc.defaultParallelism())),
-                            warehouse.table(Table.PREDICTIONS), "run_id");
-                    phases.lap("write predictions");
-                    report = join(drawn);
-                    phases.lap("wait for intervals and plots");
-                } finally {
-                    predictions.unpersist();
+            if (settings.gate().enabled()) {
+                if (champion == null) {
+                    decision = Gate.first(bundle.runId(), settings.gate().metric(),
+                            settings.gate().metric().of(bySlice.get(Scores.ALL).sample(), labels));
+                } else {
+                    paired = championBundle == null
+                            ? new Scores.Paired(bySlice.get(Scores.ALL), bySlice.get(Scores.ALL), 0, 0)
+                            : outcome.paired();
+                    decision = decide(settings, bundle.runId(), champion, paired, labels);
                 }
             }
+            Report report = Report.of(bundle.runId(), runId, bySlice, decision, labels, settings);
+            phases.lap("intervals and gate");
+            // The plots need only the merged statistics: the driver draws them while Spark writes the tables.
+            Decision decided = decision;
+            Scores.Paired pairs = paired;
+            java.util.concurrent.Future<Map<String, byte[]>> drawn = background.submit(() -> report.draw(
+                    bundle.runId(), bySlice.get(Scores.ALL).sample(), decided, pairs, labels, settings));
             writeTables(spark, warehouse, bundle.runId(), runId, report.rows(), report.confusion(), decision, now);
             phases.lap("write tables");
+            report.images().putAll(join(drawn));
             History history = join(historyRead);
             if (history != null) {
                 report.images().put("learning-curve.png", Charts.learningCurve(bundle.runId(), history.epochs(),
                         history.loss(), history.validationAccuracy()));
             }
             report.images().values().removeIf(java.util.Objects::isNull);
-            phases.lap("learning curve");
+            phases.lap("plots");
             String reportDir = warehouse.report(runId);
             for (Map.Entry<String, byte[]> image : report.images().entrySet()) {
                 files.writeBytes(reportDir + "/" + image.getKey(), image.getValue());
@@ -322,7 +306,9 @@ public final class EvaluateJob {
         }
         double epoch = history.medianEpochSeconds();
         return String.format(Locale.ROOT, "evaluate: evaluate_seconds=%.1f epoch_seconds=%.1f ratio=%.2f (median of"
-                + " %d epochs)", seconds, epoch, seconds / epoch, history.epochs().length);
+                + " %d epochs; in a fresh JVM the evaluation also pays for starting ND4J and a cold JIT, which"
+                + " training pays before its epochs and in the first, not in the median: bench evaluate times both in"
+                + " one process)", seconds, epoch, seconds / epoch, history.epochs().length);
     }
 
     private static <T> T join(java.util.concurrent.Future<T> future) {
@@ -371,14 +357,19 @@ public final class EvaluateJob {
                   Map<String, byte[]> images) {
 
         static Report of(String modelId, String runId, Map<String, Replicates> bySlice, Decision decision,
-                         Scores.Paired paired, List<String> labels, EvaluateSettings settings) {
-            ScoreStats all = bySlice.get(Scores.ALL).sample();
-            Confusion confusion = all.confusion(labels);
+                         List<String> labels, EvaluateSettings settings) {
+            Confusion confusion = bySlice.get(Scores.ALL).sample().confusion(labels);
             List<MetricRow> rows = new ArrayList<>();
             bySlice.forEach((name, replicates) -> rows.addAll(MetricTable.rows(name, replicates, labels,
                     settings.confidence())));
             String title = "Evaluation of model " + modelId + " on the test split (run " + runId + ")";
             String markdown = ReportFormat.markdown(title, confusion, rows, settings.confidence(), decision);
+            return new Report(title, confusion, rows, markdown, new LinkedHashMap<>());
+        }
+
+        /** Every plot but the learning curve, in display order. */
+        Map<String, byte[]> draw(String modelId, ScoreStats all, Decision decision, Scores.Paired paired,
+                                 List<String> labels, EvaluateSettings settings) {
             Map<String, byte[]> images = new LinkedHashMap<>();
             images.put("confusion.png", Charts.confusion(confusion));
             images.put("f1.png", Charts.f1WithIntervals(labels, rows, settings.confidence()));
@@ -387,7 +378,7 @@ public final class EvaluateJob {
                 images.put("champion-vs-candidate.png", Charts.championVsCandidate(labels, decision.champion(),
                         f1(paired.champion().sample(), labels), modelId, f1(paired.candidate().sample(), labels)));
             }
-            return new Report(title, confusion, rows, markdown, images);
+            return images;
         }
     }
 
@@ -481,12 +472,15 @@ public final class EvaluateJob {
 
 
         static History read(SparkSession spark, Warehouse warehouse, String modelId) {
-            String path = warehouse.table(Table.TRAINING_HISTORY);
+            // The run's own partition: no listing of every run's.
+            String path = warehouse.table(Table.TRAINING_HISTORY) + "/run_id=" + modelId;
             if (!new HadoopFiles(spark.sparkContext().hadoopConfiguration()).containsFile(path, ".parquet")) {
                 return null;
             }
-            List<Row> rows = spark.read().parquet(path).where(col("run_id").equalTo(modelId))
-                    .select("epoch", "loss", "validation_accuracy", "seconds").orderBy("epoch").collectAsList();
+            // Sorted here, not by Spark: a sort of a dozen rows would cost a sampling job and a shuffle.
+            List<Row> rows = new ArrayList<>(spark.read().parquet(path)
+                    .select("epoch", "loss", "validation_accuracy", "seconds").collectAsList());
+            rows.sort(java.util.Comparator.comparingInt(r -> r.getInt(0)));
             if (rows.isEmpty()) {
                 return null;
             }

@@ -7,7 +7,6 @@ import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
-import java.io.Serializable;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -15,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import static org.apache.spark.sql.functions.col;
 
 /**
  * Predictions to metric statistics, on the executors: each partition adds its rows to a {@link Replicates} (and, for
@@ -87,79 +85,11 @@ public final class Scores {
     }
 
     /**
-     * Candidate and champion scored on the same rows: both bootstraps (drawn with the same seed, so replicate r
-     * weights each row alike in both: a paired bootstrap) and the discordant pairs of McNemar's test. A plain class,
-     * not a record: Spark ships task results with Kryo, whose field serializer cannot build a record.
+     * Candidate and champion scored on the same rows ({@link TestPass}): both bootstraps (drawn with the same seed, so
+     * replicate r weights each row alike in both: a paired bootstrap) and the discordant pairs of McNemar's test:
+     * {@code onlyCandidate} rows the candidate classified correctly and the champion did not, {@code onlyChampion} the
+     * reverse.
      */
-    public static final class Paired implements Serializable {
-        private static final long serialVersionUID = 1L;
-
-        private final Replicates candidate;
-        private final Replicates champion;
-        private final long onlyCandidate;
-        private final long onlyChampion;
-
-        /**
-         * @param onlyCandidate rows the candidate classified correctly and the champion did not
-         * @param onlyChampion  rows the champion classified correctly and the candidate did not
-         */
-        public Paired(Replicates candidate, Replicates champion, long onlyCandidate, long onlyChampion) {
-            this.candidate = candidate;
-            this.champion = champion;
-            this.onlyCandidate = onlyCandidate;
-            this.onlyChampion = onlyChampion;
-        }
-
-        public Replicates candidate() {
-            return candidate;
-        }
-
-        public Replicates champion() {
-            return champion;
-        }
-
-        public long onlyCandidate() {
-            return onlyCandidate;
-        }
-
-        public long onlyChampion() {
-            return onlyChampion;
-        }
-
-        Paired merge(Paired o) {
-            return new Paired(candidate.merge(o.candidate), champion.merge(o.champion),
-                    onlyCandidate + o.onlyCandidate, onlyChampion + o.onlyChampion);
-        }
-    }
-
-    /** Joins two models' predictions on id (inner: the rows both scored) and gathers {@link Paired}. */
-    public static Paired paired(Dataset<Row> candidate, Dataset<Row> champion, int classes,
-                                EvaluateSettings settings) {
-        Dataset<Row> joined = candidate.select(col("id"), col("label"), col(Predictor.PROBABILITIES).as("mine"))
-                .join(champion.select(col("id"), col(Predictor.PROBABILITIES).as("theirs")), "id");
-        int bins = settings.calibrationBins();
-        int replicates = settings.replicates();
-        long seed = settings.seed();
-        FlatMapFunction<Iterator<Row>, Paired> perPartition = rows -> {
-            Replicates mine = new Replicates(classes, bins, replicates, seed);
-            Replicates theirs = new Replicates(classes, bins, replicates, seed);
-            long onlyMine = 0;
-            long onlyTheirs = 0;
-            while (rows.hasNext()) {
-                Row row = rows.next();
-                long key = Replicates.key(row.getString(0));
-                int label = row.getInt(1);
-                double[] p = probabilities(row, 2);
-                double[] q = probabilities(row, 3);
-                mine.add(key, label, p);
-                theirs.add(key, label, q);
-                boolean right = io.streamtrain.core.metrics.ScoreStats.argmax(p) == label;
-                boolean theirsRight = io.streamtrain.core.metrics.ScoreStats.argmax(q) == label;
-                onlyMine += right && !theirsRight ? 1 : 0;
-                onlyTheirs += theirsRight && !right ? 1 : 0;
-            }
-            return List.of(new Paired(mine, theirs, onlyMine, onlyTheirs)).iterator();
-        };
-        return InOrder.reduce(joined.toJavaRDD().mapPartitions(perPartition), Paired::merge);
+    public record Paired(Replicates candidate, Replicates champion, long onlyCandidate, long onlyChampion) {
     }
 }

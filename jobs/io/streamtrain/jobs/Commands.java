@@ -556,7 +556,8 @@ final class Commands {
 
     @Command(name = "bench", mixinStandardHelpOptions = true,
             description = "Benchmarks that print streamtrain's figures beside a baseline measured in the same run.",
-            subcommands = {BenchIngest.class, BenchTrain.class, BenchScale.class, BenchCompress.class})
+            subcommands = {BenchIngest.class, BenchTrain.class, BenchScale.class, BenchCompress.class,
+                    BenchEvaluate.class})
     static final class Bench implements Runnable {
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
@@ -564,7 +565,7 @@ final class Commands {
         @Override
         public void run() {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "Missing benchmark: ingest, train, scale or compress");
+                    "Missing benchmark: ingest, train, scale, compress or evaluate");
         }
     }
 
@@ -602,6 +603,41 @@ final class Commands {
                 return StreamTrain.OK;
             }
             System.out.println(TrainBench.run(config, data.input, epochs, limit));
+            return StreamTrain.OK;
+        }
+    }
+
+    @Command(name = "evaluate", mixinStandardHelpOptions = true,
+            description = "The configured model (by default the default MLP) trained for a few epochs, then evaluated"
+                    + " on the test images, in one process; prints each epoch's seconds, the evaluation's and"
+                    + " evaluate_ratio (evaluation over the median epoch).")
+    static final class BenchEvaluate implements Callable<Integer> {
+        @Mixin
+        ConfigOptions options;
+
+        @Mixin
+        DataSetFolder data;
+
+        @Option(names = "--epochs", defaultValue = "5", description = "Training epochs; the first ones also pay for"
+                + " the JIT, so the median needs a few (default: ${DEFAULT-VALUE}).")
+        int epochs;
+
+        @Override
+        public Integer call() {
+            AppConfig config = options.load(List.of());
+            if (epochs <= 0) {
+                throw new ConfigException("--epochs", epochs, "must be a positive integer");
+            }
+            Sessions.requireMaster(config.spark());
+            IngestChecks.requireReachable(config.kafka(), config.warehouse());
+            data.check(config);
+            if (options.dryRun) {
+                System.out.println(Plans.describe("bench evaluate", new StagePlan("bench evaluate",
+                        List.of(data.input + " (" + epochs + " epochs, then evaluate)"), List.of(config.warehouse()
+                        .root() + "/_bench/bench-evaluate-* and its topic, deleted at the end", "stdout")), config));
+                return StreamTrain.OK;
+            }
+            System.out.println(EvaluateBench.run(options::load, config.warehouse(), data.input, epochs));
             return StreamTrain.OK;
         }
     }

@@ -164,6 +164,9 @@ public final class Pipeline {
                 produced = progress.begin(Stage.PRODUCE, () -> produce(kafka, files, r));
             }
             if (needsSpark(stages)) {
+                if (stages.contains(Stage.TRAIN) || stages.contains(Stage.EVALUATE)) {
+                    io.streamtrain.train.Models.startBackend();
+                }
                 SparkSession spark = progress.prepare(() -> Sessions.create(config.spark()));
                 spark.sparkContext().uiWebUrl().foreach(url -> {
                     LOG.info("pipeline: Spark UI at {}", url);
@@ -189,7 +192,7 @@ public final class Pipeline {
                     if (stages.contains(Stage.EVALUATE)) {
                         String model = trained != null ? trained.runId() : r.modelRunId();
                         evaluated = progress.begin(Stage.EVALUATE, () -> EvaluateJob.run(spark, config.schema(),
-                                config.warehouse(), config.evaluate(), model, r.runId(), config.spark().sizing()));
+                                config.warehouse(), config.evaluate(), model, r.runId()));
                     }
                 } finally {
                     progress.log.write(files, config.warehouse(), spark);

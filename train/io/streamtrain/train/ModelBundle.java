@@ -168,7 +168,7 @@ public record ModelBundle(String runId, MultiLayerNetwork network, Scaler scaler
     }
 
     /** The run id {@code runId} names: itself, or for null and "latest" the one the pointer holds. */
-    static String resolve(HadoopFiles files, Warehouse warehouse, String runId) {
+    public static String resolve(HadoopFiles files, Warehouse warehouse, String runId) {
         if (runId != null && runId.indexOf(COPY_SEPARATOR) >= 0) {
             String copy = copyOf(runId);
             if (ModelCopies.Kind.parse(copy) == null) {

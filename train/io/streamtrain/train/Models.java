@@ -28,6 +28,17 @@ public final class Models {
     }
 
     /**
+     * Starts ND4J's native backend on a daemon thread and returns at once: loading it takes seconds in a fresh JVM,
+     * and a command that will train or score can overlap them with starting Spark. Whoever needs ND4J first waits
+     * for the load to finish (class initialisation is locked), never loads it twice.
+     */
+    public static void startBackend() {
+        Thread loader = new Thread(() -> org.nd4j.linalg.factory.Nd4j.getBackend(), "nd4j-backend");
+        loader.setDaemon(true);
+        loader.start();
+    }
+
+    /**
      * The configured network: MLP, CNN, LSTM or self-attention, then the dense hidden layers, then a softmax over the
      * classes.
      */

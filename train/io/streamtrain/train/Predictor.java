@@ -15,6 +15,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -26,7 +27,9 @@ import java.util.List;
  * {@link DistributedScorer}'s byte broadcast (never as an {@code INDArray} Spark could free); it lives until
  * {@link #close()}, so close only after the last action on the predictions (or after persisting them).
  */
-public final class Predictor implements AutoCloseable {
+public final class Predictor implements AutoCloseable, Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     public static final String PREDICTED = "predicted";
     public static final String PROBABILITIES = "probabilities";
@@ -67,6 +70,42 @@ public final class Predictor implements AutoCloseable {
         int steps = timeSteps;
         return rows.mapPartitions((MapPartitionsFunction<Row, Row>) it -> score(m.value(), steps, featuresAt, it),
                 Encoders.row(out));
+    }
+
+    /**
+     * On an executor: a network of this task's own, for scoring many minibatches of flat feature vectors (close it
+     * when the task's rows are done). What a job uses that reads and scores rows in one pass of its own.
+     */
+    public Network open() {
+        return new Network(model.value().network(), timeSteps);
+    }
+
+    /** One task's copy of the network. */
+    public static final class Network implements AutoCloseable {
+        private final MultiLayerNetwork network;
+        private final int timeSteps;
+
+        private Network(MultiLayerNetwork network, int timeSteps) {
+            this.network = network;
+            this.timeSteps = timeSteps;
+        }
+
+        /**
+         * The class probabilities of {@code rows} feature vectors laid out one after another in {@code x}, with
+         * the network in inference mode.
+         */
+        public double[][] probabilities(float[] x, int rows) {
+            long width = x.length / rows;
+            INDArray features = Minibatches.shape(Nd4j.create(x, new long[]{rows, width}, DataType.FLOAT),
+                    timeSteps);
+            return network.output(features, false).castTo(DataType.DOUBLE).toDoubleMatrix();
+        }
+
+        @Override
+        public void close() {
+            Nd4j.getExecutioner().commit();
+            DistributedScorer.release(network);
+        }
     }
 
     private static Iterator<Row> score(DistributedScorer.SerializedNetwork model, int timeSteps, int featuresAt,
@@ -126,7 +165,7 @@ public final class Predictor implements AutoCloseable {
     }
 
     /** The index of the largest probability (the first of equal ones), as the metrics count it. */
-    static int argmax(double[] p) {
+    public static int argmax(double[] p) {
         int best = 0;
         for (int k = 1; k < p.length; k++) {
             if (p[k] > p[best]) {

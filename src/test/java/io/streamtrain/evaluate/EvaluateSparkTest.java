@@ -122,44 +122,6 @@ public class EvaluateSparkTest extends SparkLocalTest {
     }
 
     @Test
-    public void pairedStatisticsOnTheExecutorsMatchBothModelsScoredAlone() {
-        List<Row> candidate = predictions();
-        List<Row> champion = new ArrayList<>();
-        for (Row row : candidate) {
-            // The champion: the same rows with the first two probabilities swapped.
-            double[] p = array(row);
-            champion.add(RowFactory.create(row.getString(0), row.getInt(1), row.getString(2),
-                    List.of(p[1], p[0], p[2], p[3])));
-        }
-        EvaluateSettings settings = new EvaluateSettings(50, 3, 0.95, 10, "",
-                new EvaluateSettings.GateSettings(true, GateMetric.ACCURACY, 0, 0.02, 0.05));
-        Scores.Paired paired = Scores.paired(spark().createDataFrame(candidate, PREDICTIONS).repartition(3),
-                spark().createDataFrame(champion, PREDICTIONS).repartition(2), CLASSES, settings);
-        Replicates mine = new Replicates(CLASSES, 10, 50, 3);
-        Replicates theirs = new Replicates(CLASSES, 10, 50, 3);
-        long onlyMine = 0;
-        long onlyTheirs = 0;
-        for (int i = 0; i < ROWS; i++) {
-            int label = candidate.get(i).getInt(1);
-            long key = Replicates.key(candidate.get(i).getString(0));
-            mine.add(key, label, array(candidate.get(i)));
-            theirs.add(key, label, array(champion.get(i)));
-            boolean right = io.streamtrain.core.metrics.ScoreStats.argmax(array(candidate.get(i))) == label;
-            boolean theirsRight = io.streamtrain.core.metrics.ScoreStats.argmax(array(champion.get(i))) == label;
-            onlyMine += right && !theirsRight ? 1 : 0;
-            onlyTheirs += theirsRight && !right ? 1 : 0;
-        }
-        assertThat(paired.onlyCandidate()).isEqualTo(onlyMine).isPositive();
-        assertThat(paired.onlyChampion()).isEqualTo(onlyTheirs).isPositive();
-        for (int r = 1; r <= 50; r++) {
-            assertThat(paired.candidate().replicate(r).confusion(LABELS))
-                    .isEqualTo(mine.replicate(r).confusion(LABELS));
-            assertThat(paired.champion().replicate(r).confusion(LABELS))
-                    .isEqualTo(theirs.replicate(r).confusion(LABELS));
-        }
-    }
-
-    @Test
     public void metricsEqualSparkMllibsOnTheSamePredictions() {
         List<Row> rows = predictions();
         Replicates ours = new Replicates(CLASSES, 10, 0, 1);
@@ -301,5 +263,118 @@ public class EvaluateSparkTest extends SparkLocalTest {
             assertThat(row.getInt(2)).isEqualTo(io.streamtrain.core.metrics.ScoreStats.argmax(p));
             assertThat(Arrays.stream(p).sum()).isCloseTo(1.0, within(1e-5));
         }
+    }
+
+    @Test
+    public void theOnePassScoresEachModelWithItsOwnScalerAndGathersWhatPlainJavaGathers() {
+        int features = 6;
+        TrainSettings s = new TrainSettings(List.of(8), "tanh", 0, 0, 0, TrainSettings.Init.XAVIER,
+                Optimizer.constant(Optimizer.Updater.SGD, 0.05), 16, 1, 12345, 0, Architecture.mlp(),
+                Distribution.averaging(10, 2), false, 0);
+        MultiLayerNetwork candidate = Models.network(s, features, CLASSES);
+        MultiLayerNetwork champion = Models.network(new TrainSettings(List.of(5), "relu", 0, 0, 0,
+                TrainSettings.Init.XAVIER, Optimizer.constant(Optimizer.Updater.SGD, 0.05), 16, 1, 7, 0,
+                Architecture.mlp(), Distribution.averaging(10, 2), false, 0), features, CLASSES);
+        io.streamtrain.preprocess.Scaler ours = new io.streamtrain.preprocess.Scaler(
+                new double[]{100, 90, 80, 70, 60, 50}, new double[]{50, 60, 70, 80, 90, 100});
+        io.streamtrain.preprocess.Scaler theirs = new io.streamtrain.preprocess.Scaler(
+                new double[]{0, 0, 0, 0, 0, 0}, new double[]{255, 255, 255, 255, 255, 255});
+        StructType curated = new StructType()
+                .add("id", DataTypes.StringType, false)
+                .add("label", DataTypes.IntegerType, false)
+                .add(io.streamtrain.preprocess.CompactFeatures.U8, DataTypes.BinaryType, true)
+                .add(io.streamtrain.preprocess.CompactFeatures.F32, DataTypes.createArrayType(DataTypes.FloatType,
+                        false), true)
+                .add("batch", DataTypes.StringType, false);
+        Random random = new Random(11);
+        List<Row> rows = new ArrayList<>();
+        float[][] x = new float[300][features];
+        for (int i = 0; i < x.length; i++) {
+            byte[] u8 = new byte[features];
+            List<Float> f32 = new ArrayList<>();
+            for (int c = 0; c < features; c++) {
+                // Every fifth row is not whole pixels: curated keeps it as floats.
+                x[i][c] = i % 5 == 0 ? random.nextFloat() * 255 : random.nextInt(256);
+                u8[c] = (byte) x[i][c];
+                f32.add(x[i][c]);
+            }
+            rows.add(i % 5 == 0 ? RowFactory.create("id-" + i, i % CLASSES, null, f32, "b" + i % 2)
+                    : RowFactory.create("id-" + i, i % CLASSES, u8, null, "b" + i % 2));
+        }
+        EvaluateSettings settings = new EvaluateSettings(40, 5, 0.95, 10, "batch",
+                new EvaluateSettings.GateSettings(true, GateMetric.ACCURACY, 0, 0.02, 0.05));
+        Dataset<Row> df = spark().createDataFrame(rows, curated);
+        // Four partitions and an empty fifth: every partition's statistics must come back, the empty one's too.
+        Dataset<Row> test = df.repartition(4).union(df.limit(0).repartition(1));
+
+        Replicates mine = new Replicates(CLASSES, 10, 40, 5);
+        Replicates b1 = new Replicates(CLASSES, 10, 40, 5);
+        Replicates other = new Replicates(CLASSES, 10, 40, 5);
+        double[][] p = candidate.output(Nd4j.createFromArray(scaled(x, ours)), false).castTo(DataType.DOUBLE)
+                .toDoubleMatrix();
+        double[][] q = champion.output(Nd4j.createFromArray(scaled(x, theirs)), false).castTo(DataType.DOUBLE)
+                .toDoubleMatrix();
+        long onlyMine = 0;
+        long onlyTheirs = 0;
+        for (int i = 0; i < x.length; i++) {
+            long key = Replicates.key("id-" + i);
+            mine.add(key, i % CLASSES, p[i]);
+            other.add(key, i % CLASSES, q[i]);
+            if (i % 2 == 1) {
+                b1.add(key, i % CLASSES, p[i]);
+            }
+            boolean right = io.streamtrain.core.metrics.ScoreStats.argmax(p[i]) == i % CLASSES;
+            boolean theirsRight = io.streamtrain.core.metrics.ScoreStats.argmax(q[i]) == i % CLASSES;
+            onlyMine += right && !theirsRight ? 1 : 0;
+            onlyTheirs += theirsRight && !right ? 1 : 0;
+        }
+
+        List<Row> predicted;
+        TestPass.Outcome outcome;
+        try (Predictor a = Predictor.of(jsc(), candidate, features);
+             Predictor b = Predictor.of(jsc(), champion, features)) {
+            TestPass pass = TestPass.of(spark(), test, new TestPass.Model(a, ours), new TestPass.Model(b, theirs),
+                    settings, "batch", CLASSES, 2);
+            predicted = pass.predictions().collectAsList();
+            outcome = pass.outcome();
+        }
+        assertThat(predicted).hasSize(300);
+        for (Row row : predicted) {
+            int i = Integer.parseInt(row.getString(0).substring(3));
+            assertThat(Scores.probabilities(row, 3)).containsExactly(p[i], within(1e-6));
+            assertThat(row.getInt(2)).isEqualTo(io.streamtrain.core.metrics.ScoreStats.argmax(p[i]));
+        }
+        assertThat(outcome.bySlice().keySet()).containsExactly(Scores.ALL, "batch=b0", "batch=b1");
+        assertThat(outcome.paired().onlyCandidate()).isEqualTo(onlyMine).isPositive();
+        assertThat(outcome.paired().onlyChampion()).isEqualTo(onlyTheirs).isPositive();
+        assertThat(outcome.bySlice().get("batch=b1").sample().confusion(LABELS))
+                .isEqualTo(b1.sample().confusion(LABELS));
+        for (int r = 1; r <= 40; r++) {
+            assertThat(outcome.bySlice().get(Scores.ALL).replicate(r).confusion(LABELS))
+                    .isEqualTo(mine.replicate(r).confusion(LABELS));
+            assertThat(outcome.paired().champion().replicate(r).confusion(LABELS))
+                    .isEqualTo(other.replicate(r).confusion(LABELS));
+        }
+
+        // Fewer input partitions than cores asked for: spread first, same statistics.
+        try (Predictor a = Predictor.of(jsc(), candidate, features)) {
+            TestPass pass = TestPass.of(spark(), df.coalesce(1), new TestPass.Model(a, ours), null, settings, null,
+                    CLASSES, 3);
+            assertThat(pass.predictions().rdd().getNumPartitions()).isEqualTo(3);
+            assertThat(pass.predictions().count()).isEqualTo(300);
+            TestPass.Outcome alone = pass.outcome();
+            assertThat(alone.paired()).isNull();
+            assertThat(alone.bySlice().keySet()).containsExactly(Scores.ALL);
+            assertThat(alone.bySlice().get(Scores.ALL).replicate(7).confusion(LABELS))
+                    .isEqualTo(mine.replicate(7).confusion(LABELS));
+        }
+    }
+
+    private static float[][] scaled(float[][] x, io.streamtrain.preprocess.Scaler scaler) {
+        float[][] out = new float[x.length][];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = scaler.apply(x[i]);
+        }
+        return out;
     }
 }
