@@ -178,10 +178,19 @@ public final class CompressJob {
         String title = "Compressed copies of model " + run + " (run " + runId + ")";
         files.writeString(warehouse.report(runId) + "/compression.md", markdown(title, out, evaluate.confidence()));
         files.writeString(warehouse.report(runId) + "/compression.html", html(title, out, evaluate.confidence()));
+        // Beside the copies, for the evaluation report of the model (EvaluateJob.modelSections).
+        files.writeString(summaryFile(warehouse, run), "<p>" + HtmlReport.escape(title) + "; full report: "
+                + HtmlReport.escape(warehouse.report(runId)) + "/compression.html</p>\n"
+                + compressionSection(out, evaluate.confidence()));
         LOG.info(String.format(Locale.ROOT, "compress: %d copies of model %s measured on %d test rows in %.1f s;"
                         + " report in %s", out.size() - 1, run, testRows, (System.nanoTime() - started) / 1e9,
                 warehouse.report(runId)));
         return out;
+    }
+
+    /** The HTML fragment of a model's latest compression, {@code models/<run>/compressed/report.html}. */
+    static String summaryFile(Warehouse warehouse, String run) {
+        return warehouse.model(run) + "/" + ModelBundle.COMPRESSED + "/report.html";
     }
 
     /** Bytes of the network serialised by DL4J without updater state: what serving the float32 model needs. */

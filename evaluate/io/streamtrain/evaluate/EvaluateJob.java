@@ -263,7 +263,7 @@ public final class EvaluateJob {
             files.writeString(reportDir + "/metrics.csv", ReportFormat.csv(report.rows()));
             files.writeString(reportDir + "/metrics.md", report.markdown());
             files.writeString(reportDir + "/index.html", HtmlReport.render(report.title(), report.confusion(),
-                    report.rows(), decision, report.images()));
+                    report.rows(), decision, report.images(), modelSections(files, warehouse, bundle.runId())));
             if (decision != null && decision.outcome() == Decision.Outcome.PROMOTED) {
                 String current = champion(files, warehouse);
                 if (current == null || current.equals(decision.champion()) || current.equals(bundle.runId())) {
@@ -380,6 +380,23 @@ public final class EvaluateJob {
             }
             return images;
         }
+    }
+
+    /**
+     * What {@code compress} and {@code explain} last wrote beside the model, for its report: the compressed copies
+     * (of a bundle, not of a copy) and the explanations with their sanity check.
+     */
+    static Map<String, String> modelSections(HadoopFiles files, Warehouse warehouse, String modelId) {
+        Map<String, String> sections = new LinkedHashMap<>();
+        String compression = CompressJob.summaryFile(warehouse, ModelBundle.runOf(modelId));
+        if (ModelBundle.copyOf(modelId) == null && files.exists(compression)) {
+            sections.put("Compressed copies", files.readString(compression));
+        }
+        String explanations = ExplainJob.summaryFile(warehouse, modelId);
+        if (files.exists(explanations)) {
+            sections.put("Explanations", files.readString(explanations));
+        }
+        return sections;
     }
 
     /** The configured slice column when the test rows have it; a warning and no slices otherwise. */

@@ -155,6 +155,9 @@ public final class ExplainJob {
                 settings, all.keySet()));
         files.writeString(report + "/explanations.html", html(title, ids, classes, labels, sCheck, igCheck, settings,
                 all));
+        // Beside the bundle, for its evaluation report (EvaluateJob.modelSections): the check and the class means.
+        files.writeString(summaryFile(warehouse, bundle.runId()), summary(title, sCheck, igCheck,
+                report + "/explanations.html", all.get("explanations/class-means.png")));
         LOG.info(String.format(Locale.ROOT, "explain: %d images of model %s explained in %.1f s; report in %s", n,
                 bundle.runId(), (System.nanoTime() - started) / 1e9, report));
         return new Result(bundle.runId(), n, sCheck, igCheck, report);
@@ -193,6 +196,19 @@ public final class ExplainJob {
                         + " %s", s.mean(), java.util.Arrays.stream(s.perImage()).min().orElse(Double.NaN),
                 java.util.Arrays.stream(s.perImage()).max().orElse(Double.NaN), s.threshold(),
                 s.passed() ? "passed" : "failed");
+    }
+
+    /** The HTML fragment of a model's latest explanation, {@code explanations.html} in the model's folder. */
+    static String summaryFile(Warehouse warehouse, String modelId) {
+        return ModelBundle.directory(warehouse, modelId) + "/explanations.html";
+    }
+
+    static String summary(String title, SanityCheck.Result s, SanityCheck.Result ig, String page, byte[] classMeans) {
+        return "<p>" + HtmlReport.escape(title) + "; full report: " + HtmlReport.escape(page) + "</p>\n"
+                + "<ul><li>sanity check, saliency (decides): " + HtmlReport.escape(checkText(s)) + "</li>"
+                + "<li>integrated gradients (reported): " + HtmlReport.escape(checkText(ig)) + "</li></ul>\n"
+                + "<img alt=\"class means\" src=\"data:image/png;base64,"
+                + Base64.getEncoder().encodeToString(classMeans) + "\">\n";
     }
 
     static String markdown(String title, String[] ids, int[] classes, List<String> labels, SanityCheck.Result s,

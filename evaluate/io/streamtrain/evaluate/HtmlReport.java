@@ -8,16 +8,21 @@ import java.util.Map;
 
 /**
  * One self-contained {@code index.html}: the plots embedded as base64 data URIs, the metric table, the confusion
- * matrix and the gate's decision. Pure: it only builds a string.
+ * matrix, the gate's decision and, when they exist, the model's compressed copies and explanations. Pure: it only
+ * builds a string.
  */
 public final class HtmlReport {
 
     private HtmlReport() {
     }
 
-    /** @param images file name (e.g. {@code confusion.png}) to PNG bytes, in display order */
+    /**
+     * @param images   file name (e.g. {@code confusion.png}) to PNG bytes, in display order
+     * @param sections more of the model's story, heading to an HTML fragment: its compressed copies and its
+     *                 explanations, as {@code compress} and {@code explain} last left them beside the bundle
+     */
     public static String render(String title, Confusion m, List<MetricRow> rows, Decision decision,
-                                Map<String, byte[]> images) {
+                                Map<String, byte[]> images, Map<String, String> sections) {
         StringBuilder sb = new StringBuilder("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>")
                 .append(escape(title)).append("</title><style>body{font-family:sans-serif;margin:2em}"
                         + "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:2px 6px;"
@@ -56,7 +61,10 @@ public final class HtmlReport {
             }
             sb.append("</tr>\n");
         }
-        return sb.append("</table>\n</body></html>\n").toString();
+        sb.append("</table>\n");
+        sections.forEach((heading, fragment) -> sb.append("<h2>").append(escape(heading)).append("</h2>\n")
+                .append(fragment));
+        return sb.append("</body></html>\n").toString();
     }
 
     static String escape(String s) {

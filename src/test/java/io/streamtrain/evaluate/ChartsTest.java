@@ -70,9 +70,11 @@ class ChartsTest {
             assertThat(notWhite).as(plot.getKey() + ": drawn pixels").isGreaterThan(1000);
         }
         String html = HtmlReport.render("Evaluation <of> m", r.sample().confusion(LABELS), rows,
-                Gate.first("m", GateMetric.ACCURACY, 0.8), plots);
+                Gate.first("m", GateMetric.ACCURACY, 0.8), plots, java.util.Map.of("Explanations <of> m",
+                        "<p>sanity check passed</p>"));
         assertThat(html.split("src=\"data:image/png;base64,", -1)).hasSize(plots.size() + 1);
         assertThat(html).contains("Evaluation &lt;of&gt; m").contains("first model").contains("T-shirt/top")
+                .contains("<h2>Explanations &lt;of&gt; m</h2>\n<p>sanity check passed</p>")
                 .doesNotContain("<img src=\"http");
     }
 
