@@ -31,6 +31,7 @@ import picocli.CommandLine.Parameters;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
@@ -401,7 +402,8 @@ final class Commands {
             KafkaConnection kafka = source.isKafka() ? KafkaConnection.open(config.kafka(), config.warehouse()) : null;
             ScoreJob.Result result;
             try {
-                result = inSession(config, spark -> ScoreJob.run(spark, config.schema(), config.ingestRules(),
+                result = inSession(config, runId, plan, r -> Map.of("scored", (double) r.scored(),
+                        "quarantined", (double) r.quarantined()), spark -> ScoreJob.run(spark, config.schema(), config.ingestRules(),
                         config.warehouse(), config.score(), kafka, modelId, source, runId, config.spark().sizing()));
             } finally {
                 if (kafka != null) {
@@ -439,7 +441,8 @@ final class Commands {
                 System.out.println(Plans.describe(runId, List.of(plan), config));
                 return StreamTrain.OK;
             }
-            var measured = inSession(config, spark -> io.streamtrain.evaluate.CompressJob.run(spark, config.schema(),
+            var measured = inSession(config, runId, plan, m -> Map.of("copies", (double) m.size() - 1),
+                    spark -> io.streamtrain.evaluate.CompressJob.run(spark, config.schema(),
                     config.warehouse(), config.evaluate(), config.compress(), modelId, runId, config.spark().sizing()));
             System.out.println(io.streamtrain.evaluate.CompressJob.summary(measured));
             return StreamTrain.OK;
@@ -474,7 +477,8 @@ final class Commands {
             var image = config.train().architecture();
             var geometry = io.streamtrain.evaluate.AttributionImages.Geometry.of(image.height(), image.width(),
                     image.channels(), config.schema().featureCount());
-            var result = inSession(config, spark -> io.streamtrain.evaluate.ExplainJob.run(spark, config.schema(),
+            var result = inSession(config, runId, plan, r -> Map.of("images", (double) r.images(),
+                    "sanity_rank_correlation", r.saliency().mean()), spark -> io.streamtrain.evaluate.ExplainJob.run(spark, config.schema(),
                     config.warehouse(), config.explain(), geometry, modelId, runId));
             System.out.println(result.summary());
             // Not an error: the maps and the report were written; the code says they may not depend on the model.
@@ -482,12 +486,26 @@ final class Commands {
         }
     }
 
-    /** {@code work} in a production session, stopped afterwards whatever happens. */
-    private static <T> T inSession(AppConfig config, java.util.function.Function<SparkSession, T> work) {
+    /**
+     * {@code work} in a production session, stopped afterwards whatever happens; the command's outcome goes to the
+     * run's record ({@code runs} table and {@code run.json}) under the plan's stage name, with what {@code counts}
+     * takes from its result.
+     */
+    private static <T> T inSession(AppConfig config, String runId, StagePlan plan,
+                                   java.util.function.Function<T, Map<String, Double>> counts,
+                                   java.util.function.Function<SparkSession, T> work) {
         SparkSession spark = Sessions.create(config.spark());
+        RunLog log = new RunLog(runId);
+        java.time.Instant started = java.time.Instant.now();
         try {
-            return work.apply(spark);
+            T result = work.apply(spark);
+            log.succeeded(plan.stage(), started, counts.apply(result), plan.writes());
+            return result;
+        } catch (RuntimeException e) {
+            log.failed(plan.stage(), started, plan.writes(), e);
+            throw e;
         } finally {
+            log.write(new HadoopFiles(spark.sparkContext().hadoopConfiguration()), config.warehouse(), spark);
             spark.stop();
         }
     }

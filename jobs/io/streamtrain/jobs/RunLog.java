@@ -1,6 +1,7 @@
 package io.streamtrain.jobs;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import java.io.IOException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.streamtrain.core.HadoopFiles;
@@ -29,7 +30,9 @@ import static org.apache.spark.sql.types.DataTypes.createStructField;
 /**
  * What one run did, stage by stage (start, end, status, counts in and out, where the outputs are), written to
  * {@code reports/<run-id>/run.json} and to the {@code runs} table, so that a scheduler or a user sees every run's
- * fate in one query. A re-run with the same run id replaces its rows.
+ * fate in one query. A run id's stages may run as separate commands (a scheduler runs one stage per task): each
+ * command replaces the rows of the stages it ran and keeps the run's other stages, so a re-run of a stage replaces
+ * its row and never adds one.
  */
 final class RunLog {
 
@@ -61,19 +64,28 @@ final class RunLog {
     }
 
     void succeeded(Stage stage, Instant start, Map<String, Double> counts, List<String> outputs) {
-        stages.add(new StageRun(stage.cliName(), "succeeded", start, Instant.now(), counts, outputs, null));
+        succeeded(stage.cliName(), start, counts, outputs);
+    }
+
+    /** A command that is not a pipeline stage (score, compress, explain), under its own name. */
+    void succeeded(String stage, Instant start, Map<String, Double> counts, List<String> outputs) {
+        stages.add(new StageRun(stage, "succeeded", start, Instant.now(), counts, outputs, null));
     }
 
     void failed(Stage stage, Instant start, List<String> outputs, Throwable error) {
-        stages.add(new StageRun(stage.cliName(), "failed", start, Instant.now(), Map.of(), outputs,
+        failed(stage.cliName(), start, outputs, error);
+    }
+
+    void failed(String stage, Instant start, List<String> outputs, Throwable error) {
+        stages.add(new StageRun(stage, "failed", start, Instant.now(), Map.of(), outputs,
                 UserException.oneLine(String.valueOf(error.getMessage()))));
     }
 
-    /** The run as JSON: run id and its stages in order. */
-    String json() {
+    /** The run as JSON: run id and its stages in order, after {@code earlier} (stages other commands ran). */
+    String json(List<Map<String, Object>> earlier) {
         Map<String, Object> run = new LinkedHashMap<>();
         run.put("run_id", runId);
-        List<Map<String, Object>> list = new ArrayList<>();
+        List<Map<String, Object>> list = new ArrayList<>(earlier);
         for (StageRun s : stages) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("stage", s.stage());
@@ -97,17 +109,32 @@ final class RunLog {
     }
 
     /**
-     * Writes run.json, and the runs table when a session is up (a produce-only run has none). A failure to write is
-     * logged, not thrown: the run's own outcome, already decided, must reach the user.
+     * Writes run.json, and the runs table when a session is up (a produce-only run has none), keeping what other
+     * commands recorded for the run's other stages. A failure to write is logged, not thrown: the run's own outcome,
+     * already decided, must reach the user.
      */
     void write(HadoopFiles files, Warehouse warehouse, SparkSession spark) {
         if (stages.isEmpty()) {
             return;
         }
+        java.util.Set<String> mine = new java.util.HashSet<>();
+        stages.forEach(s -> mine.add(s.stage()));
         try {
-            files.writeString(warehouse.report(runId) + "/run.json", json());
+            String runJson = warehouse.report(runId) + "/run.json";
+            files.writeString(runJson, json(earlierStages(files, runJson, mine)));
             if (spark != null) {
+                String partition = warehouse.table(Table.RUNS) + "/run_id=" + runId;
                 List<Row> rows = new ArrayList<>();
+                if (files.containsFile(partition, ".parquet")) {
+                    // Collected before the write: Spark cannot overwrite a partition it is reading.
+                    for (Row earlier : spark.read().schema(withoutRunId())
+                            .parquet(partition).collectAsList()) {
+                        if (!mine.contains(earlier.getString(0))) {
+                            rows.add(RowFactory.create(earlier.get(0), earlier.get(1), earlier.get(2), earlier.get(3),
+                                    earlier.get(4), earlier.get(5), earlier.get(6), earlier.get(7), runId));
+                        }
+                    }
+                }
                 for (StageRun s : stages) {
                     rows.add(RowFactory.create(s.stage(), s.status(), Timestamp.from(s.startedAt()),
                             Timestamp.from(s.endedAt()), seconds(s), scala.collection.JavaConverters
@@ -119,6 +146,34 @@ final class RunLog {
             }
         } catch (RuntimeException e) {
             LOG.warn("run {}: could not record the run in {} ({})", runId, warehouse.report(runId), e.toString());
+        }
+    }
+
+    /** The schema of a runs partition's files: the table's without the partition column. */
+    private static StructType withoutRunId() {
+        return new StructType(java.util.Arrays.stream(SCHEMA.fields()).filter(f -> !f.name().equals("run_id"))
+                .toArray(StructField[]::new));
+    }
+
+    /** The stages an earlier command recorded in run.json that this one did not run. */
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> earlierStages(HadoopFiles files, String runJson,
+                                                           java.util.Set<String> mine) {
+        if (!files.exists(runJson)) {
+            return List.of();
+        }
+        try {
+            Map<String, Object> earlier = JSON.readValue(files.readString(runJson), Map.class);
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (Map<String, Object> stage : (List<Map<String, Object>>) earlier.getOrDefault("stages", List.of())) {
+                if (!mine.contains(String.valueOf(stage.get("stage")))) {
+                    out.add(stage);
+                }
+            }
+            return out;
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{} is not a run record ({}); writing this command's stages only", runJson, e.toString());
+            return List.of();
         }
     }
 

@@ -89,6 +89,10 @@ class ModelOpsIT {
             assertThat(spark.read().parquet(warehouse.table(Table.EVALUATION)).where("run_id = 'e-int8'")
                     .select("model_id").distinct().collectAsList()).extracting(r -> r.getString(0))
                     .containsExactly("m1:int8");
+            // Every command is in the run record, as the pipeline's stages are.
+            assertThat(spark.read().parquet(warehouse.table(Table.RUNS)).where("run_id IN ('c1', 's1', 'x1')")
+                    .where("status = 'succeeded'").select("stage").collectAsList()).extracting(r -> r.getString(0))
+                    .containsExactlyInAnyOrder("compress", "score", "explain");
         } finally {
             spark.stop();
         }
