@@ -6,12 +6,20 @@ package io.streamtrain.ingest;
  *
  * @param id       record id; on a rejection, the record's id whenever it could be read (null otherwise)
  * @param ts       event time, epoch millis
- * @param label    class index
+ * @param label    class index, or {@link #NO_LABEL} for an accepted record without one (rules that do not require it)
  * @param features the feature vector
  * @param reason   why the record was rejected, or null
  * @param message  a readable explanation naming the field and the value, or null
  */
 public record ParsedRecord(String id, long ts, int label, float[] features, Reason reason, String message) {
+
+    /** The label of a record that has none. */
+    public static final int NO_LABEL = -1;
+
+    /** The label as the tables hold it: null for {@link #NO_LABEL}. */
+    public Integer labelOrNull() {
+        return label == NO_LABEL ? null : label;
+    }
 
     public static ParsedRecord accepted(String id, long ts, int label, float[] features) {
         return new ParsedRecord(id, ts, label, features, null, null);

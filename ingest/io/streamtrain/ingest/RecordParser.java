@@ -128,7 +128,8 @@ public final class RecordParser {
             if (seen) {
                 return ParsedRecord.rejected(Reason.DUPLICATE_FIELD, "field '" + field + "' appears twice");
             }
-            if (v == JsonToken.VALUE_NULL && isRequired(field)) {
+            boolean optional = field.equals("label") && !rules.labelRequired();
+            if (v == JsonToken.VALUE_NULL && isRequired(field) && !optional) {
                 return ParsedRecord.rejected(Reason.MISSING_FIELD, "field '" + field + "' is null");
             }
             switch (field) {
@@ -148,6 +149,10 @@ public final class RecordParser {
                     ts = p.getLongValue();
                 }
                 case "label" -> {
+                    if (v == JsonToken.VALUE_NULL) {
+                        // An optional label left empty: as if absent.
+                        continue;
+                    }
                     ParsedRecord bad = null;
                     int index = -1;
                     if (v == JsonToken.VALUE_NUMBER_INT) {
@@ -200,7 +205,7 @@ public final class RecordParser {
         if (p.nextToken() != null) {
             return ParsedRecord.rejected(Reason.MALFORMED_JSON, "trailing content after the JSON object");
         }
-        if (id == null || ts == null || label == null || features == null) {
+        if (id == null || ts == null || (label == null && rules.labelRequired()) || features == null) {
             String missing = id == null ? "id" : ts == null ? "ts" : label == null ? "label" : "features";
             return ParsedRecord.rejected(Reason.MISSING_FIELD, "required field '" + missing + "' is missing");
         }
@@ -212,7 +217,7 @@ public final class RecordParser {
             return ParsedRecord.rejected(Reason.INVALID_ID, "Kafka key '" + abbreviate(key)
                     + "' differs from id '" + abbreviate(id) + "'");
         }
-        return ParsedRecord.accepted(id, ts, label, features);
+        return ParsedRecord.accepted(id, ts, label == null ? ParsedRecord.NO_LABEL : label, features);
     }
 
     /** Returns the vector, or a rejection; never reads more than feature-count + 1 elements. */

@@ -120,7 +120,8 @@ final class RecordScanner {
             skipWhitespace();
         }
         skipWhitespace();
-        boolean complete = pos == in.length && id != null && hasTs && label >= 0 && features != null;
+        boolean complete = pos == in.length && id != null && hasTs && (label >= 0 || !rules.labelRequired())
+                && features != null;
         if (!complete || id.isEmpty() || id.length() > rules.maxIdLength() || (key != null && !key.equals(id))) {
             return null;
         }

@@ -85,7 +85,7 @@ public final class Validation {
                     long offset = r.getLong(4);
                     Timestamp timestamp = r.isNullAt(5) ? null : r.getTimestamp(5);
                     if (p.isAccepted()) {
-                        return RowFactory.create(p.id(), p.ts(), p.label(), PackedFeatures.pack(p.features()), topic,
+                        return RowFactory.create(p.id(), p.ts(), p.labelOrNull(), PackedFeatures.pack(p.features()), topic,
                                 partition, offset, timestamp, key, null, null, null, batch);
                     }
                     // The id when it could be read, so a quarantined row can be traced back to its source.

@@ -403,7 +403,7 @@ final class Commands {
             ScoreJob.Result result;
             try {
                 result = inSession(config, runId, plan, r -> Map.of("scored", (double) r.scored(),
-                        "quarantined", (double) r.quarantined()), spark -> ScoreJob.run(spark, config.schema(), config.ingestRules(),
+                        "quarantined", (double) r.quarantined()), spark -> ScoreJob.run(spark, config.schema(), config.ingestRules().labelOptional(),
                         config.warehouse(), config.score(), kafka, modelId, source, runId, config.spark().sizing()));
             } finally {
                 if (kafka != null) {

@@ -7,6 +7,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -32,6 +33,27 @@ class RecordParserTest {
         ParsedRecord byName = parse("{\"features\":[1,1,1],\"label\":\"b\",\"ts\":5,\"id\":\"r2\",\"extra\":{\"x\":[1]}}");
         assertThat(byName.isAccepted()).isTrue();
         assertThat(byName.label()).isEqualTo(1);
+    }
+
+    @Test
+    void scoresDoorTakesRecordsWithoutALabelAndStillChecksOneThatIsThere() {
+        RecordParser scoring = new RecordParser(Fixtures.tinyRules().labelOptional());
+        for (String json : List.of("{\"id\":\"u1\",\"ts\":1,\"features\":[0,0.5,1]}",
+                "{\"id\":\"u1\",\"ts\":1,\"label\":null,\"features\":[0,0.5,1]}",
+                "{\"id\": \"u1\", \"ts\": 1, \"features\": [0, 0.5, 1], \"note\": \"the parser's path\"}")) {
+            ParsedRecord p = scoring.parse(null, json.getBytes(StandardCharsets.UTF_8));
+            assertThat(p.isAccepted()).as(json).isTrue();
+            assertThat(p.labelOrNull()).as(json).isNull();
+            assertThat(p.features()).containsExactly(0f, 0.5f, 1f);
+        }
+        ParsedRecord labelled = scoring.parse(null, "{\"id\":\"l\",\"ts\":1,\"label\":\"b\",\"features\":[1,1,1]}"
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(labelled.labelOrNull()).isEqualTo(1);
+        assertThat(scoring.parse(null, "{\"id\":\"l\",\"ts\":1,\"label\":9,\"features\":[1,1,1]}"
+                .getBytes(StandardCharsets.UTF_8)).reason()).isEqualTo(Reason.UNKNOWN_LABEL);
+        // Ingest's door still requires it.
+        assertThat(parse("{\"id\":\"u1\",\"ts\":1,\"features\":[0,0.5,1]}").reason())
+                .isEqualTo(Reason.MISSING_FIELD);
     }
 
     @Test
