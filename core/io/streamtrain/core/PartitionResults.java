@@ -37,10 +37,14 @@ public final class PartitionResults<T> extends AccumulatorV2<PartitionResults.Pa
         this.merge = merge;
     }
 
-    /** A new accumulator registered with {@code sc} under {@code name} (the Spark UI shows it). */
-    public static <T> PartitionResults<T> register(JavaSparkContext sc, String name, Merge<T> merge) {
+    /**
+     * A new accumulator registered with {@code sc}. Without a name: Spark shows a named accumulator's values in its
+     * UI, which would keep every partition's result reachable until the stage ends and read the driver's value from
+     * the listener thread while tasks are merged into it.
+     */
+    public static <T> PartitionResults<T> register(JavaSparkContext sc, Merge<T> merge) {
         PartitionResults<T> results = new PartitionResults<>(merge);
-        sc.sc().register(results, name);
+        sc.sc().register(results);
         return results;
     }
 

@@ -108,6 +108,7 @@ public final class CompressJob {
         }
         writes.add(warehouse.table(Table.COMPRESSION));
         writes.add(warehouse.report(runId) + "/compression.{md,html}");
+        writes.add(dir + "/" + ModelBundle.COMPRESSED + "/report.html (for the model's evaluation report)");
         return new StagePlan("compress", List.of(dir, warehouse.table(Table.CURATED) + " (test split)"), writes);
     }
 

@@ -217,9 +217,9 @@ public final class EvaluateJob {
                 TestPass pass = TestPass.of(spark, test, new TestPass.Model(ours, bundle.scaler()),
                         theirs == null ? null : new TestPass.Model(theirs, championBundle.scaler()), settings, slice,
                         classes, sc.defaultParallelism());
-                ParquetTables.overwritePartitions(pass.predictions().withColumn("model_id", lit(bundle.runId()))
-                        .withColumn("run_id", lit(runId)), warehouse.table(Table.PREDICTIONS), "run_id");
-                outcome = pass.outcome();
+                outcome = pass.run(predictions -> ParquetTables.overwritePartitions(predictions
+                        .withColumn("model_id", lit(bundle.runId())).withColumn("run_id", lit(runId)),
+                        warehouse.table(Table.PREDICTIONS), "run_id"));
             }
             long testRows = outcome.bySlice().get(Scores.ALL).sample().examples();
             requireTestRows(testRows, warehouse);
@@ -306,9 +306,7 @@ public final class EvaluateJob {
         }
         double epoch = history.medianEpochSeconds();
         return String.format(Locale.ROOT, "evaluate: evaluate_seconds=%.1f epoch_seconds=%.1f ratio=%.2f (median of"
-                + " %d epochs; in a fresh JVM the evaluation also pays for starting ND4J and a cold JIT, which"
-                + " training pays before its epochs and in the first, not in the median: bench evaluate times both in"
-                + " one process)", seconds, epoch, seconds / epoch, history.epochs().length);
+                + " %d epochs)", seconds, epoch, seconds / epoch, history.epochs().length);
     }
 
     private static <T> T join(java.util.concurrent.Future<T> future) {

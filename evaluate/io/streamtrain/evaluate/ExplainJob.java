@@ -72,7 +72,8 @@ public final class ExplainJob {
                 schema.classCount());
         return new StagePlan("explain", List.of(dir, warehouse.table(Table.CURATED) + " (test split, "
                 + settings.imagesPerClass() + " images per class)"), List.of(warehouse.report(runId)
-                + "/explanations/*.png", warehouse.report(runId) + "/explanations.{md,html}"));
+                + "/explanations/*.png", warehouse.report(runId) + "/explanations.{md,html}", dir + "/"
+                + ModelBundle.EXPLANATIONS + " (for the model's evaluation report)"));
     }
 
     public static Result run(SparkSession spark, RecordSchema schema, Warehouse warehouse, ExplainSettings settings,
@@ -200,7 +201,7 @@ public final class ExplainJob {
 
     /** The HTML fragment of a model's latest explanation, {@code explanations.html} in the model's folder. */
     static String summaryFile(Warehouse warehouse, String modelId) {
-        return ModelBundle.directory(warehouse, modelId) + "/explanations.html";
+        return ModelBundle.directory(warehouse, modelId) + "/" + ModelBundle.EXPLANATIONS;
     }
 
     static String summary(String title, SanityCheck.Result s, SanityCheck.Result ig, String page, byte[] classMeans) {

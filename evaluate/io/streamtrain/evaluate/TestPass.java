@@ -10,6 +10,7 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -77,8 +78,8 @@ final class TestPass {
     }
 
     /**
-     * The pass over {@code test} (curated rows: id, label and the compact feature columns), not started yet: the
-     * action that consumes {@link #predictions()} runs it.
+     * The pass over {@code test} (curated rows: id, label and the compact feature columns), not started yet:
+     * {@link #run} runs it.
      *
      * @param champion    the model to pair with, or null
      * @param sliceColumn the column to slice the metrics by, or null
@@ -91,15 +92,15 @@ final class TestPass {
         if (sliceColumn != null) {
             columns.add(sliceColumn);
         }
-        Dataset<Row> rows = test.select(columns.stream().map(c -> col(c)).toArray(org.apache.spark.sql.Column[]::new));
-        JavaRDD<Row> source = rows.toJavaRDD();
+        JavaRDD<Row> source = test.select(columns.stream().map(c -> col(c)).toArray(Column[]::new)).toJavaRDD();
         if (source.getNumPartitions() < minPartitions) {
-            source = rows.repartition(minPartitions).toJavaRDD();
+            // An RDD's repartition stays lazy: the shuffle runs in the job that consumes the predictions.
+            source = source.repartition(minPartitions);
         }
         Shape shape = new Shape(classes, settings.calibrationBins(), settings.replicates(), settings.seed(),
                 sliceColumn);
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        PartitionResults<Part> results = PartitionResults.register(sc, "evaluate test statistics", Part::merge);
+        PartitionResults<Part> results = PartitionResults.register(sc, Part::merge);
         Function2<Integer, Iterator<Row>, Iterator<Row>> score = (index, it) ->
                 new Scoring(index, it, candidate, champion, shape, results);
         JavaRDD<Row> scored = source.mapPartitionsWithIndex(score, false);
@@ -107,13 +108,13 @@ final class TestPass {
                 shape.empty(champion != null));
     }
 
-    /** One row per test row: id, label, predicted class and class probabilities of the candidate. */
-    Dataset<Row> predictions() {
-        return predictions;
-    }
-
-    /** What the pass found; call after an action has consumed {@link #predictions()}. */
-    Outcome outcome() {
+    /**
+     * Runs the pass: {@code sink} consumes the predictions (one row per test row: id, label, predicted class and class
+     * probabilities of the candidate) with an action that reads every row, such as a write; then the statistics of
+     * every partition are in.
+     */
+    Outcome run(java.util.function.Consumer<Dataset<Row>> sink) {
+        sink.accept(predictions);
         Part all = results.merged(partitions);
         Part merged = all == null ? empty : all;
         Map<String, Replicates> ordered = new LinkedHashMap<>();
@@ -144,10 +145,7 @@ final class TestPass {
         }
     }
 
-    /**
-     * One partition's statistics. A plain class, not a record: Spark ships task results with Kryo, whose field
-     * serializer cannot build a record.
-     */
+    /** One partition's statistics: mutable sums, so a class rather than a record. */
     static final class Part implements Serializable {
         private static final long serialVersionUID = 1L;
 
@@ -215,12 +213,13 @@ final class TestPass {
 
         private void scoreBatch() {
             if (mine == null) {
-                mine = candidate.predictor().open();
-                theirs = champion == null ? null : champion.predictor().open();
                 TaskContext task = TaskContext.get();
                 if (task != null) {
+                    // First: whatever is opened below is freed even if the task fails half-way.
                     task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) context -> close());
                 }
+                mine = candidate.predictor().open();
+                theirs = champion == null ? null : champion.predictor().open();
             }
             List<Row> batch = new ArrayList<>(SCORING_BATCH);
             while (batch.size() < SCORING_BATCH && rows.hasNext()) {

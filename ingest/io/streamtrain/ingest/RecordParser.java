@@ -113,6 +113,7 @@ public final class RecordParser {
         String id = null;
         Long ts = null;
         Integer label = null;
+        boolean labelSeen = false;
         float[] features = null;
         JsonToken t;
         while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
@@ -121,7 +122,7 @@ public final class RecordParser {
             boolean seen = switch (field) {
                 case "id" -> id != null;
                 case "ts" -> ts != null;
-                case "label" -> label != null;
+                case "label" -> labelSeen;
                 case "features" -> features != null;
                 default -> false;
             };
@@ -149,6 +150,7 @@ public final class RecordParser {
                     ts = p.getLongValue();
                 }
                 case "label" -> {
+                    labelSeen = true;
                     if (v == JsonToken.VALUE_NULL) {
                         // An optional label left empty: as if absent.
                         continue;

@@ -499,7 +499,14 @@ final class Commands {
         java.time.Instant started = java.time.Instant.now();
         try {
             T result = work.apply(spark);
-            log.succeeded(plan.stage(), started, counts.apply(result), plan.writes());
+            Map<String, Double> counted;
+            try {
+                counted = counts.apply(result);
+            } catch (RuntimeException e) {
+                LOG.warn("{}: could not count its result for the run record ({})", plan.stage(), e.toString());
+                counted = Map.of();
+            }
+            log.succeeded(plan.stage(), started, counted, plan.writes());
             return result;
         } catch (RuntimeException e) {
             log.failed(plan.stage(), started, plan.writes(), e);
@@ -652,7 +659,8 @@ final class Commands {
             if (options.dryRun) {
                 System.out.println(Plans.describe("bench evaluate", new StagePlan("bench evaluate",
                         List.of(data.input + " (" + epochs + " epochs, then evaluate)"), List.of(config.warehouse()
-                        .root() + "/_bench/bench-evaluate-* and its topic, deleted at the end", "stdout")), config));
+                        .root() + "/_bench/bench-evaluate-*, deleted at the end", "topic bench-evaluate-*", "stdout")),
+                        config));
                 return StreamTrain.OK;
             }
             System.out.println(EvaluateBench.run(options::load, config.warehouse(), data.input, epochs));

@@ -18,9 +18,10 @@ import java.util.function.Function;
 /**
  * {@code bench evaluate}: the configured model (the default MLP unless {@code --set} says otherwise) trained on a
  * Fashion-MNIST IDX folder for a few epochs, then evaluated on its 10,000 test images with intervals, predictions,
- * tables and plots, in one process and one Spark session, as {@code pipeline} runs them. Prints each epoch's
- * seconds, the evaluation's, and {@code evaluate_ratio=} (evaluation over the median epoch). Everything runs in a
- * scratch warehouse and topic, deleted at the end.
+ * tables and plots, in one process: curation first, then training and evaluation in one Spark session, as
+ * {@code pipeline --stages train,evaluate} runs them. Prints each epoch's seconds, the evaluation's, and
+ * {@code evaluate_ratio=} (evaluation over the median epoch). Everything is written to a scratch warehouse, deleted at
+ * the end, and a topic of its own.
  */
 final class EvaluateBench {
 

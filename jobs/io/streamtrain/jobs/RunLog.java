@@ -32,7 +32,8 @@ import static org.apache.spark.sql.types.DataTypes.createStructField;
  * {@code reports/<run-id>/run.json} and to the {@code runs} table, so that a scheduler or a user sees every run's
  * fate in one query. A run id's stages may run as separate commands (a scheduler runs one stage per task): each
  * command replaces the rows of the stages it ran and keeps the run's other stages, so a re-run of a stage replaces
- * its row and never adds one.
+ * its row and never adds one. Commands of one run id are expected one after another, as a scheduler runs them: two at
+ * the same time could each keep the other's old rows.
  */
 final class RunLog {
 

@@ -38,9 +38,18 @@ public record ModelBundle(String runId, MultiLayerNetwork network, Scaler scaler
     public static final String SCALER = "scaler.json";
     public static final String CONFIG = "config.conf";
 
-    /** Writes the bundle, then moves {@code latest} to it (an atomic replace, after everything else is written). */
+    /** What {@code explain} leaves in a model's (or a copy's) folder, for its evaluation report. */
+    public static final String EXPLANATIONS = "explanations.html";
+
+    /**
+     * Writes the bundle, then moves {@code latest} to it (an atomic replace, after everything else is written). What
+     * earlier weights of the same run id left (compressed copies, explanations) is deleted first: it no longer
+     * describes this model.
+     */
     public void save(HadoopFiles files, Warehouse warehouse, String effectiveConfig, Lineage lineage) {
         String dir = warehouse.model(runId);
+        files.deleteRecursively(dir + "/" + COMPRESSED);
+        files.deleteRecursively(dir + "/" + EXPLANATIONS);
         files.writeBytes(dir + "/" + MODEL, serialize(network));
         files.writeString(dir + "/" + SCALER, scaler.toJson());
         files.writeString(dir + "/" + CONFIG, effectiveConfig);

@@ -19,7 +19,7 @@ public class PartitionResultsSparkTest extends SparkLocalTest {
 
     @Test
     public void foldsEachPartitionOnceInPartitionOrder() {
-        PartitionResults<ArrayList<Integer>> results = PartitionResults.register(jsc(), "test order",
+        PartitionResults<ArrayList<Integer>> results = PartitionResults.register(jsc(),
                 (a, b) -> {
                     a.addAll(b);
                     return a;
@@ -47,7 +47,7 @@ public class PartitionResultsSparkTest extends SparkLocalTest {
 
     @Test
     public void aMissingPartitionIsAnError() {
-        PartitionResults<Integer> results = PartitionResults.register(jsc(), "test missing", Integer::sum);
+        PartitionResults<Integer> results = PartitionResults.register(jsc(), Integer::sum);
         jsc().parallelize(List.of(1, 2, 3, 4), 4).foreachPartition(it -> {
             int v = it.next();
             if (v != 3) {

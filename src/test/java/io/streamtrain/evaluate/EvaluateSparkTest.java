@@ -335,8 +335,9 @@ public class EvaluateSparkTest extends SparkLocalTest {
              Predictor b = Predictor.of(jsc(), champion, features)) {
             TestPass pass = TestPass.of(spark(), test, new TestPass.Model(a, ours), new TestPass.Model(b, theirs),
                     settings, "batch", CLASSES, 2);
-            predicted = pass.predictions().collectAsList();
-            outcome = pass.outcome();
+            List<List<Row>> collected = new ArrayList<>();
+            outcome = pass.run(predictions -> collected.add(predictions.collectAsList()));
+            predicted = collected.get(0);
         }
         assertThat(predicted).hasSize(300);
         for (Row row : predicted) {
@@ -360,9 +361,10 @@ public class EvaluateSparkTest extends SparkLocalTest {
         try (Predictor a = Predictor.of(jsc(), candidate, features)) {
             TestPass pass = TestPass.of(spark(), df.coalesce(1), new TestPass.Model(a, ours), null, settings, null,
                     CLASSES, 3);
-            assertThat(pass.predictions().rdd().getNumPartitions()).isEqualTo(3);
-            assertThat(pass.predictions().count()).isEqualTo(300);
-            TestPass.Outcome alone = pass.outcome();
+            TestPass.Outcome alone = pass.run(predictions -> {
+                assertThat(predictions.rdd().getNumPartitions()).isEqualTo(3);
+                assertThat(predictions.count()).isEqualTo(300);
+            });
             assertThat(alone.paired()).isNull();
             assertThat(alone.bySlice().keySet()).containsExactly(Scores.ALL);
             assertThat(alone.bySlice().get(Scores.ALL).replicate(7).confusion(LABELS))

@@ -51,6 +51,8 @@ class RecordParserTest {
         assertThat(labelled.labelOrNull()).isEqualTo(1);
         assertThat(scoring.parse(null, "{\"id\":\"l\",\"ts\":1,\"label\":9,\"features\":[1,1,1]}"
                 .getBytes(StandardCharsets.UTF_8)).reason()).isEqualTo(Reason.UNKNOWN_LABEL);
+        assertThat(scoring.parse(null, "{\"id\":\"l\",\"ts\":1,\"label\":null,\"label\":3,\"features\":[1,1,1]}"
+                .getBytes(StandardCharsets.UTF_8)).reason()).isEqualTo(Reason.DUPLICATE_FIELD);
         // Ingest's door still requires it.
         assertThat(parse("{\"id\":\"u1\",\"ts\":1,\"features\":[0,0.5,1]}").reason())
                 .isEqualTo(Reason.MISSING_FIELD);

@@ -76,6 +76,15 @@ class ModelOpsIT {
                 .contains("<h2>Explanations</h2>")
                 .contains(String.format(java.util.Locale.ROOT, "mean Spearman rank correlation %.4f", correlation));
 
+        // A new training of the run id makes the copies and the explanations stale: they are deleted, and the next
+        // report does not show them.
+        assertThat(StreamTrain.execute(command(root, "train", "--run-id", "m1", "--set", "train.epochs=1"))).isZero();
+        assertThat(Path.of(warehouse.model("m1"), "compressed")).doesNotExist();
+        assertThat(Path.of(warehouse.model("m1"), "explanations.html")).doesNotExist();
+        assertThat(StreamTrain.execute(command(root, "evaluate", "--model", "m1", "--run-id", "e2"))).isZero();
+        assertThat(Files.readString(Path.of(warehouse.report("e2"), "index.html")))
+                .doesNotContain("<h2>Compressed copies</h2>").doesNotContain("<h2>Explanations</h2>");
+
         SparkSession spark = LocalRuns.session();
         try {
             List<Row> compression = spark.read().parquet(warehouse.table(Table.COMPRESSION))
