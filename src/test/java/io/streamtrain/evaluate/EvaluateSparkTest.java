@@ -225,10 +225,7 @@ public class EvaluateSparkTest extends SparkLocalTest {
     @Test
     public void predictionsOnTheExecutorsEqualTheNetworksOwnOutput() {
         int features = 12;
-        TrainSettings s = new TrainSettings(List.of(8), "tanh", 0, 0, 0, TrainSettings.Init.XAVIER,
-                Optimizer.constant(Optimizer.Updater.SGD, 0.05), 16, 1, 12345, 0, Architecture.mlp(),
-                Distribution.averaging(10, 2), false, 0);
-        MultiLayerNetwork network = Models.network(s, features, CLASSES);
+        MultiLayerNetwork network = smallNetwork(8, "tanh", 12345, features);
         Random random = new Random(3);
         List<Row> rows = new ArrayList<>();
         float[][] x = new float[150][features];
@@ -268,13 +265,8 @@ public class EvaluateSparkTest extends SparkLocalTest {
     @Test
     public void theOnePassScoresEachModelWithItsOwnScalerAndGathersWhatPlainJavaGathers() {
         int features = 6;
-        TrainSettings s = new TrainSettings(List.of(8), "tanh", 0, 0, 0, TrainSettings.Init.XAVIER,
-                Optimizer.constant(Optimizer.Updater.SGD, 0.05), 16, 1, 12345, 0, Architecture.mlp(),
-                Distribution.averaging(10, 2), false, 0);
-        MultiLayerNetwork candidate = Models.network(s, features, CLASSES);
-        MultiLayerNetwork champion = Models.network(new TrainSettings(List.of(5), "relu", 0, 0, 0,
-                TrainSettings.Init.XAVIER, Optimizer.constant(Optimizer.Updater.SGD, 0.05), 16, 1, 7, 0,
-                Architecture.mlp(), Distribution.averaging(10, 2), false, 0), features, CLASSES);
+        MultiLayerNetwork candidate = smallNetwork(8, "tanh", 12345, features);
+        MultiLayerNetwork champion = smallNetwork(5, "relu", 7, features);
         io.streamtrain.preprocess.Scaler ours = new io.streamtrain.preprocess.Scaler(
                 new double[]{100, 90, 80, 70, 60, 50}, new double[]{50, 60, 70, 80, 90, 100});
         io.streamtrain.preprocess.Scaler theirs = new io.streamtrain.preprocess.Scaler(
@@ -370,6 +362,14 @@ public class EvaluateSparkTest extends SparkLocalTest {
             assertThat(alone.bySlice().get(Scores.ALL).replicate(7).confusion(LABELS))
                     .isEqualTo(mine.replicate(7).confusion(LABELS));
         }
+    }
+
+    /** An untrained MLP with one hidden layer: what is tested is how it is applied, not what it learnt. */
+    private static MultiLayerNetwork smallNetwork(int hidden, String activation, long seed, int features) {
+        TrainSettings s = new TrainSettings(List.of(hidden), activation, 0, 0, 0, TrainSettings.Init.XAVIER,
+                Optimizer.constant(Optimizer.Updater.SGD, 0.05), 16, 1, seed, 0, Architecture.mlp(),
+                Distribution.averaging(10, 2), false, 0);
+        return Models.network(s, features, CLASSES);
     }
 
     private static float[][] scaled(float[][] x, io.streamtrain.preprocess.Scaler scaler) {
