@@ -68,13 +68,13 @@ final class TestPass {
     private final PartitionResults<Part> results;
     private final Dataset<Row> predictions;
     private final int partitions;
-    private final Part empty;
+    private final Shape shape;
 
-    private TestPass(PartitionResults<Part> results, Dataset<Row> predictions, int partitions, Part empty) {
+    private TestPass(PartitionResults<Part> results, Dataset<Row> predictions, int partitions, Shape shape) {
         this.results = results;
         this.predictions = predictions;
         this.partitions = partitions;
-        this.empty = empty;
+        this.shape = shape;
     }
 
     /**
@@ -104,8 +104,7 @@ final class TestPass {
         Function2<Integer, Iterator<Row>, Iterator<Row>> score = (index, it) ->
                 new Scoring(index, it, candidate, champion, shape, results);
         JavaRDD<Row> scored = source.mapPartitionsWithIndex(score, false);
-        return new TestPass(results, spark.createDataFrame(scored, PREDICTIONS), scored.getNumPartitions(),
-                shape.empty(champion != null));
+        return new TestPass(results, spark.createDataFrame(scored, PREDICTIONS), scored.getNumPartitions(), shape);
     }
 
     /**
@@ -115,10 +114,12 @@ final class TestPass {
      */
     Outcome run(java.util.function.Consumer<Dataset<Row>> sink) {
         sink.accept(predictions);
-        Part all = results.merged(partitions);
-        Part merged = all == null ? empty : all;
+        // Null when there was no partition at all.
+        Part merged = java.util.Objects.requireNonNullElseGet(results.merged(partitions), Part::new);
         Map<String, Replicates> ordered = new LinkedHashMap<>();
-        ordered.put(Scores.ALL, merged.bySlice.getOrDefault(Scores.ALL, empty.bySlice.get(Scores.ALL)));
+        // No test row at all: empty statistics, which the caller refuses.
+        ordered.put(Scores.ALL, merged.bySlice.containsKey(Scores.ALL) ? merged.bySlice.get(Scores.ALL)
+                : shape.replicates());
         new TreeMap<>(merged.bySlice).forEach((k, v) -> {
             if (!k.equals(Scores.ALL)) {
                 ordered.put(k, v);
@@ -135,13 +136,6 @@ final class TestPass {
 
         Replicates replicates() {
             return new Replicates(classes, bins, resamples, seed);
-        }
-
-        Part empty(boolean paired) {
-            Part part = new Part();
-            part.bySlice.put(Scores.ALL, replicates());
-            part.champion = paired ? replicates() : null;
-            return part;
         }
     }
 
