@@ -5,6 +5,7 @@ import io.streamtrain.core.metrics.Replicates;
 import io.streamtrain.core.metrics.ScoreStats;
 import io.streamtrain.preprocess.CompactFeatures;
 import io.streamtrain.preprocess.Scaler;
+import io.streamtrain.train.Minibatches;
 import io.streamtrain.train.Predictor;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
@@ -22,7 +23,6 @@ import org.apache.spark.sql.types.StructType;
 import java.io.Serializable;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -219,9 +219,10 @@ final class TestPass {
             while (batch.size() < SCORING_BATCH && rows.hasNext()) {
                 batch.add(rows.next());
             }
-            double[][] p = mine.probabilities(features(batch, candidate.scaler()), batch.size());
+            double[][] p = mine.probabilities(Minibatches.scaled(batch, 2, 3, candidate.scaler()), batch.size());
             double[][] q = theirs == null ? null
-                    : theirs.probabilities(features(batch, champion.scaler()), batch.size());
+                    : theirs.probabilities(Minibatches.scaled(batch, 2, 3, champion.scaler()),
+                    batch.size());
             for (int r = 0; r < batch.size(); r++) {
                 Row row = batch.get(r);
                 String id = row.getString(0);
@@ -242,23 +243,12 @@ final class TestPass {
                     part.onlyCandidate += right && !theirsRight ? 1 : 0;
                     part.onlyChampion += theirsRight && !right ? 1 : 0;
                 }
-                out.add(RowFactory.create(id, label, predicted, scala.collection.JavaConverters.asScalaBuffer(
-                        Arrays.stream(p[r]).boxed().toList()).toSeq()));
+                out.add(RowFactory.create(id, label, predicted, Predictor.column(p[r])));
             }
         }
 
         private void add(String slice, long key, int label, double[] p) {
             part.bySlice.computeIfAbsent(slice, k -> shape.replicates()).add(key, label, p);
-        }
-
-        /** The rows' vectors, each scaled by {@code scaler}, one after another. */
-        private static float[] features(List<Row> batch, Scaler scaler) {
-            int width = scaler.size();
-            float[] x = new float[batch.size() * width];
-            for (int r = 0; r < batch.size(); r++) {
-                scaler.applyInto(CompactFeatures.read(batch.get(r), 2, 3), x, r * width);
-            }
-            return x;
         }
 
         private void close() {

@@ -78,18 +78,28 @@ public final class Minibatches {
     /** Rows of (features_u8, features_f32, label) as one scaled minibatch. */
     static DataSet toDataSet(List<Row> rows, Scaler scaler, int classes, int timeSteps) {
         int n = rows.size();
-        int width = scaler.size();
-        float[] x = new float[n * width];
         float[] y = new float[n * classes];
         for (int r = 0; r < n; r++) {
-            float[] f = CompactFeatures.read(rows.get(r), 0, 1);
+            y[r * classes + rows.get(r).getInt(2)] = 1f;
+        }
+        return dataSet(scaled(rows, 0, 1, scaler), y, n, classes, timeSteps);
+    }
+
+    /**
+     * The compact feature vectors of {@code rows} (the columns at {@code u8} and {@code f32}, see
+     * {@link CompactFeatures#read}) scaled by {@code scaler}, one after another: a minibatch's features.
+     */
+    public static float[] scaled(List<Row> rows, int u8, int f32, Scaler scaler) {
+        int width = scaler.size();
+        float[] x = new float[rows.size() * width];
+        for (int r = 0; r < rows.size(); r++) {
+            float[] f = CompactFeatures.read(rows.get(r), u8, f32);
             if (f.length != width) {
                 throw new IllegalStateException("Curated row has " + f.length + " features, the scaler " + width);
             }
             scaler.applyInto(f, x, r * width);
-            y[r * classes + rows.get(r).getInt(2)] = 1f;
         }
-        return dataSet(x, y, n, classes, timeSteps);
+        return x;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.streamtrain.train;
 
+import io.streamtrain.core.metrics.ScoreStats;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
@@ -114,25 +115,20 @@ public final class Predictor implements AutoCloseable, Serializable {
         if (!rows.hasNext()) {
             return out.iterator();
         }
-        MultiLayerNetwork network = model.network();
-        try {
+        try (Network network = new Network(model.network(), timeSteps)) {
             List<Row> batch = new ArrayList<>(DistributedScorer.BATCH_SIZE);
             while (rows.hasNext()) {
                 batch.add(rows.next());
                 if (batch.size() == DistributedScorer.BATCH_SIZE || !rows.hasNext()) {
-                    scoreBatch(network, timeSteps, featuresAt, batch, out);
+                    scoreBatch(network, featuresAt, batch, out);
                     batch.clear();
                 }
             }
-            Nd4j.getExecutioner().commit();
-        } finally {
-            DistributedScorer.release(network);
         }
         return out.iterator();
     }
 
-    private static void scoreBatch(MultiLayerNetwork network, int timeSteps, int featuresAt, List<Row> batch,
-                                   List<Row> out) {
+    private static void scoreBatch(Network network, int featuresAt, List<Row> batch, List<Row> out) {
         int n = batch.size();
         int width = batch.get(0).getList(featuresAt).size();
         float[] x = new float[n * width];
@@ -145,8 +141,7 @@ public final class Predictor implements AutoCloseable, Serializable {
                 x[r * width + c] = f.get(c);
             }
         }
-        INDArray features = Minibatches.shape(Nd4j.create(x, new long[]{n, width}, DataType.FLOAT), timeSteps);
-        double[][] probabilities = network.output(features, false).castTo(DataType.DOUBLE).toDoubleMatrix();
+        double[][] probabilities = network.probabilities(x, n);
         for (int r = 0; r < n; r++) {
             Row row = batch.get(r);
             Object[] values = new Object[row.size() + 1];
@@ -157,22 +152,16 @@ public final class Predictor implements AutoCloseable, Serializable {
                 }
             }
             double[] p = probabilities[r];
-            values[i++] = argmax(p);
-            // Spark's row encoder takes a Scala Seq for an array column, not a Java List.
-            values[i] = scala.collection.JavaConverters.asScalaBuffer(Arrays.stream(p).boxed().toList()).toSeq();
+            values[i++] = ScoreStats.argmax(p);
+            values[i] = column(p);
             out.add(RowFactory.create(values));
         }
     }
 
-    /** The index of the largest probability (the first of equal ones), as the metrics count it. */
-    public static int argmax(double[] p) {
-        int best = 0;
-        for (int k = 1; k < p.length; k++) {
-            if (p[k] > p[best]) {
-                best = k;
-            }
-        }
-        return best;
+    /** A row's class probabilities as the value of the {@link #PROBABILITIES} column of a row made in Java. */
+    public static Object column(double[] probabilities) {
+        // Spark's row encoder takes a Scala Seq for an array column, not a Java List.
+        return scala.collection.JavaConverters.asScalaBuffer(Arrays.stream(probabilities).boxed().toList()).toSeq();
     }
 
     @Override
