@@ -10,6 +10,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -23,7 +24,7 @@ import java.util.Map;
  * ordered row, column, channel. DL4J has no layer that adds a learned per-position parameter, hence a
  * SameDiff layer. Fields have setters and a no-argument constructor because DL4J stores layer configurations as JSON.
  */
-public class TokenEmbedding extends SameDiffLayer {
+public class TokenEmbedding extends SameDiffLayer implements ExactGradientLayer.Differentiable {
 
     static final String PROJECTION = "W";
     static final String BIAS = "b";
@@ -68,6 +69,14 @@ public class TokenEmbedding extends SameDiffLayer {
         return patchHeight * patchWidth * channels;
     }
 
+    /** DL4J's layer with a correct backward pass: see {@link ExactGradientLayer}. */
+    @Override
+    public org.deeplearning4j.nn.api.Layer instantiate(org.deeplearning4j.nn.conf.NeuralNetConfiguration conf,
+            java.util.Collection<org.deeplearning4j.optimize.api.TrainingListener> listeners, int index,
+            INDArray paramsView, boolean initializeParams, org.nd4j.linalg.api.buffer.DataType dataType) {
+        return ExactGradientLayer.instantiate(conf, listeners, index, paramsView, initializeParams, dataType);
+    }
+
     @Override
     public InputType getOutputType(int layerIndex, InputType inputType) {
         return InputType.recurrent(nOut, tokens());
@@ -104,6 +113,25 @@ public class TokenEmbedding extends SameDiffLayer {
             // Small random positions (as BERT and ViT start them): the tokens start distinguishable by place.
             params.get(POSITIONS).assign(Nd4j.randn(params.get(POSITIONS).dataType(), tokens(), nOut).muli(0.02));
         }
+    }
+
+    /** One segment: nothing in the embedding feeds two operations. */
+    @Override
+    public ExactGradientLayer.Backward backward() {
+        List<String> names = positions ? List.of(PROJECTION, BIAS, POSITIONS) : List.of(PROJECTION, BIAS);
+        Segment embed = new Segment((sd, in, p) -> defineLayer(sd, in.get("x"), p, null), names, 3, "x");
+        return new ExactGradientLayer.Backward() {
+            @Override
+            public INDArray forward(INDArray input, Map<String, INDArray> params) {
+                return embed.output(Map.of("x", input), params);
+            }
+
+            @Override
+            public INDArray backprop(INDArray input, INDArray epsilon, Map<String, INDArray> params,
+                                     Map<String, INDArray> paramGradients) {
+                return embed.gradients(Map.of("x", input), epsilon, params, paramGradients).get("x");
+            }
+        };
     }
 
     @Override

@@ -9,6 +9,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,9 +21,11 @@ import java.util.Map;
  * value and output projections), written out in SameDiff ops. That layer has no residual connection or layer
  * normalisation, a {@code MultiLayerNetwork} cannot add a residual around a layer, and its op's gradients were wrong
  * in M2 (see {@link #attention}), so the whole block is one SameDiff layer. The feed-forward layer is position-wise:
- * the same two dense layers with a GELU between them for every token.
+ * the same two dense layers with a GELU between them for every token. DL4J runs the block's forward pass as one
+ * SameDiff graph; its backward pass is {@link #backward()}, because SameDiff M2 differentiates the residual
+ * connections wrongly.
  */
-public class TransformerBlock extends SameDiffLayer {
+public class TransformerBlock extends SameDiffLayer implements ExactGradientLayer.Differentiable {
 
     private int width;
     private int heads;
@@ -45,6 +48,14 @@ public class TransformerBlock extends SameDiffLayer {
         this.heads = heads;
         this.feedForward = feedForward;
         this.finalNorm = finalNorm;
+    }
+
+    /** DL4J's layer with a correct backward pass: see {@link ExactGradientLayer}. */
+    @Override
+    public org.deeplearning4j.nn.api.Layer instantiate(org.deeplearning4j.nn.conf.NeuralNetConfiguration conf,
+            java.util.Collection<org.deeplearning4j.optimize.api.TrainingListener> listeners, int index,
+            INDArray paramsView, boolean initializeParams, org.nd4j.linalg.api.buffer.DataType dataType) {
+        return ExactGradientLayer.instantiate(conf, listeners, index, paramsView, initializeParams, dataType);
     }
 
     @Override
@@ -119,28 +130,74 @@ public class TransformerBlock extends SameDiffLayer {
     @Override
     public SDVariable defineLayer(SameDiff sd, SDVariable x, Map<String, SDVariable> p, SDVariable mask) {
         SDVariable h = norm(sd, x, p, "ln1");
-        x = x.add(attention(sd, h, p));
-
-        h = norm(sd, x, p, "ln2");
-        // Position-wise: every token of every example through the same two dense layers.
-        SDVariable hidden = sd.nn.gelu(sd.mmul(perToken(sd, h), p.get("W1")).add(p.get("b1")));
-        SDVariable out = sd.mmul(hidden, p.get("W2")).add(p.get("b2"));
-        x = x.add(asTokens(sd, out));
+        x = x.add(attention(sd, h, h, h, p));
+        x = x.add(feedForward(sd, x, p));
         return finalNorm ? norm(sd, x, p, "ln3") : x;
     }
 
     /**
+     * The block cut where it forks (see {@link Segment}): the first normalisation, the attention (its query, key and
+     * value inputs separate), the feed-forward branch with its normalisation, and the final normalisation. The
+     * residual connections and the three uses of the normalised input add their gradients here.
+     */
+    @Override
+    public ExactGradientLayer.Backward backward() {
+        Segment norm1 = new Segment((sd, in, p) -> norm(sd, in.get("x"), p, "ln1"), List.of("ln1g", "ln1b"), 3, "x");
+        Segment attend = new Segment((sd, in, p) -> attention(sd, in.get("q"), in.get("k"), in.get("v"), p),
+                List.of("Wq", "Wk", "Wv", "Wo"), 3, "q", "k", "v");
+        Segment feed = new Segment((sd, in, p) -> feedForward(sd, in.get("x"), p),
+                List.of("ln2g", "ln2b", "W1", "b1", "W2", "b2"), 3, "x");
+        Segment norm3 = finalNorm
+                ? new Segment((sd, in, p) -> norm(sd, in.get("x"), p, "ln3"), List.of("ln3g", "ln3b"), 3, "x")
+                : null;
+        return new ExactGradientLayer.Backward() {
+            private INDArray h;
+            private INDArray x1;
+            private INDArray x2;
+
+            @Override
+            public INDArray forward(INDArray x, Map<String, INDArray> params) {
+                h = norm1.output(Map.of("x", x), params);
+                x1 = x.add(attend.output(Map.of("q", h, "k", h, "v", h), params));
+                x2 = x1.add(feed.output(Map.of("x", x1), params));
+                return norm3 == null ? x2 : norm3.output(Map.of("x", x2), params);
+            }
+
+            @Override
+            public INDArray backprop(INDArray x, INDArray epsilon, Map<String, INDArray> params,
+                                     Map<String, INDArray> paramGradients) {
+                INDArray x2Gradient = norm3 == null ? epsilon
+                        : norm3.gradients(Map.of("x", x2), epsilon, params, paramGradients).get("x");
+                INDArray x1Gradient = x2Gradient.add(
+                        feed.gradients(Map.of("x", x1), x2Gradient, params, paramGradients).get("x"));
+                Map<String, INDArray> attended = attend.gradients(Map.of("q", h, "k", h, "v", h), x1Gradient,
+                        params, paramGradients);
+                INDArray hGradient = attended.get("q").add(attended.get("k")).addi(attended.get("v"));
+                return x1Gradient.add(norm1.gradients(Map.of("x", x), hGradient, params, paramGradients).get("x"));
+            }
+        };
+    }
+
+    /** The position-wise feed-forward branch: every token of every example through the same two dense layers. */
+    private SDVariable feedForward(SameDiff sd, SDVariable x, Map<String, SDVariable> p) {
+        SDVariable h = norm(sd, x, p, "ln2");
+        SDVariable hidden = sd.nn.gelu(sd.mmul(perToken(sd, h), p.get("W1")).add(p.get("b1")));
+        return asTokens(sd, sd.mmul(hidden, p.get("W2")).add(p.get("b2")));
+    }
+
+    /**
      * Scaled dot-product self-attention with {@link #heads} heads: {@code softmax(Q K^T / sqrt(headSize)) V} per head,
-     * the heads concatenated and projected by {@code Wo}. Built from matrix products and a softmax because the
+     * the heads concatenated and projected by {@code Wo}; query, key and value are projections of {@code q}, {@code k}
+     * and {@code v}, which are the same normalised tokens. Built from matrix products and a softmax because the
      * gradients of SameDiff's fused {@code multiHeadDotProductAttention} op did not match finite differences in M2
      * (zero for the query, key and value projections in the finite-difference check of
      * {@code AttentionGradientTest}).
      */
-    private SDVariable attention(SameDiff sd, SDVariable h, Map<String, SDVariable> p) {
-        SDVariable tokens = perToken(sd, h);
-        SDVariable q = heads(sd, sd.mmul(tokens, p.get("Wq")));
-        SDVariable k = heads(sd, sd.mmul(tokens, p.get("Wk")));
-        SDVariable v = heads(sd, sd.mmul(tokens, p.get("Wv")));
+    private SDVariable attention(SameDiff sd, SDVariable qIn, SDVariable kIn, SDVariable vIn,
+                                 Map<String, SDVariable> p) {
+        SDVariable q = heads(sd, sd.mmul(perToken(sd, qIn), p.get("Wq")));
+        SDVariable k = heads(sd, sd.mmul(perToken(sd, kIn), p.get("Wk")));
+        SDVariable v = heads(sd, sd.mmul(perToken(sd, vIn), p.get("Wv")));
         // [n, heads, tokens, tokens]: how much each token (row) attends to each other token (column).
         SDVariable scores = sd.mmul(q, k, false, true, false).mul(1.0 / Math.sqrt(width / (double) heads));
         SDVariable weights = sd.nn.softmax(scores, 3);
