@@ -73,6 +73,16 @@ final class ExactGradientLayer extends org.deeplearning4j.nn.layers.samediff.Sam
         return layer;
     }
 
+    /**
+     * Sets the parameter's values: DL4J M2's {@code SameDiffLayer.setParam} checks the key and the shape and then sets
+     * nothing, so a compressed copy or an explanation's twin would have kept its fresh initialisation.
+     */
+    @Override
+    public void setParam(String key, INDArray val) {
+        super.setParam(key, val);
+        paramTable.get(key).assign(val);
+    }
+
     /** Inference runs DL4J's forward pass; training runs the configuration's, which keeps its intermediate values. */
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {

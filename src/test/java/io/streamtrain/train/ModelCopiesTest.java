@@ -130,9 +130,11 @@ class ModelCopiesTest {
     }
 
     @Test
-    void everyKindOfCopyRebuildsConvolutionalAndRecurrentNetworks() {
-        for (MultiLayerNetwork net : new MultiLayerNetwork[]{cnn(), lstm()}) {
-            INDArray x = net == null ? null : Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 8, 784);
+    void everyKindOfCopyRebuildsConvolutionalRecurrentAndAttentionNetworks() {
+        for (MultiLayerNetwork net : new MultiLayerNetwork[]{cnn(), lstm(), attention()}) {
+            // Away from the initialisation a rebuilt copy starts from, so that only copied values can match.
+            net.params().addi(Nd4j.randn(net.params().dataType(), net.params().shape()).muli(0.05));
+            INDArray x = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 8, 784);
             int steps = Models.timeSteps(net, 784);
             INDArray in = Minibatches.shape(x, steps);
             INDArray expected = net.output(in, false);
@@ -140,6 +142,12 @@ class ModelCopiesTest {
                 MultiLayerNetwork copy = ModelCopies.read(ModelCopies.write(net, new ModelCopies.Spec(kind,
                         ModelCopies.Granularity.PER_CHANNEL, 0.1)));
                 assertThat(copy.paramTable().keySet()).isEqualTo(net.paramTable().keySet());
+                if (kind != ModelCopies.Kind.PRUNED) {
+                    // Half precision and 8 bits per channel keep every value within 1% of the largest.
+                    double largest = net.params().amaxNumber().doubleValue();
+                    assertThat(Transforms.maxAbsDiff(copy.params(), net.params())).as("%s parameters", kind)
+                            .isLessThan(0.01 * largest);
+                }
                 assertThat(Transforms.maxAbsDiff(copy.output(in, false), expected)).as("%s", kind).isLessThan(0.1);
             }
         }
@@ -169,6 +177,21 @@ class ModelCopiesTest {
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(10)
                         .activation(Activation.SOFTMAX).build())
                 .setInputType(InputType.convolutionalFlat(28, 28, 1)).build());
+        net.init();
+        return net;
+    }
+
+    /** Row tokens of width 16, one block, mean pooling: SameDiff layers, whose parameters DL4J M2 did not set. */
+    static MultiLayerNetwork attention() {
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(9)
+                .weightInit(WeightInit.XAVIER).list()
+                .layer(new TokenEmbedding(28, 28, 1, 1, 28, 16))
+                .layer(new TransformerBlock(16, 2, 32, true))
+                .layer(new org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer.Builder(
+                        org.deeplearning4j.nn.conf.layers.PoolingType.AVG).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(10)
+                        .activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.feedForward(784)).build());
         net.init();
         return net;
     }

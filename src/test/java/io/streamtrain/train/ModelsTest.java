@@ -222,6 +222,21 @@ class ModelsTest {
         assertThat(Models.timeSteps(restored, 784)).as("flat input, as the MLP's").isZero();
     }
 
+    /** What a compressed copy and an explanation's twin rely on; DL4J M2's own SameDiff layer set nothing. */
+    @Test
+    void settingAnAttentionParameterByNameSetsItsValues() {
+        TrainSettings s = settings("attention", "train.attention.width=8", "train.attention.heads=2",
+                "train.attention.depth=2");
+        MultiLayerNetwork trained = Models.network(s, 784, 10);
+        MultiLayerNetwork other = Models.network(settings("attention", "train.attention.width=8",
+                "train.attention.heads=2", "train.attention.depth=2", "train.seed=7"), 784, 10);
+        assertThat(other.params()).isNotEqualTo(trained.params());
+        trained.paramTable().forEach(other::setParam);
+        assertThat(other.params()).isEqualTo(trained.params());
+        INDArray x = Nd4j.rand(DataType.FLOAT, 3, 784);
+        assertThat(other.output(x)).isEqualTo(trained.output(x));
+    }
+
     @Test
     void attentionSettingsAreRefusedByName() {
         assertThatThrownBy(() -> settings("attention", "train.attention.width=30", "train.attention.heads=4"))
