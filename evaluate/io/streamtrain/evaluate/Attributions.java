@@ -27,9 +27,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Input attributions of any {@link MultiLayerNetwork} that ends in an output layer (MLP, CNN, LSTM): saliency, the
- * gradient of the target class's logit (the softmax's input) with respect to the input features, and integrated
- * gradients (Sundararajan et al., 2017) from a baseline.
+ * Input attributions of any {@link MultiLayerNetwork} that ends in an output layer (MLP, CNN, LSTM, attention):
+ * saliency, the gradient of the target class's logit (the softmax's input) with respect to the input features, and
+ * integrated gradients (Sundararajan et al., 2017) from a baseline.
  *
  * <p>DL4J computes input gradients only through a training-mode forward pass ({@code calculateGradients}), where
  * dropout is active and batch normalisation uses the minibatch's statistics. So gradients are taken on an

@@ -3,7 +3,8 @@
 //
 // Usage: node read-tables.mjs <warehouse> [<table folder, relative to the warehouse> ...]
 // Without table folders, every folder holding Parquet files directly or in hive partitions (name=value) is a table;
-// folders whose names begin with _ or . are skipped, as Spark skips them.
+// folders and files whose names begin with _ or . are skipped, as Spark skips them (a crashed write's _temporary/, a
+// checksum's .crc), both when finding tables and when listing a table's files.
 //
 // Prints one JSON object on stdout, per table (its folder relative to the warehouse):
 //   rows     count(*)
@@ -42,12 +43,35 @@ function discover(root) {
   return tables.sort();
 }
 
+/** A table's Parquet files, in partition folders too, without those under a folder named _... or .... */
+function parquetFiles(dir) {
+  const files = [];
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (hidden(e.name)) {
+        continue;
+      }
+      if (e.isDirectory()) {
+        walk(join(d, e.name));
+      } else if (e.isFile() && e.name.endsWith('.parquet')) {
+        files.push(join(d, e.name));
+      }
+    }
+  };
+  walk(dir);
+  return files.sort();
+}
+
 const quote = (text) => `'${text.replaceAll("'", "''")}'`;
 const ident = (name) => `"${name.replaceAll('"', '""')}"`;
 const number = (value) => (value === null ? null : Number(value));
 
 async function describe(connection, dir) {
-  const source = `read_parquet(${quote(`${dir}/**/*.parquet`)}, hive_partitioning = true)`;
+  const files = parquetFiles(dir);
+  if (files.length === 0) {
+    throw new Error(`no Parquet file in ${dir}`);
+  }
+  const source = `read_parquet([${files.map(quote).join(', ')}], hive_partitioning = true)`;
   const described = (await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)).getRowObjects();
   const columns = described.map((r) => ({ name: r.column_name, type: r.column_type }));
   const measured = columns.filter((c) => c.type === 'BLOB' || c.type.endsWith('[]'));

@@ -18,14 +18,15 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * DL4J's SameDiff layer with a correct backward pass, for {@link TokenEmbedding} and {@link TransformerBlock}: DL4J's
- * forward pass, and a backward pass its layer configuration assembles from {@link Segment}s.
+ * DL4J's SameDiff layer with a correct backward pass, the layer of every {@link SegmentedLayer}
+ * ({@link TokenEmbedding}, {@link TransformerBlock}): DL4J's forward pass at inference, and for training the forward
+ * and backward pass the configuration assembles from {@link Segment}s.
  *
- * <p>DL4J 1.0.0-M2's own backward pass is wrong twice over ({@code AttentionGradientTest} measures both): its
+ * <p>DL4J 1.0.0-M2's own backward pass is wrong twice over ({@code AttentionGradientTest} pins both down): its
  * "external errors" op doubles every gradient of a SameDiff layer, even of one that is only {@code x W + b}; and
- * SameDiff's differentiation loses the gradient of any value that feeds two operations (see {@link Segment}), so a
+ * SameDiff's differentiation mis-sums the gradient of any value that feeds two operations (see {@link Segment}), so a
  * transformer block got none at all for its attention. With this layer the gradients match central finite
- * differences.
+ * differences. It also sets parameters by name, which M2's SameDiff layer silently does not.
  */
 final class ExactGradientLayer extends org.deeplearning4j.nn.layers.samediff.SameDiffLayer {
 
@@ -46,11 +47,10 @@ final class ExactGradientLayer extends org.deeplearning4j.nn.layers.samediff.Sam
          */
         INDArray backprop(INDArray input, INDArray epsilon, Map<String, INDArray> params,
                           Map<String, INDArray> paramGradients);
-    }
 
-    /** Implemented by the layer configurations that use this layer. */
-    interface Differentiable {
-        Backward backward();
+        /** Drops what {@link #forward} kept. */
+        default void release() {
+        }
     }
 
     private Backward backward;
@@ -91,6 +91,7 @@ final class ExactGradientLayer extends org.deeplearning4j.nn.layers.samediff.Sam
             return super.activate(false, workspaceMgr);
         }
         assertInputSet(false);
+        forwardInput = null;
         INDArray output;
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             output = backward().forward(input.detach(), paramTable);
@@ -101,9 +102,18 @@ final class ExactGradientLayer extends org.deeplearning4j.nn.layers.samediff.Sam
 
     private Backward backward() {
         if (backward == null) {
-            backward = ((Differentiable) layerConf()).backward();
+            backward = ((SegmentedLayer) layerConf()).backward();
         }
         return backward;
+    }
+
+    @Override
+    public void clear() {
+        super.clear();
+        forwardInput = null;
+        if (backward != null) {
+            backward.release();
+        }
     }
 
     @Override
@@ -119,6 +129,7 @@ final class ExactGradientLayer extends org.deeplearning4j.nn.layers.samediff.Sam
             forwardInput = null;
             Map<String, INDArray> paramGradients = new HashMap<>();
             inputGradient = backward.backprop(input.detach(), epsilon.detach(), paramTable, paramGradients);
+            backward.release();
             for (String name : paramTable.keySet()) {
                 INDArray computed = paramGradients.get(name);
                 if (computed == null) {

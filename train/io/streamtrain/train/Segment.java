@@ -2,6 +2,7 @@ package io.streamtrain.train;
 
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.array.SingleThreadArrayHolder;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
@@ -16,8 +17,8 @@ import java.util.Map;
  * and the gradients of {@code sum(output * epsilon)} with respect to its inputs and the parameters it reads.
  *
  * <p>Why pieces: SameDiff 1.0.0-M2 differentiates a graph wrongly as soon as a value that depends on what is
- * differentiated feeds two operations (deeplearning4j issue 9655, reproduced in {@code AttentionGradientTest}). Its backward
- * pass may differentiate the value's producer before both consumers have sent their gradients, and then uses a
+ * differentiated feeds two operations (deeplearning4j issue 9655, reproduced in {@code AttentionGradientTest}). Its
+ * backward pass may differentiate the value's producer before both consumers have sent their gradients, and then uses a
  * partial or zero gradient. A residual connection, or one normalised input feeding the query, key and value
  * projections, is exactly that. So a layer with such branches is cut where they fork, each piece differentiated here,
  * and the layer adds up the branches' gradients itself (see {@link ExactGradientLayer}).
@@ -55,7 +56,9 @@ final class Segment {
     /** The piece's output for these inputs (by name) and the layer's parameters. */
     INDArray output(Map<String, INDArray> in, Map<String, INDArray> layerParams) {
         prepare(in, layerParams);
-        return graph.output(new HashMap<>(in), output).get(output);
+        INDArray out = graph.output(new HashMap<>(in), output).get(output);
+        release();
+        return out;
     }
 
     /**
@@ -68,6 +71,7 @@ final class Segment {
         Map<String, INDArray> placeholders = new HashMap<>(in);
         placeholders.put(EPSILON, epsilon);
         Map<String, INDArray> gradients = graph.calculateGradients(placeholders, wrt);
+        release();
         Map<String, INDArray> inputGradients = new LinkedHashMap<>();
         for (String name : params) {
             paramGradients.put(name, gradients.get(name));
@@ -76,6 +80,12 @@ final class Segment {
             inputGradients.put(name, gradients.get(name));
         }
         return inputGradients;
+    }
+
+    /** As DL4J's SameDiff layer does after each pass: the graph keeps no minibatch's inputs or intermediate values. */
+    private void release() {
+        graph.clearPlaceholders(true);
+        graph.clearOpInputs();
     }
 
     private void prepare(Map<String, INDArray> in, Map<String, INDArray> layerParams) {
@@ -89,6 +99,9 @@ final class Segment {
 
     private void build(Map<String, INDArray> in, Map<String, INDArray> layerParams) {
         SameDiff sd = SameDiff.create();
+        // As DL4J's SameDiff layer: arrays held as given, not copied on every association (the parameters are views
+        // into the network's flat parameters, so the graph always reads their current values).
+        sd.setArrayHolders(new SingleThreadArrayHolder(), new SingleThreadArrayHolder(), false);
         Map<String, SDVariable> inputVars = new LinkedHashMap<>();
         for (String name : inputs) {
             INDArray example = in.get(name);

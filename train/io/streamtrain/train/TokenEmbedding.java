@@ -3,7 +3,6 @@ package io.streamtrain.train;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
-import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -24,7 +23,7 @@ import java.util.Map;
  * ordered row, column, channel. DL4J has no layer that adds a learned per-position parameter, hence a
  * SameDiff layer. Fields have setters and a no-argument constructor because DL4J stores layer configurations as JSON.
  */
-public class TokenEmbedding extends SameDiffLayer implements ExactGradientLayer.Differentiable {
+public class TokenEmbedding extends SegmentedLayer {
 
     static final String PROJECTION = "W";
     static final String BIAS = "b";
@@ -69,14 +68,6 @@ public class TokenEmbedding extends SameDiffLayer implements ExactGradientLayer.
         return patchHeight * patchWidth * channels;
     }
 
-    /** DL4J's layer with a correct backward pass: see {@link ExactGradientLayer}. */
-    @Override
-    public org.deeplearning4j.nn.api.Layer instantiate(org.deeplearning4j.nn.conf.NeuralNetConfiguration conf,
-            java.util.Collection<org.deeplearning4j.optimize.api.TrainingListener> listeners, int index,
-            INDArray paramsView, boolean initializeParams, org.nd4j.linalg.api.buffer.DataType dataType) {
-        return ExactGradientLayer.instantiate(conf, listeners, index, paramsView, initializeParams, dataType);
-    }
-
     @Override
     public InputType getOutputType(int layerIndex, InputType inputType) {
         return InputType.recurrent(nOut, tokens());
@@ -117,7 +108,7 @@ public class TokenEmbedding extends SameDiffLayer implements ExactGradientLayer.
 
     /** One segment: nothing in the embedding feeds two operations. */
     @Override
-    public ExactGradientLayer.Backward backward() {
+    ExactGradientLayer.Backward backward() {
         List<String> names = positions ? List.of(PROJECTION, BIAS, POSITIONS) : List.of(PROJECTION, BIAS);
         Segment embed = new Segment((sd, in, p) -> defineLayer(sd, in.get("x"), p, null), names, 3, "x");
         return new ExactGradientLayer.Backward() {

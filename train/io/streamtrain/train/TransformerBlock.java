@@ -3,7 +3,6 @@ package io.streamtrain.train;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
-import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -21,11 +20,11 @@ import java.util.Map;
  * value and output projections), written out in SameDiff ops. That layer has no residual connection or layer
  * normalisation, a {@code MultiLayerNetwork} cannot add a residual around a layer, and its op's gradients were wrong
  * in M2 (see {@link #attention}), so the whole block is one SameDiff layer. The feed-forward layer is position-wise:
- * the same two dense layers with a GELU between them for every token. DL4J runs the block's forward pass as one
- * SameDiff graph; its backward pass is {@link #backward()}, because SameDiff M2 differentiates the residual
- * connections wrongly.
+ * the same two dense layers with a GELU between them for every token. At inference DL4J runs the block as one
+ * SameDiff graph; training runs {@link #backward()}, because SameDiff M2 differentiates the residual connections
+ * wrongly.
  */
-public class TransformerBlock extends SameDiffLayer implements ExactGradientLayer.Differentiable {
+public class TransformerBlock extends SegmentedLayer {
 
     private int width;
     private int heads;
@@ -48,14 +47,6 @@ public class TransformerBlock extends SameDiffLayer implements ExactGradientLaye
         this.heads = heads;
         this.feedForward = feedForward;
         this.finalNorm = finalNorm;
-    }
-
-    /** DL4J's layer with a correct backward pass: see {@link ExactGradientLayer}. */
-    @Override
-    public org.deeplearning4j.nn.api.Layer instantiate(org.deeplearning4j.nn.conf.NeuralNetConfiguration conf,
-            java.util.Collection<org.deeplearning4j.optimize.api.TrainingListener> listeners, int index,
-            INDArray paramsView, boolean initializeParams, org.nd4j.linalg.api.buffer.DataType dataType) {
-        return ExactGradientLayer.instantiate(conf, listeners, index, paramsView, initializeParams, dataType);
     }
 
     @Override
@@ -141,7 +132,7 @@ public class TransformerBlock extends SameDiffLayer implements ExactGradientLaye
      * residual connections and the three uses of the normalised input add their gradients here.
      */
     @Override
-    public ExactGradientLayer.Backward backward() {
+    ExactGradientLayer.Backward backward() {
         Segment norm1 = new Segment((sd, in, p) -> norm(sd, in.get("x"), p, "ln1"), List.of("ln1g", "ln1b"), 3, "x");
         Segment attend = new Segment((sd, in, p) -> attention(sd, in.get("q"), in.get("k"), in.get("v"), p),
                 List.of("Wq", "Wk", "Wv", "Wo"), 3, "q", "k", "v");
@@ -174,6 +165,13 @@ public class TransformerBlock extends SameDiffLayer implements ExactGradientLaye
                         params, paramGradients);
                 INDArray hGradient = attended.get("q").add(attended.get("k")).addi(attended.get("v"));
                 return x1Gradient.add(norm1.gradients(Map.of("x", x), hGradient, params, paramGradients).get("x"));
+            }
+
+            @Override
+            public void release() {
+                h = null;
+                x1 = null;
+                x2 = null;
             }
         };
     }

@@ -213,6 +213,12 @@ class OutsideReaderIT {
             try {
                 Result version = run(List.of(tool, "--version"), ROOT, 60);
                 assertThat(version.exit()).as("%s --version: %s", tool, version.err().strip()).isZero();
+                if (tool.equals("node")) {
+                    // v20.20.2: DuckDB's package and the reader need Node 18 or later (Debian 12 ships 18).
+                    int major = Integer.parseInt(version.out().strip().replaceFirst("^v", "").split("\\.")[0]);
+                    assertThat(major).as("Node.js major version (%s); OutsideReaderIT needs 18 or later",
+                            version.out().strip()).isGreaterThanOrEqualTo(18);
+                }
             } catch (IOException e) {
                 fail(tool + " cannot be run (" + e.getMessage() + "): OutsideReaderIT reads the tables with DuckDB"
                         + " from npm; install Node.js and npm (.ci/run does: apt-get install nodejs npm)");
