@@ -1,6 +1,7 @@
 package io.streamtrain.train;
 
 import io.streamtrain.core.metrics.ScoreStats;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
@@ -11,6 +12,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.util.TaskCompletionListener;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -19,8 +21,10 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 
 /**
  * Applies a network to rows of a {@code features} column on the executors: each row leaves with its other columns,
@@ -85,6 +89,7 @@ public final class Predictor implements AutoCloseable, Serializable {
     public static final class Network implements AutoCloseable {
         private final MultiLayerNetwork network;
         private final int timeSteps;
+        private boolean closed;
 
         private Network(MultiLayerNetwork network, int timeSteps) {
             this.network = network;
@@ -102,30 +107,60 @@ public final class Predictor implements AutoCloseable, Serializable {
             return network.output(features, false).castTo(DataType.DOUBLE).toDoubleMatrix();
         }
 
+        /** Frees the parameters; a second call does nothing. */
         @Override
         public void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
             Nd4j.getExecutioner().commit();
             DistributedScorer.release(network);
         }
     }
 
+    /** The partition's rows scored a minibatch at a time as they are read: a minibatch in memory, not a partition. */
     private static Iterator<Row> score(DistributedScorer.SerializedNetwork model, int timeSteps, int featuresAt,
                                        Iterator<Row> rows) {
-        List<Row> out = new ArrayList<>();
         if (!rows.hasNext()) {
-            return out.iterator();
+            return Collections.emptyIterator();
         }
-        try (Network network = new Network(model.network(), timeSteps)) {
-            List<Row> batch = new ArrayList<>(DistributedScorer.BATCH_SIZE);
-            while (rows.hasNext()) {
-                batch.add(rows.next());
-                if (batch.size() == DistributedScorer.BATCH_SIZE || !rows.hasNext()) {
-                    scoreBatch(network, featuresAt, batch, out);
-                    batch.clear();
+        Network network = new Network(model.network(), timeSteps);
+        TaskContext task = TaskContext.get();
+        if (task != null) {
+            // Also when the task ends before its rows do: a failure, or an action that stops reading early.
+            task.addTaskCompletionListener((TaskCompletionListener) context -> network.close());
+        }
+        return new Iterator<>() {
+            private Iterator<Row> scored = Collections.emptyIterator();
+
+            @Override
+            public boolean hasNext() {
+                if (scored.hasNext()) {
+                    return true;
                 }
+                if (!rows.hasNext()) {
+                    network.close();
+                    return false;
+                }
+                List<Row> batch = new ArrayList<>(DistributedScorer.BATCH_SIZE);
+                while (rows.hasNext() && batch.size() < DistributedScorer.BATCH_SIZE) {
+                    batch.add(rows.next());
+                }
+                List<Row> out = new ArrayList<>(batch.size());
+                scoreBatch(network, featuresAt, batch, out);
+                scored = out.iterator();
+                return true;
             }
-        }
-        return out.iterator();
+
+            @Override
+            public Row next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return scored.next();
+            }
+        };
     }
 
     private static void scoreBatch(Network network, int featuresAt, List<Row> batch, List<Row> out) {

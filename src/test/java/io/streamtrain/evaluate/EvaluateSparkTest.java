@@ -228,7 +228,8 @@ public class EvaluateSparkTest extends SparkLocalTest {
         MultiLayerNetwork network = smallNetwork(8, "tanh", 12345, features);
         Random random = new Random(3);
         List<Row> rows = new ArrayList<>();
-        float[][] x = new float[150][features];
+        // Two partitions of about 650 rows: each is scored in more than one minibatch of 512.
+        float[][] x = new float[1300][features];
         for (int i = 0; i < x.length; i++) {
             List<Float> f = new ArrayList<>();
             for (int c = 0; c < features; c++) {
@@ -246,12 +247,13 @@ public class EvaluateSparkTest extends SparkLocalTest {
                 .toDoubleMatrix();
         List<Row> out;
         try (Predictor predictor = Predictor.of(jsc(), network, features)) {
-            Dataset<Row> predicted = predictor.predict(spark().createDataFrame(rows, schema).repartition(3));
+            Dataset<Row> predicted = predictor.predict(spark().createDataFrame(rows, schema).repartition(2));
             assertThat(predicted.columns()).containsExactly("id", "label", Predictor.PREDICTED,
                     Predictor.PROBABILITIES);
             out = predicted.collectAsList();
         }
-        assertThat(out).hasSize(150);
+        assertThat(out).hasSize(1300);
+        assertThat(out.stream().map(r -> r.getString(0)).distinct().count()).as("each row once").isEqualTo(1300);
         for (Row row : out) {
             int i = Integer.parseInt(row.getString(0).substring(3));
             double[] p = Scores.probabilities(row, 3);
