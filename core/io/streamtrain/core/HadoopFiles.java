@@ -4,6 +4,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 
@@ -126,21 +127,48 @@ public final class HadoopFiles {
         writeBytes(path, content.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Writes to a hidden temporary sibling and renames it over {@code path}. */
+    /**
+     * Writes to a hidden temporary sibling and renames it over {@code path}: a reader, also after a crash at any
+     * moment, finds the old content or the new.
+     */
     public void writeBytes(String path, byte[] content) {
         Path target = new Path(path);
         Path tmp = new Path(target.getParent(), "._tmp-" + target.getName() + "-" + UUID.randomUUID());
         try {
             FileSystem fs = target.getFileSystem(conf);
+            if (fs instanceof LocalFileSystem local) {
+                replaceLocally(local, target, tmp, content);
+                return;
+            }
             fs.mkdirs(target.getParent());
             try (FSDataOutputStream out = fs.create(tmp, true)) {
                 out.write(content);
             }
             // One rename that replaces the target: readers see the old file or the new one, never neither
-            // (atomic on local file systems and HDFS; object stores copy).
+            // (atomic on HDFS; object stores copy).
             FileContext.getFileContext(fs.getUri(), conf).rename(tmp, target, Options.Rename.OVERWRITE);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write " + path, e);
+        }
+    }
+
+    /**
+     * Hadoop's local file system keeps a checksum file beside each file ({@code .name.crc}) and renames the two one
+     * after the other, so a process killed between the renames left a file that its checksum no longer matched, and
+     * which Hadoop then refused to read ({@code ChecksumException}; a training killed while it checkpointed could not
+     * resume). So the file is written without a checksum, through the raw file system: the stale checksum goes first
+     * (the old file reads without one), then a single rename(2) replaces the file.
+     */
+    private static void replaceLocally(LocalFileSystem local, Path target, Path tmp, byte[] content)
+            throws IOException {
+        FileSystem raw = local.getRawFileSystem();
+        raw.mkdirs(target.getParent());
+        try (FSDataOutputStream out = raw.create(tmp, true)) {
+            out.write(content);
+        }
+        raw.delete(local.getChecksumFile(target), false);
+        if (!raw.rename(tmp, target)) {
+            throw new IOException("cannot rename " + tmp + " to " + target);
         }
     }
 
