@@ -122,13 +122,14 @@ final class ExactGradientLayer extends org.deeplearning4j.nn.layers.samediff.Sam
         Gradient gradient = new DefaultGradient();
         INDArray inputGradient;
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            INDArray x = input.detach();
             if (forwardInput != input) {
                 // Not the input of the last training forward pass: compute what the backward pass needs.
-                backward().forward(input.detach(), paramTable);
+                backward().forward(x, paramTable);
             }
             forwardInput = null;
             Map<String, INDArray> paramGradients = new HashMap<>();
-            inputGradient = backward.backprop(input.detach(), epsilon.detach(), paramTable, paramGradients);
+            inputGradient = backward.backprop(x, epsilon.detach(), paramTable, paramGradients);
             backward.release();
             for (String name : paramTable.keySet()) {
                 INDArray computed = paramGradients.get(name);

@@ -147,9 +147,7 @@ public final class Predictor implements AutoCloseable, Serializable {
                 while (rows.hasNext() && batch.size() < DistributedScorer.BATCH_SIZE) {
                     batch.add(rows.next());
                 }
-                List<Row> out = new ArrayList<>(batch.size());
-                scoreBatch(network, featuresAt, batch, out);
-                scored = out.iterator();
+                scored = scoreBatch(network, featuresAt, batch).iterator();
                 return true;
             }
 
@@ -163,7 +161,8 @@ public final class Predictor implements AutoCloseable, Serializable {
         };
     }
 
-    private static void scoreBatch(Network network, int featuresAt, List<Row> batch, List<Row> out) {
+    /** The rows of {@code batch} without their features, each with its predicted class and probabilities. */
+    private static List<Row> scoreBatch(Network network, int featuresAt, List<Row> batch) {
         int n = batch.size();
         int width = batch.get(0).getList(featuresAt).size();
         float[] x = new float[n * width];
@@ -177,6 +176,7 @@ public final class Predictor implements AutoCloseable, Serializable {
             }
         }
         double[][] probabilities = network.probabilities(x, n);
+        List<Row> out = new ArrayList<>(n);
         for (int r = 0; r < n; r++) {
             Row row = batch.get(r);
             Object[] values = new Object[row.size() + 1];
@@ -191,6 +191,7 @@ public final class Predictor implements AutoCloseable, Serializable {
             values[i] = column(p);
             out.add(RowFactory.create(values));
         }
+        return out;
     }
 
     /** A row's class probabilities as the value of the {@link #PROBABILITIES} column of a row made in Java. */
