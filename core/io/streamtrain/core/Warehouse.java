@@ -1,5 +1,7 @@
 package io.streamtrain.core;
 
+import io.streamtrain.core.table.Table;
+
 /**
  * The one folder everything lands in: a local path, {@code hdfs://...} or {@code s3a://...}. Only paths are built
  * here; reading and writing is the stages' business.

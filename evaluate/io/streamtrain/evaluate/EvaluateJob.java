@@ -1,25 +1,23 @@
 package io.streamtrain.evaluate;
 
+import io.streamtrain.core.table.CuratedTable;
 import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.ParquetTables;
 import io.streamtrain.core.RecordSchema;
 import io.streamtrain.core.RunId;
-import io.streamtrain.core.StagePlan;
-import io.streamtrain.core.Table;
+import io.streamtrain.core.stage.StagePlan;
+import io.streamtrain.core.table.Table;
 import io.streamtrain.core.UserException;
 import io.streamtrain.core.Warehouse;
-import io.streamtrain.core.metrics.Averaging;
 import io.streamtrain.core.metrics.Confusion;
 import io.streamtrain.core.metrics.ConfusionMetrics;
 import io.streamtrain.core.metrics.Interval;
-import io.streamtrain.core.metrics.Metric;
 import io.streamtrain.core.metrics.Replicates;
 import io.streamtrain.core.metrics.ScoreStats;
-import io.streamtrain.preprocess.Split;
-import io.streamtrain.train.ModelBundle;
-import io.streamtrain.train.Predictor;
-import io.streamtrain.train.TrainJob;
+import io.streamtrain.core.table.Split;
+import io.streamtrain.model.ModelBundle;
+import io.streamtrain.model.Predictor;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -105,7 +103,7 @@ public final class EvaluateJob {
                                  EvaluateSettings settings, String modelRunId, String runId, boolean trained,
                                  boolean curatedComing) {
         if (!curatedComing) {
-            TrainJob.requireCurated(files, warehouse);
+            CuratedTable.require(files, warehouse);
         }
         String model = trained ? warehouse.model(runId) : ModelBundle.requireUsable(files, warehouse, modelRunId,
                 schema.featureCount(), schema.classCount());
@@ -142,19 +140,6 @@ public final class EvaluateJob {
             }
         }
         return champion(files, warehouse);
-    }
-
-    /** The rows of the curated test split {@code test}; an empty split is the user's to fix. */
-    static long requireTestRows(Dataset<Row> test, Warehouse warehouse) {
-        return requireTestRows(test.count(), warehouse);
-    }
-
-    private static long requireTestRows(long rows, Warehouse warehouse) {
-        if (rows == 0) {
-            throw new UserException("The curated test split at " + warehouse.table(Table.CURATED) + " is empty:"
-                    + " set preprocess.test-fraction or preprocess.pinned-test-ids, then run preprocess again");
-        }
-        return rows;
     }
 
     /** The run id {@code models/champion} names, or null when no model has been promoted yet. */
@@ -195,7 +180,7 @@ public final class EvaluateJob {
                     () -> ModelBundle.load(files, warehouse, modelId));
             java.util.concurrent.Future<History> historyRead = background.submit(
                     () -> History.read(spark, warehouse, ModelBundle.runOf(modelId)));
-            Dataset<Row> test = TrainJob.curatedSplit(spark, warehouse, Split.TEST);
+            Dataset<Row> test = CuratedTable.split(spark, warehouse, Split.TEST);
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             String slice = sliceColumn(test, settings.sliceColumn());
             ModelBundle bundle = join(loading);
@@ -220,7 +205,7 @@ public final class EvaluateJob {
                         warehouse.table(Table.PREDICTIONS), "run_id"));
             }
             long testRows = outcome.bySlice().get(Scores.ALL).sample().examples();
-            requireTestRows(testRows, warehouse);
+            CuratedTable.requireTestRows(testRows, warehouse);
             phases.lap("score, bootstrap and write predictions");
 
             Map<String, Replicates> bySlice = outcome.bySlice();
@@ -384,11 +369,11 @@ public final class EvaluateJob {
      */
     static Map<String, String> modelSections(HadoopFiles files, Warehouse warehouse, String modelId) {
         Map<String, String> sections = new LinkedHashMap<>();
-        String compression = CompressJob.summaryFile(warehouse, ModelBundle.runOf(modelId));
+        String compression = ModelBundle.compressionSummary(warehouse, ModelBundle.runOf(modelId));
         if (ModelBundle.copyOf(modelId) == null && files.exists(compression)) {
             sections.put("Compressed copies", files.readString(compression));
         }
-        String explanations = ExplainJob.summaryFile(warehouse, modelId);
+        String explanations = ModelBundle.explanationSummary(warehouse, modelId);
         if (files.exists(explanations)) {
             sections.put("Explanations", files.readString(explanations));
         }

@@ -67,7 +67,7 @@ public final class HtmlReport {
         return sb.append("</body></html>\n").toString();
     }
 
-    static String escape(String s) {
+    public static String escape(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 }

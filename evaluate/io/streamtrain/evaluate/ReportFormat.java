@@ -119,7 +119,7 @@ public final class ReportFormat {
         return row == null ? "" : String.valueOf((long) row.value());
     }
 
-    static String fixed(double v) {
+    public static String fixed(double v) {
         return Double.isNaN(v) ? "NaN" : String.format(Locale.ROOT, "%.4f", v);
     }
 

@@ -2,7 +2,7 @@ package io.streamtrain.evaluate;
 
 import io.streamtrain.core.InOrder;
 import io.streamtrain.core.metrics.Replicates;
-import io.streamtrain.train.Predictor;
+import io.streamtrain.model.Predictor;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;

@@ -1,5 +1,6 @@
 package io.streamtrain.ingest;
 
+import io.streamtrain.core.kafka.KafkaConnection;
 import io.streamtrain.core.RecordSchema;
 import io.streamtrain.core.UserException;
 import org.apache.kafka.clients.producer.KafkaProducer;

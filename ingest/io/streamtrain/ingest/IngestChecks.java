@@ -1,10 +1,11 @@
 package io.streamtrain.ingest;
 
-import io.streamtrain.core.ConfigException;
+import io.streamtrain.core.kafka.EmbeddedKafka;
+import io.streamtrain.core.kafka.KafkaSettings;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.RecordSchema;
-import io.streamtrain.core.StagePlan;
-import io.streamtrain.core.Table;
+import io.streamtrain.core.stage.StagePlan;
+import io.streamtrain.core.table.Table;
 import io.streamtrain.core.UserException;
 import io.streamtrain.core.Warehouse;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -27,9 +28,6 @@ import java.util.concurrent.TimeoutException;
  * check throws a {@link UserException} that says what is wrong and what to do.
  */
 public final class IngestChecks {
-
-    /** How long a real broker may take to answer before it counts as unreachable. */
-    private static final long PROBE_SECONDS = 10;
 
     private IngestChecks() {
     }
@@ -75,9 +73,9 @@ public final class IngestChecks {
      */
     public static StagePlan ingest(IngestSettings settings, KafkaSettings kafka, Warehouse warehouse,
                                    HadoopFiles files, boolean produced) {
-        if (kafka.isEmbedded() && !produced && !Files.isDirectory(embeddedFolder(warehouse))) {
+        if (kafka.isEmbedded() && !produced && !Files.isDirectory(EmbeddedKafka.folder(warehouse))) {
             throw new UserException("Nothing to ingest: the embedded Kafka broker of warehouse " + warehouse.root()
-                    + " has never received a record (no " + embeddedFolder(warehouse) + "); run produce first,"
+                    + " has never received a record (no " + EmbeddedKafka.folder(warehouse) + "); run produce first,"
                     + " or point kafka.bootstrap-servers at a real cluster");
         }
         requireOneMode(settings, files, warehouse);
@@ -112,51 +110,6 @@ public final class IngestChecks {
                 + " (set ingest.mode, or use a new warehouse)");
     }
 
-    /** Fails unless a real cluster answers within a few seconds; an embedded broker needs a local warehouse. */
-    public static void requireReachable(KafkaSettings kafka, Warehouse warehouse) {
-        if (kafka.isEmbedded()) {
-            embeddedFolder(warehouse);
-            return;
-        }
-        Map<String, Object> props = new HashMap<>(kafka.properties());
-        props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        // Fail fast: the defaults retry for a minute or more before a wrong address is reported.
-        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TimeUnit.SECONDS.toMillis(PROBE_SECONDS));
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TimeUnit.SECONDS.toMillis(PROBE_SECONDS));
-        try (Admin admin = Admin.create(props)) {
-            admin.describeCluster().nodes().get(PROBE_SECONDS, TimeUnit.SECONDS);
-        } catch (TimeoutException | ExecutionException e) {
-            throw new UserException("Kafka at " + kafka.bootstrapServers() + " did not answer within " + PROBE_SECONDS
-                    + " s: check " + KafkaSettings.BOOTSTRAP_SERVERS + " and the network (or security settings in "
-                    + KafkaSettings.PROPERTIES + "), or set it to embedded for a local broker");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new UserException("Interrupted while reaching Kafka at " + kafka.bootstrapServers());
-        } catch (org.apache.kafka.common.KafkaException e) {
-            throw new UserException("Kafka client settings for " + kafka.bootstrapServers() + " are unusable ("
-                    + e.getClass().getSimpleName() + "): check " + KafkaSettings.BOOTSTRAP_SERVERS + " and "
-                    + KafkaSettings.PROPERTIES);
-        }
-    }
-
-    /** The folder the embedded broker keeps its log in; it needs a warehouse on the local file system. */
-    public static Path embeddedFolder(Warehouse warehouse) {
-        String root = warehouse.root();
-        URI uri;
-        try {
-            uri = URI.create(root.replace(" ", "%20"));
-        } catch (IllegalArgumentException e) {
-            return Path.of(root).resolve("_kafka");
-        }
-        if (uri.getScheme() == null || uri.getScheme().length() == 1) {
-            return Path.of(root).resolve("_kafka");
-        }
-        if ("file".equals(uri.getScheme())) {
-            return Path.of(uri).resolve("_kafka");
-        }
-        throw new ConfigException(KafkaSettings.BOOTSTRAP_SERVERS, KafkaSettings.EMBEDDED,
-                "the embedded broker needs a local warehouse, but warehouse is " + root + "; point it at a real Kafka");
-    }
 
     private static String topicName(KafkaSettings kafka, Warehouse warehouse) {
         return "topic " + kafka.topic() + " on " + (kafka.isEmbedded() ? "the embedded broker in "

@@ -1,8 +1,10 @@
 package io.streamtrain.ingest;
 
+import io.streamtrain.core.kafka.KafkaConnection;
+import io.streamtrain.core.table.IngestTables;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.ParquetTables;
-import io.streamtrain.core.Table;
+import io.streamtrain.core.table.Table;
 import io.streamtrain.core.Warehouse;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;

@@ -1,5 +1,7 @@
 package io.streamtrain.ingest;
 
+import io.streamtrain.core.table.Reason;
+
 /**
  * The outcome of validating one Kafka value: a landed example or a rejection. Exactly one of
  * {@link #reason()} and the example fields is set.

@@ -1,5 +1,6 @@
 package io.streamtrain.ingest;
 
+import io.streamtrain.core.table.Reason;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;

@@ -7,13 +7,13 @@ import java.util.Map;
  * The fast path of {@link RecordParser}: accepts a plain, valid record in one pass over its bytes, and answers
  * {@code null} ("ask the full parser") for anything else.
  *
- * <p>Why it exists: Jackson's tokenizer costs about 50 ns per number, so the 784 pixels of a Fashion-MNIST record
- * took ~60 µs of the ~100 µs a record cost in ingest. Producers send a narrow dialect of the wire format (ASCII, no
- * escapes, the four fields once each, plain decimal numbers), and this scanner reads exactly that dialect at a few ns
- * per number. It never rejects: whenever it sees anything else, or a value the rules would refuse, it returns
- * {@code null} and {@link RecordParser} parses the record again with Jackson, which finds the reason and writes the
- * message. So the accepted set and the values are Jackson's by construction, checked by
- * {@code RecordScannerTest} on valid, malformed and randomly mutated records.
+ * <p>Why it exists: a record is mostly numbers (784 pixels for Fashion-MNIST), and Jackson's general tokenizer made
+ * reading them most of what a record cost in ingest (figures in docs/benchmarks.md). Producers send a narrow dialect
+ * of the wire format (ASCII, no escapes, the four fields once each, plain decimal numbers), and this scanner reads
+ * exactly that dialect in one pass, without a tokenizer's generality. It never rejects: whenever it sees anything
+ * else, or a value the rules would refuse, it returns {@code null} and {@link RecordParser} parses the record again
+ * with Jackson, which finds the reason and writes the message. So the accepted set and the values are Jackson's by
+ * construction, checked by {@code RecordScannerTest} on valid, malformed and randomly mutated records.
  *
  * <p>Number values are the same doubles as {@link Double#parseDouble}: integers of up to 15 digits are exact, and a
  * decimal with up to 15 significant digits and no exponent is one correctly rounded division of two exact doubles

@@ -1,5 +1,7 @@
 package io.streamtrain.ingest;
 
+import io.streamtrain.core.table.IngestTables;
+import io.streamtrain.core.table.PackedFeatures;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;

@@ -1,24 +1,28 @@
 package io.streamtrain.jobs;
 
+import io.streamtrain.jobs.bench.CompressBench;
+import io.streamtrain.jobs.bench.EvaluateBench;
+import io.streamtrain.jobs.bench.IngestBench;
+import io.streamtrain.jobs.bench.ScaleBench;
+import io.streamtrain.jobs.bench.TrainBench;
 import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.RunId;
 import io.streamtrain.core.Sessions;
-import io.streamtrain.core.StagePlan;
-import io.streamtrain.core.Table;
+import io.streamtrain.core.stage.StagePlan;
+import io.streamtrain.core.table.Table;
 import io.streamtrain.core.UserException;
 import io.streamtrain.evaluate.EvaluateJob;
 import io.streamtrain.evaluate.EvaluateSettings;
-import io.streamtrain.evaluate.ScoreJob;
-import io.streamtrain.evaluate.ScoreSettings;
+import io.streamtrain.modelops.ScoreJob;
+import io.streamtrain.modelops.ScoreSettings;
 import io.streamtrain.ingest.FashionMnistIdx;
-import io.streamtrain.ingest.IngestChecks;
 import io.streamtrain.ingest.IngestSettings;
-import io.streamtrain.ingest.KafkaConnection;
-import io.streamtrain.ingest.PackedFeatures;
+import io.streamtrain.core.kafka.KafkaConnection;
+import io.streamtrain.core.table.PackedFeatures;
 import io.streamtrain.ingest.ProduceSettings;
 import io.streamtrain.train.Checkpoints;
-import io.streamtrain.train.ModelBundle;
+import io.streamtrain.model.ModelBundle;
 import io.streamtrain.train.TrainJob;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
@@ -99,7 +103,7 @@ final class Commands {
             return modelId(option, value);
         }
         String copy = ModelBundle.copyOf(value);
-        if (io.streamtrain.train.ModelCopies.Kind.parse(copy) == null) {
+        if (io.streamtrain.model.ModelCopies.Kind.parse(copy) == null) {
             throw new ConfigException(option, value, "names no compressed copy: after ':' write fp16, int8 or"
                     + " pruned");
         }
@@ -391,7 +395,7 @@ final class Commands {
             Sessions.requireMaster(config.spark());
             config.settings().requireSecretsUnder(io.streamtrain.core.SparkSettings.CONF);
             if (source.isKafka()) {
-                config.settings().requireSecretsUnder(io.streamtrain.ingest.KafkaSettings.PROPERTIES);
+                config.settings().requireSecretsUnder(io.streamtrain.core.kafka.KafkaSettings.PROPERTIES);
             }
             StagePlan plan = ScoreJob.plan(HadoopFiles.beforeSpark(config.spark()), config.schema(),
                     config.warehouse(), config.kafka(), config.score(), modelId, source, runId);
@@ -435,16 +439,16 @@ final class Commands {
             String modelId = modelId("--model", model);
             String runId = options.runId();
             Sessions.requireMaster(config.spark());
-            StagePlan plan = io.streamtrain.evaluate.CompressJob.plan(HadoopFiles.beforeSpark(config.spark()),
+            StagePlan plan = io.streamtrain.modelops.CompressJob.plan(HadoopFiles.beforeSpark(config.spark()),
                     config.schema(), config.warehouse(), config.compress(), modelId, runId);
             if (options.dryRun) {
                 System.out.println(Plans.describe(runId, List.of(plan), config));
                 return StreamTrain.OK;
             }
             var measured = inSession(config, runId, plan, m -> Map.of("copies", (double) m.size() - 1),
-                    spark -> io.streamtrain.evaluate.CompressJob.run(spark, config.schema(),
+                    spark -> io.streamtrain.modelops.CompressJob.run(spark, config.schema(),
                     config.warehouse(), config.evaluate(), config.compress(), modelId, runId, config.spark().sizing()));
-            System.out.println(io.streamtrain.evaluate.CompressJob.summary(measured));
+            System.out.println(io.streamtrain.modelops.CompressJob.summary(measured));
             return StreamTrain.OK;
         }
     }
@@ -468,17 +472,17 @@ final class Commands {
             String modelId = modelOrCopyId("--model", model);
             String runId = options.runId();
             Sessions.requireMaster(config.spark());
-            StagePlan plan = io.streamtrain.evaluate.ExplainJob.plan(HadoopFiles.beforeSpark(config.spark()),
+            StagePlan plan = io.streamtrain.modelops.ExplainJob.plan(HadoopFiles.beforeSpark(config.spark()),
                     config.schema(), config.warehouse(), config.explain(), modelId, runId);
             if (options.dryRun) {
                 System.out.println(Plans.describe(runId, List.of(plan), config));
                 return StreamTrain.OK;
             }
             var image = config.train().architecture();
-            var geometry = io.streamtrain.evaluate.AttributionImages.Geometry.of(image.height(), image.width(),
+            var geometry = io.streamtrain.modelops.AttributionImages.Geometry.of(image.height(), image.width(),
                     image.channels(), config.schema().featureCount());
             var result = inSession(config, runId, plan, r -> Map.of("images", (double) r.images(),
-                    "sanity_rank_correlation", r.saliency().mean()), spark -> io.streamtrain.evaluate.ExplainJob.run(spark, config.schema(),
+                    "sanity_rank_correlation", r.saliency().mean()), spark -> io.streamtrain.modelops.ExplainJob.run(spark, config.schema(),
                     config.warehouse(), config.explain(), geometry, modelId, runId));
             System.out.println(result.summary());
             // Not an error: the maps and the report were written; the code says they may not depend on the model.
@@ -562,7 +566,7 @@ final class Commands {
                     spark.read().parquet(config.warehouse().table(table)).createOrReplaceTempView(table.viewName());
                 }
                 PackedFeatures.register(spark);
-                io.streamtrain.preprocess.CompactFeatures.register(spark);
+                io.streamtrain.core.table.CompactFeatures.register(spark);
                 spark.sql(query).show(limit, false);
             } catch (Exception e) {
                 // Scala's AnalysisException is a checked exception Java cannot name in a catch the compiler accepts.
@@ -654,7 +658,7 @@ final class Commands {
                 throw new ConfigException("--epochs", epochs, "must be a positive integer");
             }
             Sessions.requireMaster(config.spark());
-            IngestChecks.requireReachable(config.kafka(), config.warehouse());
+            KafkaConnection.requireReachable(config.kafka(), config.warehouse());
             data.check(config);
             if (options.dryRun) {
                 System.out.println(Plans.describe("bench evaluate", new StagePlan("bench evaluate",
@@ -691,7 +695,7 @@ final class Commands {
                 throw new ConfigException("--records", records, "must be 0 or more");
             }
             Sessions.requireMaster(config.spark());
-            IngestChecks.requireReachable(config.kafka(), config.warehouse());
+            KafkaConnection.requireReachable(config.kafka(), config.warehouse());
             data.check(config);
             if (options.dryRun) {
                 System.out.println(Plans.describe("bench compress", new StagePlan("bench compress",
@@ -733,7 +737,7 @@ final class Commands {
                 throw new ConfigException("--epochs", epochs, "must be a positive integer");
             }
             Sessions.requireMaster(config.spark());
-            IngestChecks.requireReachable(config.kafka(), config.warehouse());
+            KafkaConnection.requireReachable(config.kafka(), config.warehouse());
             if (options.dryRun) {
                 String sizes = onlyN ? Long.toString(records) : records + " and " + records / 10;
                 System.out.println(Plans.describe("bench scale", new StagePlan("bench scale", List.of(sizes
@@ -769,7 +773,7 @@ final class Commands {
             }
             Sessions.requireMaster(config.spark());
             data.check(config);
-            IngestChecks.requireReachable(config.kafka(), config.warehouse());
+            KafkaConnection.requireReachable(config.kafka(), config.warehouse());
             if (options.dryRun) {
                 System.out.println(Plans.describe("bench ingest", new StagePlan("bench ingest", List.of(records
                         + " records from " + data.input), List.of(config.warehouse().root() + "/_bench/bench-ingest-*"

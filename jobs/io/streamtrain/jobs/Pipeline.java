@@ -1,9 +1,10 @@
 package io.streamtrain.jobs;
 
+import io.streamtrain.model.Networks;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.Sessions;
 import io.streamtrain.core.SparkSettings;
-import io.streamtrain.core.StagePlan;
+import io.streamtrain.core.stage.StagePlan;
 import io.streamtrain.core.UserException;
 import io.streamtrain.evaluate.EvaluateJob;
 import io.streamtrain.evaluate.EvaluateResult;
@@ -12,8 +13,8 @@ import io.streamtrain.ingest.ProduceLedger;
 import io.streamtrain.ingest.IngestChecks;
 import io.streamtrain.ingest.IngestJob;
 import io.streamtrain.ingest.IngestResult;
-import io.streamtrain.ingest.KafkaConnection;
-import io.streamtrain.ingest.KafkaSettings;
+import io.streamtrain.core.kafka.KafkaConnection;
+import io.streamtrain.core.kafka.KafkaSettings;
 import io.streamtrain.preprocess.PreprocessJob;
 import io.streamtrain.preprocess.PreprocessResult;
 import io.streamtrain.train.TrainJob;
@@ -112,7 +113,7 @@ public final class Pipeline {
         }
         if (needsKafka(stages)) {
             config.settings().requireSecretsUnder(KafkaSettings.PROPERTIES);
-            IngestChecks.requireReachable(config.kafka(), config.warehouse());
+            KafkaConnection.requireReachable(config.kafka(), config.warehouse());
         }
         HadoopFiles files = HadoopFiles.beforeSpark(config.spark());
         for (Stage stage : stages) {
@@ -165,7 +166,7 @@ public final class Pipeline {
             }
             if (needsSpark(stages)) {
                 if (stages.contains(Stage.TRAIN) || stages.contains(Stage.EVALUATE)) {
-                    io.streamtrain.train.Models.startBackend();
+                    Networks.startBackend();
                 }
                 SparkSession spark = progress.prepare(() -> Sessions.create(config.spark()));
                 spark.sparkContext().uiWebUrl().foreach(url -> {

@@ -1,6 +1,6 @@
 package io.streamtrain.jobs;
 
-import io.streamtrain.core.StagePlan;
+import io.streamtrain.core.stage.StagePlan;
 
 import java.util.List;
 

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.ParquetTables;
-import io.streamtrain.core.Table;
+import io.streamtrain.core.table.Table;
 import io.streamtrain.core.UserException;
 import io.streamtrain.core.Warehouse;
 import org.apache.spark.sql.Row;

@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code spark.local.dir}. Sampled every two seconds for its peak; Spark deletes it when the session stops. On a
  * cluster every executor has its own on its host; this sees the driver's, which in local mode is all of it.
  */
-final class ScratchDisk implements AutoCloseable {
+public final class ScratchDisk implements AutoCloseable {
 
     private final List<File> dirs;
     private final AtomicLong peak = new AtomicLong();
@@ -32,12 +32,12 @@ final class ScratchDisk implements AutoCloseable {
     }
 
     /** Starts watching the local directories of {@code spark}'s block manager in this JVM. */
-    static ScratchDisk watch(SparkSession spark) {
+    public static ScratchDisk watch(SparkSession spark) {
         return new ScratchDisk(List.of(SparkEnv.get().blockManager().diskBlockManager().localDirs()));
     }
 
     /** Bytes under the local directories now. */
-    long bytes() {
+    public long bytes() {
         long total = 0;
         List<File> pending = new ArrayList<>(dirs);
         while (!pending.isEmpty()) {
@@ -53,18 +53,18 @@ final class ScratchDisk implements AutoCloseable {
     }
 
     /** The largest size seen since the last {@link #resetPeak}, this moment included. */
-    long peak() {
+    public long peak() {
         sample();
         return peak.get();
     }
 
     /** Starts a new peak from the current size: at the start of a stage. */
-    void resetPeak() {
+    public void resetPeak() {
         peak.set(bytes());
     }
 
     /** Where the scratch data lives, for the log. */
-    String where() {
+    public String where() {
         return dirs.size() == 1 ? dirs.get(0).getPath() : dirs.toString();
     }
 

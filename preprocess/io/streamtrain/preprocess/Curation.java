@@ -1,9 +1,10 @@
 package io.streamtrain.preprocess;
 
+import io.streamtrain.core.table.CuratedTable;
+import io.streamtrain.core.table.Split;
 import io.streamtrain.core.RecordSchema;
-import io.streamtrain.ingest.IngestTables;
-import io.streamtrain.ingest.PackedFeatures;
-import io.streamtrain.ingest.Reason;
+import io.streamtrain.core.table.IngestTables;
+import io.streamtrain.core.table.Reason;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -27,21 +28,11 @@ import static org.apache.spark.sql.functions.xxhash64;
 public final class Curation {
 
     public static final String STAGE = "preprocess";
-    public static final String SPLIT = "split";
-    public static final String FEATURES = "features";
-    /** The curated table's second partition column: the preprocess run that curated the row. */
-    public static final String RUN = "preprocess_run";
     /** Quarantine's {@code batch} value of preprocess run {@code runId}'s rejects is this prefix and the run id. */
     public static final String QUARANTINE_BATCH_PREFIX = STAGE + "-";
     private static final int BUCKETS = 10_000;
 
     private Curation() {
-    }
-
-    /** Landing rows with the packed features turned into the {@code features} array every later stage reads. */
-    public static Dataset<Row> unpacked(Dataset<Row> landing) {
-        return landing.withColumn(FEATURES, PackedFeatures.unpack(col(PackedFeatures.COLUMN)))
-                .drop(PackedFeatures.COLUMN);
     }
 
     /**
@@ -76,7 +67,7 @@ public final class Curation {
         Column bucket = pmod(xxhash64(col("id"), lit(settings.splitSeed())), lit(BUCKETS));
         long testBuckets = Math.round(settings.testFraction() * BUCKETS);
         long validationBuckets = Math.round(settings.validationFraction() * BUCKETS);
-        return df.withColumn(SPLIT,
+        return df.withColumn(CuratedTable.SPLIT,
                 when(col("id").rlike(settings.pinnedTest().pattern()), lit(Split.TEST.value()))
                         .when(bucket.lt(testBuckets), lit(Split.TEST.value()))
                         .when(bucket.lt(testBuckets + validationBuckets), lit(Split.VALIDATION.value()))

@@ -1,5 +1,7 @@
 package io.streamtrain.preprocess;
 
+import io.streamtrain.core.metrics.FeatureStats;
+import io.streamtrain.core.table.Split;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
@@ -56,7 +58,7 @@ public record DataProfile(String runId, List<String> labels, long landed, long c
     }
 
     public long duplicates() {
-        return quarantinedByReason.getOrDefault(io.streamtrain.ingest.Reason.DUPLICATE_ID.name(), 0L);
+        return quarantinedByReason.getOrDefault(io.streamtrain.core.table.Reason.DUPLICATE_ID.name(), 0L);
     }
 
     /** Quarantined rows other than duplicate ids. */

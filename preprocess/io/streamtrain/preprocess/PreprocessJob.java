@@ -1,5 +1,12 @@
 package io.streamtrain.preprocess;
 
+import io.streamtrain.core.table.PackedFeatures;
+import io.streamtrain.core.metrics.FeatureStats;
+import io.streamtrain.core.table.CuratedTable;
+import io.streamtrain.core.table.Ledger;
+import io.streamtrain.core.table.CompactFeatures;
+import io.streamtrain.core.table.Split;
+import io.streamtrain.model.Scaler;
 import io.streamtrain.core.DataGateException;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.ParquetTables;
@@ -7,12 +14,12 @@ import io.streamtrain.core.RecordSchema;
 import io.streamtrain.core.SchemaCheck;
 import io.streamtrain.core.SessionSizing;
 import io.streamtrain.core.Sizing;
-import io.streamtrain.core.StagePlan;
-import io.streamtrain.core.Table;
+import io.streamtrain.core.stage.StagePlan;
+import io.streamtrain.core.table.Table;
 import io.streamtrain.core.UserException;
 import io.streamtrain.core.Warehouse;
-import io.streamtrain.ingest.IngestTables;
-import io.streamtrain.ingest.Reason;
+import io.streamtrain.core.table.IngestTables;
+import io.streamtrain.core.table.Reason;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -46,7 +53,6 @@ public final class PreprocessJob {
 
     private static final Logger LOG = LoggerFactory.getLogger(PreprocessJob.class);
     /** Versioned scalers beside the curated table: {@code _scalers/<version>.json}; {@code _} hides them from Spark. */
-    public static final String SCALERS = "_scalers";
 
     private PreprocessJob() {
     }
@@ -69,7 +75,7 @@ public final class PreprocessJob {
         }
         return new StagePlan("preprocess", List.of(landing + (full ? " (every batch)" : " (batches not yet curated)"),
                 curated + "/" + Ledger.FILE),
-                List.of(curated + "/split=*/" + Curation.RUN + "=" + runId, curated + "/" + SCALERS + "/" + runId
+                List.of(curated + "/split=*/" + CuratedTable.RUN + "=" + runId, curated + "/" + CuratedTable.SCALERS + "/" + runId
                                 + ".json", curated + "/" + Ledger.FILE,
                         warehouse.table(Table.QUARANTINE) + "/" + IngestTables.BATCH + "="
                                 + Curation.QUARANTINE_BATCH_PREFIX + runId));
@@ -101,7 +107,7 @@ public final class PreprocessJob {
         landing = landing.where(col(IngestTables.BATCH).isin(fresh.toArray()));
         long rowBytes = Sizing.rowBytes(schema.featureCount());
         try (SessionSizing ignored = SessionSizing.apply(spark, sizing, landing.count(), rowBytes, bytes)) {
-            Dataset<Row> curated = committed(spark, curatedPath, base);
+            Dataset<Row> curated = CuratedTable.committed(spark, curatedPath, base);
             return curate(spark, landing, curated, base, List.copyOf(fresh), settings, schema, warehouse, files,
                     sizing.rowsPerFile(rowBytes), runId);
         }
@@ -111,7 +117,7 @@ public final class PreprocessJob {
                                            Ledger base, List<String> batches, PreprocessSettings settings,
                                            RecordSchema schema, Warehouse warehouse, HadoopFiles files,
                                            long rowsPerFile, String runId) {
-        Dataset<Row> checked = Curation.check(Curation.unpacked(landing), schema);
+        Dataset<Row> checked = Curation.check(PackedFeatures.unpacked(landing), schema);
         if (curatedBefore != null) {
             checked = Curation.againstCurated(checked, curatedBefore.select("id", "topic", "partition", "offset"));
         }
@@ -139,34 +145,34 @@ public final class PreprocessJob {
             String curatedPath = warehouse.table(Table.CURATED);
             CompactFeatures.similarTogether(CompactFeatures.encode(CompactFeatures.withIntensity(
                             Curation.assignSplit(Curation.accepted(checked), settings)
-                                    .select("id", "label", Curation.FEATURES, "topic", "partition", "offset",
-                                            IngestTables.BATCH, Curation.SPLIT)))
-                            .withColumn(Curation.RUN, lit(runId)), Curation.SPLIT, Curation.RUN)
+                                    .select("id", "label", CuratedTable.FEATURES, "topic", "partition", "offset",
+                                            IngestTables.BATCH, CuratedTable.SPLIT)))
+                            .withColumn(CuratedTable.RUN, lit(runId)), CuratedTable.SPLIT, CuratedTable.RUN)
                     .write()
                     .mode(SaveMode.Append)
                     .options(settings.encryption().writeOptions(CompactFeatures.PARQUET_COLUMNS))
                     .option("compression", "zstd")
                     .option("maxRecordsPerFile", rowsPerFile)
-                    .partitionBy(Curation.SPLIT, Curation.RUN)
+                    .partitionBy(CuratedTable.SPLIT, CuratedTable.RUN)
                     .parquet(curatedPath);
 
             // The run's own rows, read back compact: every statistic below is one small aggregation over them.
-            Dataset<Row> added = spark.read().parquet(curatedPath).where(col(Curation.RUN).equalTo(runId));
+            Dataset<Row> added = spark.read().parquet(curatedPath).where(col(CuratedTable.RUN).equalTo(runId));
             Map<String, Map<String, Long>> classSplit = new TreeMap<>();
             Map<String, Long> bySplit = new HashMap<>();
-            for (Row r : added.groupBy(col("label"), col(Curation.SPLIT)).count().collectAsList()) {
+            for (Row r : added.groupBy(col("label"), col(CuratedTable.SPLIT)).count().collectAsList()) {
                 classSplit.computeIfAbsent(schema.labels().get(r.getInt(0)), k -> new TreeMap<>())
                         .put(r.getString(1), r.getLong(2));
                 bySplit.merge(r.getString(1), r.getLong(2), Long::sum);
             }
             long curated = bySplit.values().stream().mapToLong(Long::longValue).sum();
-            Optional<Scaler> previous = base.scalerVersion().map(v -> loadScaler(files, warehouse, v));
-            FeatureStats newTrain = CompactFeatures.stats(added.where(col(Curation.SPLIT).equalTo(Split.TRAIN.value())),
+            Optional<Scaler> previous = base.scalerVersion().map(v -> Scaler.load(files, warehouse, v));
+            FeatureStats newTrain = CompactFeatures.stats(added.where(col(CuratedTable.SPLIT).equalTo(Split.TRAIN.value())),
                     FeatureStats.empty(schema.featureCount(), schema.minValue(), schema.maxValue(),
                             settings.gate().bins(), schema.classCount()));
             Scaler scaler = nextScaler(previous, newTrain, settings, runId);
             if (scaler != null && runId.equals(scaler.version())) {
-                files.writeString(scalerPath(warehouse, runId), scaler.toJson());
+                files.writeString(CuratedTable.scalerPath(warehouse, runId), scaler.toJson());
             }
             DataProfile profile = new DataProfile(runId, schema.labels(), landed, curated, quarantinedByReason,
                     classSplit, curated == 0 ? null : CompactFeatures.stats(added, schema.featureCount()), newTrain,
@@ -241,7 +247,7 @@ public final class PreprocessJob {
         if (base.runs().isEmpty()) {
             files.deleteRecursively(curatedPath);
         } else {
-            for (String dir : files.glob(curatedPath + "/" + Curation.SPLIT + "=*/" + Curation.RUN + "=*")) {
+            for (String dir : files.glob(curatedPath + "/" + CuratedTable.SPLIT + "=*/" + CuratedTable.RUN + "=*")) {
                 String run = dir.substring(dir.lastIndexOf('=') + 1);
                 if (!base.contains(run)) {
                     LOG.info("preprocess: removing {}, not committed", dir);
@@ -268,55 +274,5 @@ public final class PreprocessJob {
             out.computeIfAbsent(batch, b -> new ArrayList<>()).add(dir);
         }
         return out;
-    }
-
-    private static String scalerPath(Warehouse warehouse, String version) {
-        return warehouse.table(Table.CURATED) + "/" + SCALERS + "/" + version + ".json";
-    }
-
-    /**
-     * The rows of the committed runs of {@code ledger}, read from their own folders: rows a failed run left behind are
-     * not among them, and neither are rows written after this call (Spark re-lists a cached plan's folders after
-     * every write under them, and these folders receive none).
-     */
-    static Dataset<Row> committed(SparkSession spark, String curatedPath, Ledger ledger) {
-        // A run that curated no row (all quarantined) has no folder to read.
-        String[] dirs = ledger.runs().stream()
-                .filter(r -> r.curated() > 0)
-                .map(r -> curatedPath + "/" + Curation.SPLIT + "=*/" + Curation.RUN + "=" + r.runId())
-                .toArray(String[]::new);
-        return dirs.length == 0 ? null : spark.read().option("basePath", curatedPath).parquet(dirs);
-    }
-
-    /**
-     * The curated table as the committed preprocess runs left it: what train and evaluate read.
-     *
-     * @throws UserException when no committed run curated a row
-     */
-    public static Dataset<Row> curated(SparkSession spark, Warehouse warehouse) {
-        String path = warehouse.table(Table.CURATED);
-        Ledger ledger = Ledger.load(new HadoopFiles(spark.sparkContext().hadoopConfiguration()), path);
-        Dataset<Row> rows = committed(spark, path, ledger);
-        if (rows == null) {
-            throw new UserException("The curated table at " + path + " holds no committed rows (its " + Ledger.FILE
-                    + " lists none): ingest records, then run preprocess");
-        }
-        return rows;
-    }
-
-    /** Scaler {@code version} as preprocess saved it. */
-    public static Scaler loadScaler(HadoopFiles files, Warehouse warehouse, String version) {
-        String path = scalerPath(warehouse, version);
-        if (!files.exists(path)) {
-            throw new UserException("The curated table's ledger names scaler " + version + " but " + path
-                    + " is missing: rebuild the curated table with preprocess --full");
-        }
-        return Scaler.fromJson(files.readString(path));
-    }
-
-    /** The scaler in force for the curated table: the last committed run's version, if any run fitted one. */
-    public static Optional<Scaler> currentScaler(HadoopFiles files, Warehouse warehouse) {
-        return Ledger.load(files, warehouse.table(Table.CURATED)).scalerVersion()
-                .map(v -> loadScaler(files, warehouse, v));
     }
 }

@@ -1,5 +1,10 @@
 package io.streamtrain.preprocess;
 
+import io.streamtrain.core.Warehouse;
+import io.streamtrain.core.stage.StageResult;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
  * Counts of one preprocess run, over the landing batches it curated:
  * {@code landed == train + validation + test + quarantined}, duplicates being among the quarantined.
@@ -15,7 +20,29 @@ package io.streamtrain.preprocess;
  * @param scalerVersion the scaler in force after the run, or null when none is fitted yet
  */
 public record PreprocessResult(String runId, int batches, long landed, long train, long validation, long test,
-                               long quarantined, long duplicates, String scalerVersion) {
+                               long quarantined, long duplicates, String scalerVersion) implements StageResult {
+
+    @Override
+    public Map<String, Double> counts() {
+        Map<String, Double> c = new LinkedHashMap<>();
+        c.put("landed", (double) landed);
+        c.put("train", (double) train);
+        c.put("validation", (double) validation);
+        c.put("test", (double) test);
+        c.put("quarantined", (double) quarantined);
+        return c;
+    }
+
+    @Override
+    public String summary(Warehouse warehouse) {
+        if (batches == 0) {
+            return String.format("preprocess: nothing new: every landing batch is curated (scaler %s)%n", scalerVersion);
+        }
+        return String.format("preprocess: %d new batches, %d landed -> train %d, validation %d, test %d,"
+                + " quarantined %d (%d duplicates); scaler %s%n", batches, landed, train, validation, test,
+                quarantined, duplicates, scalerVersion);
+    }
+
 
     /** A run that found every landing batch curated already. */
     static PreprocessResult nothing(String runId, String scalerVersion) {

@@ -1,5 +1,6 @@
 package io.streamtrain.preprocess;
 
+import io.streamtrain.model.Scaler;
 import io.streamtrain.core.EncryptionSettings;
 import io.streamtrain.core.Settings;
 

@@ -1,5 +1,6 @@
 package io.streamtrain.train;
 
+import io.streamtrain.model.Minibatches;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -36,7 +37,7 @@ public enum Balance {
     public static final String KEY = "train.balance";
 
     /** The copy number (1, 2, ...) {@link #OVERSAMPLE} gives each repeat of a row, so that repeats differ. */
-    public static final String COPY = "_copy";
+    public static final String COPY = Minibatches.COPY;
 
     private static final long UNIT = 1L << 53;
 

@@ -11,9 +11,10 @@ import java.io.Serializable;
  * A minibatch as plain Java arrays: the form the training cache keeps between epochs.
  *
  * <p>Why not cache {@link DataSet}s: held deserialised, their off-heap buffers are invisible to Spark's memory
- * accounting; held serialised, ND4J's Kryo serializer reads them back one float at a time, which took a quarter of
- * every training task (profiled). Java arrays are sized correctly by Spark, spill to disk like any block, and turn
- * into a {@link DataSet} with one bulk copy per array. They are also the cheap way to ship minibatches from a driver.
+ * accounting; held serialised, ND4J's Kryo serializer reads them back one float at a time, a cost every training
+ * task pays again (profiled: docs/benchmarks.md). Java arrays are sized correctly by Spark, spill to disk like any
+ * block, and turn into a {@link DataSet} with one bulk copy per array. They are also the cheap way to ship
+ * minibatches from a driver.
  *
  * <p>A class, not a record: Spark's Kryo cannot serialise records on Java 17 (it needs field offsets, which records
  * do not give), and a cached block is serialised whenever it spills to disk or is read by another executor.

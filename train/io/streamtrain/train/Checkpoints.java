@@ -1,9 +1,11 @@
 package io.streamtrain.train;
 
+import io.streamtrain.model.Lineage;
+import io.streamtrain.model.ModelBundle;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.Warehouse;
-import io.streamtrain.preprocess.Scaler;
+import io.streamtrain.model.Scaler;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;

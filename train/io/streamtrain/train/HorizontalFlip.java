@@ -1,7 +1,8 @@
 package io.streamtrain.train;
 
+import io.streamtrain.model.Architecture;
 import io.streamtrain.core.ConfigException;
-import io.streamtrain.preprocess.Scaler;
+import io.streamtrain.model.Scaler;
 import org.apache.spark.api.java.JavaRDD;
 import org.nd4j.linalg.dataset.DataSet;
 

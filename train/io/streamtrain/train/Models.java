@@ -1,5 +1,8 @@
 package io.streamtrain.train;
 
+import io.streamtrain.model.Architecture;
+import io.streamtrain.model.TokenEmbedding;
+import io.streamtrain.model.TransformerBlock;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -25,17 +28,6 @@ import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 public final class Models {
 
     private Models() {
-    }
-
-    /**
-     * Starts ND4J's native backend on a daemon thread and returns at once: loading it takes seconds in a fresh JVM,
-     * and a command that will train or score can overlap them with starting Spark. Whoever needs ND4J first waits
-     * for the load to finish (class initialisation is locked), never loads it twice.
-     */
-    public static void startBackend() {
-        Thread loader = new Thread(() -> org.nd4j.linalg.factory.Nd4j.getBackend(), "nd4j-backend");
-        loader.setDaemon(true);
-        loader.start();
     }
 
     /**
@@ -134,18 +126,6 @@ public final class Models {
         MultiLayerNetwork net = new MultiLayerNetwork(build(s, inputs, classes, classWeights));
         net.init();
         return net;
-    }
-
-    /**
-     * Time steps a trained network reads its input in, or 0 for flat input: lets evaluation shape minibatches the
-     * way training did without being told the architecture.
-     */
-    public static int timeSteps(MultiLayerNetwork network, int inputs) {
-        var first = network.getLayerWiseConfigurations().getConf(0).getLayer();
-        if (first instanceof LastTimeStep last && last.getUnderlying() instanceof LSTM lstm) {
-            return (int) (inputs / lstm.getNIn());
-        }
-        return 0;
     }
 
     private static Activation activation(TrainSettings s) {

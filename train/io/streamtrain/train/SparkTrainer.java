@@ -1,5 +1,6 @@
 package io.streamtrain.train;
 
+import io.streamtrain.model.DistributedScorer;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.PartitionPruningRDD;
@@ -39,8 +40,9 @@ import java.util.function.BiConsumer;
  *
  * <p>The minibatch RDD is built once, persisted as Java arrays and cut from its lineage ({@code localCheckpoint}), so
  * epochs neither rebuild nor deserialise minibatches. Parameter averaging then trains each averaging round on just
- * that round's partitions ({@code RDDTrainingApproach.Direct}, no repartitioning): the fastest setting measured on
- * one machine. Gradient sharing trains a whole epoch in one pass over one partition per worker.
+ * that round's partitions ({@code RDDTrainingApproach.Direct}, no repartitioning), so a round reads only its own
+ * cached data and no shuffle moves minibatches between rounds. Gradient sharing trains a whole epoch in one pass over
+ * one partition per worker.
  */
 public final class SparkTrainer {
 

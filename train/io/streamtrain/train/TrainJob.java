@@ -1,22 +1,22 @@
 package io.streamtrain.train;
 
+import io.streamtrain.core.table.CuratedTable;
+import io.streamtrain.model.Lineage;
+import io.streamtrain.model.Minibatches;
+import io.streamtrain.model.ModelBundle;
 import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.ParquetTables;
 import io.streamtrain.core.RecordSchema;
-import io.streamtrain.core.SchemaCheck;
 import io.streamtrain.core.Sessions;
 import io.streamtrain.core.Sizing;
-import io.streamtrain.core.StagePlan;
-import io.streamtrain.core.Table;
+import io.streamtrain.core.stage.StagePlan;
+import io.streamtrain.core.table.Table;
 import io.streamtrain.core.UserException;
 import io.streamtrain.core.Warehouse;
-import io.streamtrain.ingest.IngestTables;
-import io.streamtrain.preprocess.CompactFeatures;
-import io.streamtrain.preprocess.Curation;
-import io.streamtrain.preprocess.PreprocessJob;
-import io.streamtrain.preprocess.Scaler;
-import io.streamtrain.preprocess.Split;
+import io.streamtrain.core.table.IngestTables;
+import io.streamtrain.model.Scaler;
+import io.streamtrain.core.table.Split;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
@@ -41,18 +41,6 @@ import static org.apache.spark.sql.types.DataTypes.createStructField;
 
 /** Trains on the curated training split and saves a model bundle. */
 public final class TrainJob {
-
-    /** Curated columns training reads. */
-    public static final StructType CURATED_INPUT = new StructType(new StructField[]{
-            createStructField("label", DataTypes.IntegerType, false),
-            createStructField(CompactFeatures.U8, DataTypes.BinaryType, true),
-            createStructField(CompactFeatures.F32, DataTypes.createArrayType(DataTypes.FloatType, false), true),
-            createStructField(Curation.SPLIT, DataTypes.StringType, false),
-            createStructField("topic", DataTypes.StringType, false),
-            createStructField("partition", DataTypes.IntegerType, false),
-            createStructField("offset", DataTypes.LongType, false),
-            createStructField(IngestTables.BATCH, DataTypes.StringType, false),
-    });
 
     private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
     private static final int VALIDATION_BATCH = 256;
@@ -100,7 +88,7 @@ public final class TrainJob {
         }
         String curated = warehouse.table(Table.CURATED);
         if (!curatedComing) {
-            requireCurated(files, warehouse);
+            CuratedTable.require(files, warehouse);
         }
         String checkpoint = Checkpoints.dir(warehouse, runId);
         if (start.resume() && !new Checkpoints(files, checkpoint).exists()) {
@@ -141,11 +129,11 @@ public final class TrainJob {
         String parent = resumed != null ? resumed.lineage().warmStartOf() : base == null ? null : base.runId();
         Lineage baseLineage = parent == null ? null : ModelBundle.lineage(files, warehouse, parent);
         Object[] pinned = resumed == null ? null : resumed.lineage().landingBatches().toArray();
-        Dataset<Row> train = curatedSplit(spark, warehouse, Split.TRAIN);
+        Dataset<Row> train = CuratedTable.split(spark, warehouse, Split.TRAIN);
         // The scaling travels with the model: a resumed run keeps the one it began with, a warm start its base
         // model's, and only a fresh run takes the curated table's current version.
         Scaler scaler = resumed != null ? resumed.scaler() : base != null ? base.scaler()
-                : PreprocessJob.currentScaler(files, warehouse).orElseThrow(() -> new UserException(
+                : Scaler.current(files, warehouse).orElseThrow(() -> new UserException(
                 "The curated table at " + warehouse.table(Table.CURATED) + " has no scaler yet (no preprocess run"
                         + " has curated training rows): ingest and preprocess data with training rows first"));
         if (scaler.size() != schema.featureCount()) {
@@ -185,7 +173,7 @@ public final class TrainJob {
                 1), trainer.workers()));
         JavaRDD<DataSet> minibatches = Minibatches.of(balanced, scaler, settings.batchSize(), schema.classCount(),
                 partitions, settings.seed(), settings.architecture().timeSteps());
-        Dataset<Row> validationRows = curatedSplit(spark, warehouse, Split.VALIDATION);
+        Dataset<Row> validationRows = CuratedTable.split(spark, warehouse, Split.VALIDATION);
         if (pinned != null) {
             validationRows = validationRows.where(col(IngestTables.BATCH).isin(pinned));
         }
@@ -237,23 +225,6 @@ public final class TrainJob {
 
     private static int roundUp(int n, int multiple) {
         return (n + multiple - 1) / multiple * multiple;
-    }
-
-    /** Fails unless the curated table holds data: what train and evaluate read. */
-    public static void requireCurated(HadoopFiles files, Warehouse warehouse) {
-        String path = warehouse.table(Table.CURATED);
-        if (!files.containsFile(path, ".parquet")) {
-            throw new UserException("No curated table at " + path + ": run preprocess first");
-        }
-    }
-
-    /** One split of the curated table, checked against what training needs. */
-    public static Dataset<Row> curatedSplit(SparkSession spark, Warehouse warehouse, Split split) {
-        String path = warehouse.table(Table.CURATED);
-        requireCurated(new HadoopFiles(spark.sparkContext().hadoopConfiguration()), warehouse);
-        Dataset<Row> curated = PreprocessJob.curated(spark, warehouse);
-        SchemaCheck.require(curated, CURATED_INPUT, "curated table at " + path);
-        return curated.where(col(Curation.SPLIT).equalTo(split.value()));
     }
 
     private static void writeHistory(SparkSession spark, Warehouse warehouse, String runId, List<EpochStats> history) {

@@ -1,5 +1,6 @@
 package io.streamtrain.train;
 
+import io.streamtrain.model.Architecture;
 import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.Settings;
 import org.deeplearning4j.nn.weights.WeightInit;

@@ -1,16 +1,17 @@
 package io.streamtrain.evaluate;
 
+import io.streamtrain.modelops.ScoreJob;
 import io.streamtrain.core.metrics.Confusion;
 import io.streamtrain.core.metrics.ConfusionMetrics;
 import io.streamtrain.core.metrics.Metric;
 import io.streamtrain.core.metrics.Replicates;
 import io.streamtrain.core.metrics.ScoreMetrics;
 import io.streamtrain.testing.SparkLocalTest;
-import io.streamtrain.train.Architecture;
+import io.streamtrain.model.Architecture;
 import io.streamtrain.train.Distribution;
 import io.streamtrain.train.Models;
 import io.streamtrain.train.Optimizer;
-import io.streamtrain.train.Predictor;
+import io.streamtrain.model.Predictor;
 import io.streamtrain.train.TrainSettings;
 import org.apache.spark.mllib.evaluation.BinaryClassificationMetrics;
 import org.apache.spark.mllib.evaluation.MulticlassMetrics;
@@ -166,11 +167,11 @@ public class EvaluateSparkTest extends SparkLocalTest {
         StructType landed = new StructType(new org.apache.spark.sql.types.StructField[]{
                 createStructField("id", DataTypes.StringType, false),
                 createStructField("label", DataTypes.IntegerType, false),
-                createStructField(io.streamtrain.ingest.PackedFeatures.COLUMN, DataTypes.BinaryType, false),
+                createStructField(io.streamtrain.core.table.PackedFeatures.COLUMN, DataTypes.BinaryType, false),
         });
         Dataset<Row> rows = spark().createDataFrame(List.of(
-                RowFactory.create("x", 1, io.streamtrain.ingest.PackedFeatures.pack(new float[]{1, 2, 3}))), landed);
-        io.streamtrain.preprocess.Scaler scaler = new io.streamtrain.preprocess.Scaler(new double[]{1, 1, 1},
+                RowFactory.create("x", 1, io.streamtrain.core.table.PackedFeatures.pack(new float[]{1, 2, 3}))), landed);
+        io.streamtrain.model.Scaler scaler = new io.streamtrain.model.Scaler(new double[]{1, 1, 1},
                 new double[]{1, 2, 4});
         io.streamtrain.ingest.IngestRules rules = new io.streamtrain.ingest.IngestRules(
                 new io.streamtrain.core.RecordSchema(3, 0, 255, List.of("a", "b", "c")), 4096, 8, 64);
@@ -184,7 +185,7 @@ public class EvaluateSparkTest extends SparkLocalTest {
         Dataset<Row> noId = rows.drop("id");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> ScoreJob.candidates(noId, 3))
                 .isInstanceOf(io.streamtrain.core.UserException.class).hasMessageContaining("no 'id' column");
-        Dataset<Row> noFeatures = rows.drop(io.streamtrain.ingest.PackedFeatures.COLUMN);
+        Dataset<Row> noFeatures = rows.drop(io.streamtrain.core.table.PackedFeatures.COLUMN);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> ScoreJob.candidates(noFeatures, 3))
                 .isInstanceOf(io.streamtrain.core.UserException.class).hasMessageContaining("neither 'features'");
     }
@@ -269,15 +270,15 @@ public class EvaluateSparkTest extends SparkLocalTest {
         int features = 6;
         MultiLayerNetwork candidate = smallNetwork(8, "tanh", 12345, features);
         MultiLayerNetwork champion = smallNetwork(5, "relu", 7, features);
-        io.streamtrain.preprocess.Scaler ours = new io.streamtrain.preprocess.Scaler(
+        io.streamtrain.model.Scaler ours = new io.streamtrain.model.Scaler(
                 new double[]{100, 90, 80, 70, 60, 50}, new double[]{50, 60, 70, 80, 90, 100});
-        io.streamtrain.preprocess.Scaler theirs = new io.streamtrain.preprocess.Scaler(
+        io.streamtrain.model.Scaler theirs = new io.streamtrain.model.Scaler(
                 new double[]{0, 0, 0, 0, 0, 0}, new double[]{255, 255, 255, 255, 255, 255});
         StructType curated = new StructType()
                 .add("id", DataTypes.StringType, false)
                 .add("label", DataTypes.IntegerType, false)
-                .add(io.streamtrain.preprocess.CompactFeatures.U8, DataTypes.BinaryType, true)
-                .add(io.streamtrain.preprocess.CompactFeatures.F32, DataTypes.createArrayType(DataTypes.FloatType,
+                .add(io.streamtrain.core.table.CompactFeatures.U8, DataTypes.BinaryType, true)
+                .add(io.streamtrain.core.table.CompactFeatures.F32, DataTypes.createArrayType(DataTypes.FloatType,
                         false), true)
                 .add("batch", DataTypes.StringType, false);
         Random random = new Random(11);
@@ -374,7 +375,7 @@ public class EvaluateSparkTest extends SparkLocalTest {
         return Models.network(s, features, CLASSES);
     }
 
-    private static float[][] scaled(float[][] x, io.streamtrain.preprocess.Scaler scaler) {
+    private static float[][] scaled(float[][] x, io.streamtrain.model.Scaler scaler) {
         float[][] out = new float[x.length][];
         for (int i = 0; i < x.length; i++) {
             out[i] = scaler.apply(x[i]);

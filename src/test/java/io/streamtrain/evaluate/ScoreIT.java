@@ -1,15 +1,16 @@
 package io.streamtrain.evaluate;
 
+import io.streamtrain.modelops.ScoreJob;
 import io.streamtrain.core.ConfigLoader;
 import io.streamtrain.core.HadoopFiles;
-import io.streamtrain.core.Table;
+import io.streamtrain.core.table.Table;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.jobs.AppConfig;
 import io.streamtrain.jobs.StreamTrain;
-import io.streamtrain.preprocess.Scaler;
+import io.streamtrain.model.Scaler;
 import io.streamtrain.testing.LocalRuns;
-import io.streamtrain.train.Lineage;
-import io.streamtrain.train.ModelBundle;
+import io.streamtrain.model.Lineage;
+import io.streamtrain.model.ModelBundle;
 import io.streamtrain.train.Models;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;

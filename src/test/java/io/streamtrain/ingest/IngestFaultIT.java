@@ -1,6 +1,9 @@
 package io.streamtrain.ingest;
 
-import io.streamtrain.core.Table;
+import io.streamtrain.core.kafka.EmbeddedKafka;
+import io.streamtrain.core.kafka.KafkaConnection;
+import io.streamtrain.core.kafka.KafkaSettings;
+import io.streamtrain.core.table.Table;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.jobs.StreamTrain;
 import io.streamtrain.testing.LocalRuns;

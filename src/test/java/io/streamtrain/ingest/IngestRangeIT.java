@@ -1,6 +1,6 @@
 package io.streamtrain.ingest;
 
-import io.streamtrain.core.Table;
+import io.streamtrain.core.table.Table;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.jobs.StreamTrain;
 import io.streamtrain.testing.LocalRuns;

@@ -1,5 +1,6 @@
 package io.streamtrain.ingest;
 
+import io.streamtrain.core.table.Reason;
 import io.streamtrain.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,5 +1,7 @@
 package io.streamtrain.ingest;
 
+import io.streamtrain.core.table.IngestTables;
+import io.streamtrain.core.table.PackedFeatures;
 import io.streamtrain.testing.Fixtures;
 import io.streamtrain.testing.SparkLocalTest;
 import org.apache.spark.sql.Dataset;

@@ -5,8 +5,8 @@ import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.testing.Fixtures;
 import io.streamtrain.testing.LocalRuns;
-import io.streamtrain.train.Lineage;
-import io.streamtrain.train.ModelBundle;
+import io.streamtrain.model.Lineage;
+import io.streamtrain.model.ModelBundle;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

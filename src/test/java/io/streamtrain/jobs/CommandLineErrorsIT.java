@@ -1,6 +1,6 @@
 package io.streamtrain.jobs;
 
-import io.streamtrain.ingest.EmbeddedKafka;
+import io.streamtrain.core.kafka.EmbeddedKafka;
 import io.streamtrain.testing.Fixtures;
 import io.streamtrain.testing.LocalRuns;
 import org.apache.kafka.clients.admin.Admin;

@@ -1,6 +1,6 @@
 package io.streamtrain.jobs;
 
-import io.streamtrain.core.Table;
+import io.streamtrain.core.table.Table;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.testing.Fixtures;
 import io.streamtrain.testing.LocalRuns;

@@ -2,7 +2,7 @@ package io.streamtrain.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.streamtrain.core.Table;
+import io.streamtrain.core.table.Table;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.testing.Fixtures;
 import io.streamtrain.testing.LocalRuns;

@@ -1,12 +1,12 @@
 package io.streamtrain.jobs;
 
 import io.streamtrain.core.HadoopFiles;
-import io.streamtrain.core.Table;
+import io.streamtrain.core.table.Table;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.testing.Fixtures;
 import io.streamtrain.testing.LocalRuns;
-import io.streamtrain.train.Lineage;
-import io.streamtrain.train.ModelBundle;
+import io.streamtrain.model.Lineage;
+import io.streamtrain.model.ModelBundle;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;

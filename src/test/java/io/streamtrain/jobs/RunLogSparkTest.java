@@ -1,7 +1,7 @@
 package io.streamtrain.jobs;
 
 import io.streamtrain.core.HadoopFiles;
-import io.streamtrain.core.Table;
+import io.streamtrain.core.table.Table;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.testing.SparkLocalTest;
 import org.apache.spark.sql.Row;

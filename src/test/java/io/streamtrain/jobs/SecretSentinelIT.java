@@ -3,7 +3,7 @@ package io.streamtrain.jobs;
 import io.streamtrain.core.ConfigLoader;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.Redaction;
-import io.streamtrain.core.Table;
+import io.streamtrain.core.table.Table;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.testing.Fixtures;
 import io.streamtrain.testing.LocalRuns;

@@ -1,7 +1,9 @@
 package io.streamtrain.preprocess;
 
-import io.streamtrain.ingest.IngestTables;
-import io.streamtrain.ingest.PackedFeatures;
+import io.streamtrain.core.table.CompactFeatures;
+import io.streamtrain.model.Scaler;
+import io.streamtrain.core.table.IngestTables;
+import io.streamtrain.core.table.PackedFeatures;
 import io.streamtrain.testing.Fixtures;
 import io.streamtrain.testing.SparkLocalTest;
 import org.apache.spark.sql.Dataset;
@@ -28,7 +30,7 @@ public class CurationSparkTest extends SparkLocalTest {
     }
 
     private Dataset<Row> landing(List<Row> rows) {
-        return Curation.unpacked(spark().createDataFrame(rows, IngestTables.LANDING));
+        return PackedFeatures.unpacked(spark().createDataFrame(rows, IngestTables.LANDING));
     }
 
     private static PreprocessSettings settings(double validation, double test) {

@@ -1,5 +1,6 @@
 package io.streamtrain.preprocess;
 
+import io.streamtrain.core.metrics.FeatureStats;
 import io.streamtrain.core.ConfigException;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;

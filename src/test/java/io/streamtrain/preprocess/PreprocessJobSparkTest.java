@@ -1,8 +1,12 @@
 package io.streamtrain.preprocess;
 
+import io.streamtrain.core.table.CuratedTable;
+import io.streamtrain.core.table.Ledger;
+import io.streamtrain.core.table.CompactFeatures;
+import io.streamtrain.model.Scaler;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.Sizing;
-import io.streamtrain.core.Table;
+import io.streamtrain.core.table.Table;
 import io.streamtrain.core.UserException;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.testing.Fixtures;
@@ -52,7 +56,7 @@ public class PreprocessJobSparkTest extends SparkLocalTest {
 
     /** Every curated row as "id|label|split|features", the content two tables must share to be the same. */
     private Set<String> content(Warehouse w) {
-        return curated(w).select(col("id"), col("label"), col(Curation.SPLIT),
+        return curated(w).select(col("id"), col("label"), col(CuratedTable.SPLIT),
                         CompactFeatures.decode(col(CompactFeatures.U8), col(CompactFeatures.F32)).as("f"))
                 .collectAsList().stream()
                 .map(r -> r.getString(0) + "|" + r.getInt(1) + "|" + r.getString(2) + "|" + r.getList(3))
@@ -96,7 +100,7 @@ public class PreprocessJobSparkTest extends SparkLocalTest {
                 .isEqualTo("id already curated from t/1@5");
         assertThat(curated(w).count()).isEqualTo(240 + 100);
         assertThat(curated(w).select("id").distinct().count()).isEqualTo(240 + 100);
-        Scaler afterTwo = PreprocessJob.currentScaler(files, w).orElseThrow();
+        Scaler afterTwo = Scaler.current(files, w).orElseThrow();
         assertThat(afterTwo.version()).isEqualTo("r2");
         assertThat(afterTwo.stats().count()).as("fitted on train only, both days")
                 .isEqualTo(first.train() + second.train());
@@ -114,7 +118,7 @@ public class PreprocessJobSparkTest extends SparkLocalTest {
         assertThat(again).isEqualTo(second);
         assertThat(content(w)).isEqualTo(before);
         assertThat(spark().read().parquet(w.table(Table.QUARANTINE)).count()).isEqualTo(quarantinedBefore);
-        assertThat(PreprocessJob.currentScaler(files, w).orElseThrow()).isEqualTo(afterTwo);
+        assertThat(Scaler.current(files, w).orElseThrow()).isEqualTo(afterTwo);
         assertThatThrownBy(() -> preprocess(w, "r1", SETTINGS)).isInstanceOf(UserException.class)
                 .hasMessageContaining("re-run only the latest run (r2)");
 
@@ -126,7 +130,7 @@ public class PreprocessJobSparkTest extends SparkLocalTest {
         assertThat(content(w)).isEqualTo(before);
         assertThat(Ledger.load(files, w.table(Table.CURATED)).runs()).extracting(Ledger.Run::runId)
                 .containsExactly("full-1");
-        Scaler rebuilt = PreprocessJob.currentScaler(files, w).orElseThrow();
+        Scaler rebuilt = Scaler.current(files, w).orElseThrow();
         for (int i = 0; i < 3; i++) {
             assertThat(rebuilt.center()[i]).isCloseTo(afterTwo.center()[i], within(1e-9));
             assertThat(rebuilt.scale()[i]).isCloseTo(afterTwo.scale()[i], within(1e-9));
@@ -141,9 +145,9 @@ public class PreprocessJobSparkTest extends SparkLocalTest {
         preprocess(w, "r1", SETTINGS);
         // A run that crashed after writing its rows but before committing its ledger entry: a copy of r1's files.
         Path curated = Path.of(w.table(Table.CURATED));
-        Path crashed = curated.resolve("split=train/" + Curation.RUN + "=crashed");
+        Path crashed = curated.resolve("split=train/" + CuratedTable.RUN + "=crashed");
         Files.createDirectories(crashed);
-        try (var parts = Files.list(curated.resolve("split=train/" + Curation.RUN + "=r1"))) {
+        try (var parts = Files.list(curated.resolve("split=train/" + CuratedTable.RUN + "=r1"))) {
             for (Path p : parts.filter(p -> p.toString().endsWith(".parquet")).toList()) {
                 Files.copy(p, crashed.resolve(p.getFileName()));
             }
@@ -164,7 +168,7 @@ public class PreprocessJobSparkTest extends SparkLocalTest {
                 Scaler.Kind.MIN_MAX, true, false, DataGate.OPEN, io.streamtrain.core.EncryptionSettings.OFF);
         LandingFixtures.land(spark(), w, LandingFixtures.separable("id-", 80, 7, 0, 0, "b0"));
         preprocess(w, "r1", frozen);
-        Scaler first = PreprocessJob.currentScaler(files, w).orElseThrow();
+        Scaler first = Scaler.current(files, w).orElseThrow();
         assertThat(first.kind()).isEqualTo(Scaler.Kind.MIN_MAX);
         Row range = curated(w).where("split = 'train'")
                 .select(CompactFeatures.decode(col(CompactFeatures.U8), col(CompactFeatures.F32)).as("f"))
@@ -175,7 +179,7 @@ public class PreprocessJobSparkTest extends SparkLocalTest {
         LandingFixtures.land(spark(), w, LandingFixtures.separable("id2-", 80, 8, 100, 500, "b1"));
         PreprocessResult second = preprocess(w, "r2", frozen);
         assertThat(second.scalerVersion()).isEqualTo("r1");
-        assertThat(PreprocessJob.currentScaler(files, w).orElseThrow()).isEqualTo(first);
+        assertThat(Scaler.current(files, w).orElseThrow()).isEqualTo(first);
     }
 
     @Test
@@ -194,7 +198,7 @@ public class PreprocessJobSparkTest extends SparkLocalTest {
                 .hasMessageContaining(DataGate.MAX_FEATURE_PSI);
         assertThat(Ledger.load(files, w.table(Table.CURATED)).runs()).extracting(Ledger.Run::runId)
                 .containsExactly("r1");
-        assertThat(PreprocessJob.curated(spark(), w).count()).as("train sees none of r2's rows")
+        assertThat(CuratedTable.read(spark(), w).count()).as("train sees none of r2's rows")
                 .isEqualTo(first.train() + first.validation() + first.test());
         assertThat(Files.readString(Path.of(w.report("r2"), "data.md"))).contains("**Failed**");
         Dataset<Row> profile = spark().read().parquet(w.table(Table.DATA_PROFILE)).where("run_id = 'r2'");

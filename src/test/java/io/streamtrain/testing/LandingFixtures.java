@@ -1,9 +1,9 @@
 package io.streamtrain.testing;
 
-import io.streamtrain.core.Table;
+import io.streamtrain.core.table.Table;
 import io.streamtrain.core.Warehouse;
-import io.streamtrain.ingest.IngestTables;
-import io.streamtrain.ingest.PackedFeatures;
+import io.streamtrain.core.table.IngestTables;
+import io.streamtrain.core.table.PackedFeatures;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;

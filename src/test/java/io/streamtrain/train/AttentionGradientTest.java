@@ -1,5 +1,7 @@
 package io.streamtrain.train;
 
+import io.streamtrain.model.TokenEmbedding;
+import io.streamtrain.model.TransformerBlock;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;

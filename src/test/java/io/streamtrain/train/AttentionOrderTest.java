@@ -1,5 +1,6 @@
 package io.streamtrain.train;
 
+import io.streamtrain.model.TokenEmbedding;
 import io.streamtrain.core.ConfigLoader;
 import io.streamtrain.jobs.AppConfig;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;

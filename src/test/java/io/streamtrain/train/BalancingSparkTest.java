@@ -1,5 +1,8 @@
 package io.streamtrain.train;
 
+import io.streamtrain.core.table.CuratedTable;
+import io.streamtrain.model.Minibatches;
+import io.streamtrain.model.ModelBundle;
 import io.streamtrain.core.ConfigLoader;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.RecordSchema;
@@ -7,7 +10,7 @@ import io.streamtrain.core.Sizing;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.preprocess.PreprocessJob;
 import io.streamtrain.preprocess.PreprocessSettings;
-import io.streamtrain.preprocess.Split;
+import io.streamtrain.core.table.Split;
 import io.streamtrain.testing.Fixtures;
 import io.streamtrain.testing.LandingFixtures;
 import io.streamtrain.testing.SparkLocalTest;
@@ -67,7 +70,7 @@ public class BalancingSparkTest extends SparkLocalTest {
     /** Recall of each class of model {@code runId} on the test split. */
     private double[] recall(Warehouse w, String runId) {
         ModelBundle bundle = ModelBundle.load(new HadoopFiles(jsc().hadoopConfiguration()), w, runId);
-        Dataset<Row> test = TrainJob.curatedSplit(spark(), w, Split.TEST);
+        Dataset<Row> test = CuratedTable.split(spark(), w, Split.TEST);
         long[] hits = new long[3];
         long[] support = new long[3];
         for (DataSet d : Minibatches.of(test, bundle.scaler(), 1000, 3, 1, 0L, 0).collect()) {
@@ -107,7 +110,7 @@ public class BalancingSparkTest extends SparkLocalTest {
 
         // The validation split the runs scored on is the curated one, untouched.
         HadoopFiles files = new HadoopFiles(jsc().hadoopConfiguration());
-        long validation = TrainJob.curatedSplit(spark(), w, Split.VALIDATION).count();
+        long validation = CuratedTable.split(spark(), w, Split.VALIDATION).count();
         for (String run : List.of("none", "weights", "over")) {
             assertThat(ModelBundle.lineage(files, w, run).curatedRows()).containsEntry("validation", validation);
         }
@@ -116,7 +119,7 @@ public class BalancingSparkTest extends SparkLocalTest {
     @Test
     public void resamplingEvensOutTheClassesOfTheRowsItIsGiven() {
         Dataset<Row> train = spark().createDataFrame(examples("id-", new int[]{500, 100, 20}, 3, 0),
-                io.streamtrain.ingest.IngestTables.LANDING);
+                io.streamtrain.core.table.IngestTables.LANDING);
         Map<Integer, Long> counts = Map.of(0, 500L, 1, 100L, 2, 20L);
         Map<Integer, Long> over = perClass(Balance.OVERSAMPLE.resample(train, counts, 42));
         Map<Integer, Long> under = perClass(Balance.UNDERSAMPLE.resample(train, counts, 42));

@@ -1,5 +1,6 @@
 package io.streamtrain.train;
 
+import io.streamtrain.model.Minibatches;
 import org.apache.spark.SparkConf;
 import org.apache.spark.serializer.KryoSerializer;
 import org.apache.spark.serializer.SerializerInstance;

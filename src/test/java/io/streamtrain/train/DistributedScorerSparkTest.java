@@ -1,5 +1,8 @@
 package io.streamtrain.train;
 
+import io.streamtrain.model.Architecture;
+import io.streamtrain.model.DistributedScorer;
+
 import io.streamtrain.testing.SparkLocalTest;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;

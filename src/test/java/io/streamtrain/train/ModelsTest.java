@@ -1,5 +1,9 @@
 package io.streamtrain.train;
 
+import io.streamtrain.model.Networks;
+import io.streamtrain.model.Architecture;
+import io.streamtrain.model.Minibatches;
+import io.streamtrain.model.TokenEmbedding;
 import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.ConfigLoader;
 import io.streamtrain.jobs.AppConfig;
@@ -36,7 +40,7 @@ class ModelsTest {
         TrainSettings s = settings(kind.name().toLowerCase());
         MultiLayerNetwork net = Models.network(s, 784, 10);
         int steps = s.architecture().timeSteps();
-        assertThat(Models.timeSteps(net, 784)).isEqualTo(steps);
+        assertThat(Networks.timeSteps(net, 784)).isEqualTo(steps);
         INDArray x = Minibatches.shape(Nd4j.rand(DataType.FLOAT, 5, 784), steps);
         INDArray probabilities = net.output(x);
         assertThat(probabilities.shape()).containsExactly(5, 10);
@@ -219,7 +223,7 @@ class ModelsTest {
         assertThat(restored.getUpdater().getStateViewArray()).isEqualTo(net.getUpdater().getStateViewArray());
         INDArray x = Nd4j.rand(DataType.FLOAT, 5, 784);
         assertThat(restored.output(x)).isEqualTo(net.output(x));
-        assertThat(Models.timeSteps(restored, 784)).as("flat input, as the MLP's").isZero();
+        assertThat(Networks.timeSteps(restored, 784)).as("flat input, as the MLP's").isZero();
     }
 
     /** What a compressed copy and an explanation's twin rely on; DL4J M2's own SameDiff layer set nothing. */

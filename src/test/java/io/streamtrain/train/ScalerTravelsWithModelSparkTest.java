@@ -1,5 +1,8 @@
 package io.streamtrain.train;
 
+import io.streamtrain.core.table.CuratedTable;
+import io.streamtrain.model.Minibatches;
+import io.streamtrain.model.ModelBundle;
 import io.streamtrain.core.ConfigLoader;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.RecordSchema;
@@ -7,8 +10,8 @@ import io.streamtrain.core.Sizing;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.preprocess.PreprocessJob;
 import io.streamtrain.preprocess.PreprocessSettings;
-import io.streamtrain.preprocess.Scaler;
-import io.streamtrain.preprocess.Split;
+import io.streamtrain.model.Scaler;
+import io.streamtrain.core.table.Split;
 import io.streamtrain.testing.Fixtures;
 import io.streamtrain.testing.LandingFixtures;
 import io.streamtrain.testing.SparkLocalTest;
@@ -47,7 +50,7 @@ public class ScalerTravelsWithModelSparkTest extends SparkLocalTest {
     /** The bundle's outputs for the day-1 test rows, as evaluate builds its minibatches: one line per example. */
     private List<String> predictions(Warehouse w, String model) {
         ModelBundle bundle = ModelBundle.load(new HadoopFiles(jsc().hadoopConfiguration()), w, model);
-        Dataset<Row> test = TrainJob.curatedSplit(spark(), w, Split.TEST).where(col("batch").equalTo("b0"));
+        Dataset<Row> test = CuratedTable.split(spark(), w, Split.TEST).where(col("batch").equalTo("b0"));
         List<String> out = new ArrayList<>();
         for (DataSet d : Minibatches.of(test, bundle.scaler(), 1000, SCHEMA.classCount(), 1, 0L, 0).collect()) {
             INDArray y = bundle.network().output(d.getFeatures(), false);
@@ -67,7 +70,7 @@ public class ScalerTravelsWithModelSparkTest extends SparkLocalTest {
         day1.addAll(LandingFixtures.separable("test-", 60, 2, 0, 1000, "b0"));
         LandingFixtures.land(spark(), w, day1);
         PreprocessJob.run(spark(), PREPROCESS, SCHEMA, w, SIZING, "p1");
-        Scaler first = PreprocessJob.currentScaler(files, w).orElseThrow();
+        Scaler first = Scaler.current(files, w).orElseThrow();
 
         TrainJob.run(spark(), train(2), SCHEMA, w, "m1", TrainJob.Start.FRESH, "conf", SIZING);
         // m2 trains one epoch of two on the same data: a run to resume later.
@@ -79,7 +82,7 @@ public class ScalerTravelsWithModelSparkTest extends SparkLocalTest {
         // New data of another brightness: the next scaler version differs.
         LandingFixtures.land(spark(), w, LandingFixtures.separable("day2-", 300, 3, 90, 5000, "b1"));
         PreprocessJob.run(spark(), PREPROCESS, SCHEMA, w, SIZING, "p2");
-        Scaler second = PreprocessJob.currentScaler(files, w).orElseThrow();
+        Scaler second = Scaler.current(files, w).orElseThrow();
         assertThat(second.version()).isEqualTo("p2");
         assertThat(second.center()[0]).isNotEqualTo(first.center()[0]);
 

@@ -1,6 +1,8 @@
 package io.streamtrain.train;
 
-import io.streamtrain.preprocess.Scaler;
+import io.streamtrain.model.Architecture;
+import io.streamtrain.model.Lineage;
+import io.streamtrain.model.Scaler;
 import io.streamtrain.testing.SparkLocalTest;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.scheduler.SparkListener;

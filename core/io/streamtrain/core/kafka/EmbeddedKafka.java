@@ -1,0 +1,129 @@
+package io.streamtrain.core.kafka;
+
+import java.net.URI;
+import io.streamtrain.core.Warehouse;
+import io.streamtrain.core.ConfigException;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import kafka.server.MetaProperties;
+import kafka.tools.StorageTool;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.server.common.MetadataVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Option;
+import scala.collection.JavaConverters;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * A real single-node Kafka broker (KRaft: broker and controller in one) running inside this JVM. Its log lives in a
+ * folder of the warehouse, so records published by one command are still there for the next. Binds to localhost
+ * only.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
+
+    private final KafkaRaftServer server;
+    private final String bootstrapServers;
+
+    private EmbeddedKafka(KafkaRaftServer server, String bootstrapServers) {
+        this.server = server;
+        this.bootstrapServers = bootstrapServers;
+    }
+
+    /**
+     * Formats {@code logDir} if it is new, then starts the broker.
+     *
+     * @param port the client port, or 0 for any free port
+     */
+    public static EmbeddedKafka start(Path logDir, int port) {
+        try {
+            Files.createDirectories(logDir);
+            int clientPort = port == 0 ? freePort() : port;
+            int controllerPort = freePort();
+            Properties props = new Properties();
+            props.put("process.roles", "broker,controller");
+            props.put("node.id", "1");
+            props.put("controller.quorum.voters", "1@localhost:" + controllerPort);
+            props.put("listeners", "PLAINTEXT://localhost:" + clientPort + ",CONTROLLER://localhost:" + controllerPort);
+            props.put("advertised.listeners", "PLAINTEXT://localhost:" + clientPort);
+            props.put("controller.listener.names", "CONTROLLER");
+            props.put("inter.broker.listener.name", "PLAINTEXT");
+            props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+            props.put("log.dirs", logDir.toAbsolutePath().toString());
+            // One node: every internal topic must be satisfiable with a single replica.
+            props.put("offsets.topic.replication.factor", "1");
+            props.put("transaction.state.log.replication.factor", "1");
+            props.put("transaction.state.log.min.isr", "1");
+            props.put("default.replication.factor", "1");
+            props.put("group.initial.rebalance.delay.ms", "0");
+            // Records published for a later ingest must not expire under the user's feet.
+            props.put("log.retention.ms", "-1");
+            props.put("message.max.bytes", String.valueOf(16 * 1024 * 1024));
+            KafkaConfig config = new KafkaConfig(props);
+            if (!Files.exists(logDir.resolve("meta.properties"))) {
+                int rc = StorageTool.formatCommand(new PrintStream(OutputStream.nullOutputStream()),
+                        JavaConverters.asScalaBuffer(List.of(logDir.toAbsolutePath().toString())).toSeq(),
+                        MetaProperties.apply(Uuid.randomUuid().toString(), 1),
+                        MetadataVersion.latest(), true);
+                if (rc != 0) {
+                    throw new IllegalStateException("Formatting the Kafka log folder " + logDir + " failed (" + rc + ")");
+                }
+            }
+            KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM, Option.empty());
+            server.startup();
+            String bootstrap = "localhost:" + clientPort;
+            LOG.info("Embedded Kafka broker up at {} with its log in {}", bootstrap, logDir);
+            return new EmbeddedKafka(server, bootstrap);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot start the embedded Kafka broker in " + logDir, e);
+        }
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    @Override
+    public void close() {
+        server.shutdown();
+        server.awaitShutdown();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** The folder the embedded broker keeps its log in; it needs a warehouse on the local file system. */
+    public static Path folder(Warehouse warehouse) {
+        String root = warehouse.root();
+        URI uri;
+        try {
+            uri = URI.create(root.replace(" ", "%20"));
+        } catch (IllegalArgumentException e) {
+            return Path.of(root).resolve("_kafka");
+        }
+        if (uri.getScheme() == null || uri.getScheme().length() == 1) {
+            return Path.of(root).resolve("_kafka");
+        }
+        if ("file".equals(uri.getScheme())) {
+            return Path.of(uri).resolve("_kafka");
+        }
+        throw new ConfigException(KafkaSettings.BOOTSTRAP_SERVERS, KafkaSettings.EMBEDDED,
+                "the embedded broker needs a local warehouse, but warehouse is " + root + "; point it at a real Kafka");
+    }
+}
