@@ -64,17 +64,9 @@ final class RunLog {
         this.runId = runId;
     }
 
-    void succeeded(Stage stage, Instant start, Map<String, Double> counts, List<String> outputs) {
-        succeeded(stage.cliName(), start, counts, outputs);
-    }
-
-    /** A command that is not a pipeline stage (score, compress, explain), under its own name. */
+    /** Stage {@code stage} finished with {@code counts}. */
     void succeeded(String stage, Instant start, Map<String, Double> counts, List<String> outputs) {
         stages.add(new StageRun(stage, "succeeded", start, Instant.now(), counts, outputs, null));
-    }
-
-    void failed(Stage stage, Instant start, List<String> outputs, Throwable error) {
-        failed(stage.cliName(), start, outputs, error);
     }
 
     void failed(String stage, Instant start, List<String> outputs, Throwable error) {

@@ -1,5 +1,16 @@
 package io.streamtrain.jobs;
 
+import io.streamtrain.jobs.bench.BenchCommand;
+import io.streamtrain.jobs.cli.ProduceCommand;
+import io.streamtrain.jobs.cli.IngestCommand;
+import io.streamtrain.jobs.cli.PreprocessCommand;
+import io.streamtrain.jobs.cli.TrainCommand;
+import io.streamtrain.jobs.cli.EvaluateCommand;
+import io.streamtrain.jobs.cli.ScoreCommand;
+import io.streamtrain.jobs.cli.CompressCommand;
+import io.streamtrain.jobs.cli.ExplainCommand;
+import io.streamtrain.jobs.cli.PipelineCommand;
+import io.streamtrain.jobs.cli.SqlCommand;
 import io.streamtrain.core.DataGateException;
 import io.streamtrain.core.Redaction;
 import io.streamtrain.core.UserException;
@@ -30,26 +41,17 @@ import java.util.Arrays;
  */
 @Command(name = "streamtrain", mixinStandardHelpOptions = true, version = "streamtrain 0.1.0",
         description = "Kafka -> Parquet -> distributed DL4J training -> evaluation tables, on Spark.",
-        subcommands = {Commands.Produce.class, Commands.Ingest.class, Commands.Preprocess.class, Commands.Train.class,
-                Commands.Evaluate.class, Commands.Score.class, Commands.Compress.class, Commands.Explain.class,
-                Commands.PipelineCommand.class, Commands.Sql.class, Commands.Bench.class})
+        subcommands = {ProduceCommand.class, IngestCommand.class, PreprocessCommand.class, TrainCommand.class,
+                EvaluateCommand.class, ScoreCommand.class, CompressCommand.class, ExplainCommand.class,
+                PipelineCommand.class, SqlCommand.class, BenchCommand.class})
 public final class StreamTrain implements Runnable {
 
-    public static final int OK = 0;
-    public static final int FAILED = 1;
-    public static final int USAGE = 2;
-    /**
-     * The promotion gate kept the champion. Not an error (every stage finished), so no exception carries it: the
-     * command returns it after printing the summary.
-     */
-    public static final int REJECTED = 3;
-    /** The data broke a threshold of {@code preprocess.gate.*}: bad data, not a failure of the program. */
-    public static final int DATA_GATE = 4;
-    /**
-     * {@code explain} wrote its maps, but the saliency maps failed the model-randomisation sanity check: they barely
-     * change when the weights are re-randomised. Not an error of the program.
-     */
-    public static final int SANITY_FAILED = 5;
+    public static final int OK = ExitCode.OK.code();
+    public static final int FAILED = ExitCode.FAILED.code();
+    public static final int USAGE = ExitCode.USAGE.code();
+    public static final int REJECTED = ExitCode.MODEL_REJECTED.code();
+    public static final int DATA_GATE = ExitCode.DATA_GATE.code();
+    public static final int SANITY_FAILED = ExitCode.SANITY_CHECK_FAILED.code();
 
     private static final String VERBOSE = "--verbose";
 
@@ -117,7 +119,7 @@ public final class StreamTrain implements Runnable {
         if (e instanceof StageFailure failure) {
             Throwable cause = failure.getCause();
             boolean userError = isUserError(cause);
-            err.println(name + ": " + failure.stage().cliName() + " failed: "
+            err.println(name + ": " + failure.stage() + " failed: "
                     + (userError ? message(cause) : "internal error " + cause) + "; " + failure.aftermath());
             if (!userError || verbose) {
                 cause.printStackTrace(err);

@@ -1,6 +1,5 @@
 package io.streamtrain.modelops;
 
-import io.streamtrain.core.Sessions;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.core.stage.Stage;
 import io.streamtrain.core.stage.StageContext;
@@ -62,7 +61,6 @@ public final class ScoreStage implements Stage<ScoreStage.Result> {
 
     @Override
     public StagePlan plan(StageContext context) {
-        Sessions.requireMaster(context.sparkSettings());
         return ScoreJob.plan(context.files(), context.schema(), context.warehouse(), context.kafkaSettings(),
                 settings, modelId, input, context.runId());
     }

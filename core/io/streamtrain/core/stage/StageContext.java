@@ -2,6 +2,7 @@ package io.streamtrain.core.stage;
 
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.RecordSchema;
+import io.streamtrain.core.SparkProgress;
 import io.streamtrain.core.SparkSettings;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.core.kafka.KafkaConnection;
@@ -10,7 +11,8 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * What a stage may use, one per command. Spark and Kafka start on first use, once, and are stopped by the runner when
- * the command ends; planning must not call {@link #spark()} or {@link #kafka()}.
+ * the command ends; planning must not call {@link #spark()} or {@link #kafka()}. Progress needs no calls: the session
+ * reports every Spark job's progress ({@link SparkProgress}), and the runner logs each stage's start and end.
  */
 public interface StageContext {
 

@@ -3,7 +3,7 @@ package io.streamtrain.jobs.bench;
 import io.streamtrain.core.table.CuratedTable;
 import io.streamtrain.jobs.AppConfig;
 import io.streamtrain.jobs.Pipeline;
-import io.streamtrain.jobs.Stage;
+import io.streamtrain.jobs.PipelineStage;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.Sessions;
 import io.streamtrain.core.Warehouse;
@@ -52,8 +52,8 @@ public final class CompressBench {
         StringBuilder out = new StringBuilder();
         try {
             LOG.info("bench compress: curating {} in {}", idx, scratch.root());
-            Pipeline.Outcome first = Pipeline.run(new Pipeline.Request(config, EnumSet.of(Stage.PRODUCE,
-                    Stage.INGEST, Stage.PREPROCESS), "base", null, io.streamtrain.train.TrainJob.Start.FRESH, false));
+            Pipeline.Outcome first = Pipeline.run(new Pipeline.Request(config, EnumSet.of(PipelineStage.PRODUCE,
+                    PipelineStage.INGEST, PipelineStage.PREPROCESS), "base", null, io.streamtrain.train.TrainJob.Start.FRESH, false));
             long landed = first.curated().landed();
             int features = config.schema().featureCount();
             String defaultCodec = config.spark().conf().getOrDefault("spark.sql.parquet.compression.codec", "snappy");
@@ -92,7 +92,7 @@ public final class CompressBench {
                 LOG.info("bench compress: {} more synthetic records in the base", extra);
                 Pipeline.run(new Pipeline.Request(load.apply(with(base, "produce.format=synthetic",
                         "produce.synthetic.records=" + extra, "produce.synthetic.seed=101")),
-                        EnumSet.of(Stage.PRODUCE, Stage.INGEST, Stage.PREPROCESS), "base-more", null,
+                        EnumSet.of(PipelineStage.PRODUCE, PipelineStage.INGEST, PipelineStage.PREPROCESS), "base-more", null,
                         io.streamtrain.train.TrainJob.Start.FRESH, false));
                 landed += extra;
             }
@@ -100,12 +100,12 @@ public final class CompressBench {
             LOG.info("bench compress: an increment of {} synthetic records", increment);
             AppConfig more = load.apply(with(base, "produce.format=synthetic",
                     "produce.synthetic.records=" + increment));
-            Pipeline.run(new Pipeline.Request(more, EnumSet.of(Stage.PRODUCE, Stage.INGEST), "more", null,
+            Pipeline.run(new Pipeline.Request(more, EnumSet.of(PipelineStage.PRODUCE, PipelineStage.INGEST), "more", null,
                     io.streamtrain.train.TrainJob.Start.FRESH, false));
-            double incremental = timed(() -> Pipeline.run(new Pipeline.Request(more, EnumSet.of(Stage.PREPROCESS),
+            double incremental = timed(() -> Pipeline.run(new Pipeline.Request(more, EnumSet.of(PipelineStage.PREPROCESS),
                     "increment", null, io.streamtrain.train.TrainJob.Start.FRESH, false)));
             AppConfig full = load.apply(with(base, "preprocess.full=true"));
-            double rebuild = timed(() -> Pipeline.run(new Pipeline.Request(full, EnumSet.of(Stage.PREPROCESS),
+            double rebuild = timed(() -> Pipeline.run(new Pipeline.Request(full, EnumSet.of(PipelineStage.PREPROCESS),
                     "rebuild", null, io.streamtrain.train.TrainJob.Start.FRESH, false)));
             out.append(String.format(Locale.ROOT, "preprocess of %d new records: %.1f s; full rebuild of %d: %.1f s%n",
                     increment, incremental, landed + increment, rebuild));

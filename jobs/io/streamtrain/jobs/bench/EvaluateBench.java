@@ -2,7 +2,7 @@ package io.streamtrain.jobs.bench;
 
 import io.streamtrain.jobs.AppConfig;
 import io.streamtrain.jobs.Pipeline;
-import io.streamtrain.jobs.Stage;
+import io.streamtrain.jobs.PipelineStage;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.evaluate.EvaluateResult;
@@ -42,10 +42,10 @@ public final class EvaluateBench {
         HadoopFiles files = HadoopFiles.beforeSpark(config.spark());
         try {
             LOG.info("bench evaluate: curating {} in {}", idx, scratch.root());
-            Pipeline.run(new Pipeline.Request(config, EnumSet.of(Stage.PRODUCE, Stage.INGEST, Stage.PREPROCESS),
+            Pipeline.run(new Pipeline.Request(config, EnumSet.of(PipelineStage.PRODUCE, PipelineStage.INGEST, PipelineStage.PREPROCESS),
                     "base", null, TrainJob.Start.FRESH, false));
             Pipeline.Outcome outcome = Pipeline.run(new Pipeline.Request(config,
-                    EnumSet.of(Stage.TRAIN, Stage.EVALUATE), "model", null, TrainJob.Start.FRESH, false));
+                    EnumSet.of(PipelineStage.TRAIN, PipelineStage.EVALUATE), "model", null, TrainJob.Start.FRESH, false));
             List<EpochStats> history = outcome.trained().history();
             EvaluateResult evaluated = outcome.evaluated();
             double[] seconds = history.stream().mapToDouble(EpochStats::seconds).toArray();

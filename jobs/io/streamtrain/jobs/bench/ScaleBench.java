@@ -3,7 +3,7 @@ package io.streamtrain.jobs.bench;
 import io.streamtrain.jobs.AppConfig;
 import io.streamtrain.jobs.Pipeline;
 import io.streamtrain.jobs.ScratchDisk;
-import io.streamtrain.jobs.Stage;
+import io.streamtrain.jobs.PipelineStage;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.core.kafka.KafkaConnection;
@@ -37,8 +37,8 @@ import java.util.stream.Stream;
 public final class ScaleBench {
 
     private static final Logger LOG = LoggerFactory.getLogger(ScaleBench.class);
-    private static final List<Stage> STAGES = List.of(Stage.PRODUCE, Stage.INGEST, Stage.PREPROCESS, Stage.TRAIN,
-            Stage.EVALUATE);
+    private static final List<PipelineStage> STAGES = List.of(PipelineStage.PRODUCE, PipelineStage.INGEST, PipelineStage.PREPROCESS, PipelineStage.TRAIN,
+            PipelineStage.EVALUATE);
 
     /** What one stage cost at one size. */
     record Cost(double seconds, long peakRssBytes, long spilledBytes, long scratchBytes) {
@@ -58,19 +58,19 @@ public final class ScaleBench {
         String stamp = Long.toString(System.currentTimeMillis(), 36);
         // N first: the JIT and ND4J warm up on it, so N/10 runs warm and its time per record is not inflated by
         // start-up costs, which would flatter the ratio.
-        Map<Stage, Cost> atLarge = measure(load, root, records, epochs, stamp);
-        Map<Stage, Cost> atSmall = measure(load, root, small, epochs, stamp);
+        Map<PipelineStage, Cost> atLarge = measure(load, root, records, epochs, stamp);
+        Map<PipelineStage, Cost> atSmall = measure(load, root, small, epochs, stamp);
         StringBuilder out = new StringBuilder(header(small + " and " + records, epochs));
         out.append(String.format(Locale.ROOT, "%-11s %12s %12s %12s %12s %12s %12s %12s %12s%n", "stage",
                 "us/rec@N/10", "us/rec@N", "s@N/10", "s@N", "rss_mb@N/10", "rss_mb@N", "spill_mb@N", "disk_mb@N"));
-        for (Stage stage : STAGES) {
+        for (PipelineStage stage : STAGES) {
             Cost a = atSmall.get(stage);
             Cost b = atLarge.get(stage);
             out.append(String.format(Locale.ROOT, "%-11s %12.1f %12.1f %12.1f %12.1f %12d %12d %12d %12d%n",
                     stage.cliName(), a.seconds() * 1e6 / small, b.seconds() * 1e6 / records, a.seconds(), b.seconds(),
                     a.peakRssBytes() >> 20, b.peakRssBytes() >> 20, b.spilledBytes() >> 20, b.scratchBytes() >> 20));
         }
-        for (Stage stage : STAGES) {
+        for (PipelineStage stage : STAGES) {
             double ratio = (atLarge.get(stage).seconds() / records) / (atSmall.get(stage).seconds() / small);
             out.append(String.format(Locale.ROOT, "scale_ratio_%s=%.3f%n", stage.cliName(), ratio));
         }
@@ -82,17 +82,17 @@ public final class ScaleBench {
      * stage, for comparing two deployments of the same data (jobs/bin/bench-cluster: one executor against two).
      */
     public static String runOnce(Function<List<String>, AppConfig> load, Warehouse root, long records, int epochs) {
-        Map<Stage, Cost> costs = measure(load, root, records, epochs, Long.toString(System.currentTimeMillis(), 36));
+        Map<PipelineStage, Cost> costs = measure(load, root, records, epochs, Long.toString(System.currentTimeMillis(), 36));
         StringBuilder out = new StringBuilder(header(Long.toString(records), epochs));
         out.append(String.format(Locale.ROOT, "%-11s %12s %12s %12s %12s %12s%n", "stage", "s@N", "rec/s@N",
                 "rss_mb@N", "spill_mb@N", "disk_mb@N"));
-        for (Stage stage : STAGES) {
+        for (PipelineStage stage : STAGES) {
             Cost c = costs.get(stage);
             out.append(String.format(Locale.ROOT, "%-11s %12.1f %12.0f %12d %12d %12d%n", stage.cliName(),
                     c.seconds(), records / c.seconds(), c.peakRssBytes() >> 20, c.spilledBytes() >> 20,
                     c.scratchBytes() >> 20));
         }
-        for (Stage stage : STAGES) {
+        for (PipelineStage stage : STAGES) {
             out.append(String.format(Locale.ROOT, "records_per_s_%s=%.1f%n", stage.cliName(),
                     records / costs.get(stage).seconds()));
         }
@@ -106,7 +106,7 @@ public final class ScaleBench {
     }
 
     /** Runs every stage on {@code n} records in a scratch warehouse and topic, then deletes both. */
-    private static Map<Stage, Cost> measure(Function<List<String>, AppConfig> load, Warehouse root, long n,
+    private static Map<PipelineStage, Cost> measure(Function<List<String>, AppConfig> load, Warehouse root, long n,
                                             int epochs, String stamp) {
         String name = "bench-scale-" + n + "-" + stamp;
         Warehouse scratch = new Warehouse(root.root() + "/_bench/" + name);
@@ -138,7 +138,7 @@ public final class ScaleBench {
 
     /** Per stage: wall time, the process's peak resident size, Spark's spills and the peak of its scratch disk. */
     private static final class Meter extends SparkListener implements Pipeline.Listener {
-        private final Map<Stage, Cost> costs = new EnumMap<>(Stage.class);
+        private final Map<PipelineStage, Cost> costs = new EnumMap<>(PipelineStage.class);
         private final AtomicLong spilled = new AtomicLong();
         private SparkSession spark;
         private ScratchDisk scratch;
@@ -157,13 +157,13 @@ public final class ScaleBench {
         }
 
         @Override
-        public void stageStarting(Stage stage) {
+        public void stageStarting(PipelineStage stage) {
             resetPeakRss();
             spilled.set(0);
         }
 
         @Override
-        public void stageFinished(Stage stage, double seconds) {
+        public void stageFinished(PipelineStage stage, double seconds) {
             if (spark != null) {
                 // Task metrics reach listeners asynchronously: let the bus deliver this stage's before reading them.
                 try {
@@ -174,7 +174,7 @@ public final class ScaleBench {
                 }
             }
             costs.put(stage, new Cost(seconds, peakRss(), spilled.get(), scratch == null ? 0 : scratch.peak()));
-            if (stage == Stage.INGEST && kafka != null) {
+            if (stage == PipelineStage.INGEST && kafka != null) {
                 // The scratch topic is read: its log (15 GB at 8 million records) need not share the disk with
                 // preprocess's and train's spills.
                 kafka.deleteTopic();

@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Keeps the launch scripts and README honest: every class they name exists, every subcommand and flag they pass is
+ * Keeps the launch scripts, README and docs honest: every class they name exists, every subcommand and flag they pass is
  * one the command line accepts, and every file they point at is in the repository.
  */
 class LauncherTest {
@@ -42,9 +42,14 @@ class LauncherTest {
     }
 
     @Test
-    void everyCommandLineInScriptsAndReadmeParses() throws IOException {
+    void everyCommandLineInScriptsReadmeAndDocsParses() throws IOException {
         List<String> lines = new ArrayList<>();
-        for (String file : List.of("jobs/bin/quickstart", "README.md", "jobs/airflow/streamtrain_dag.py")) {
+        List<String> files = new ArrayList<>(List.of("jobs/bin/quickstart", "README.md",
+                "jobs/airflow/streamtrain_dag.py"));
+        try (var docs = Files.list(ROOT.resolve("docs"))) {
+            docs.filter(p -> p.toString().endsWith(".md")).forEach(p -> files.add(ROOT.relativize(p).toString()));
+        }
+        for (String file : files) {
             for (String line : Files.readAllLines(ROOT.resolve(file))) {
                 int at = line.indexOf("jobs/bin/streamtrain ");
                 if (at >= 0 && !line.trim().startsWith("#!")) {

@@ -1,21 +1,22 @@
-package io.streamtrain.jobs;
+package io.streamtrain.jobs.cli;
 
+import io.streamtrain.jobs.AppConfig;
 import io.streamtrain.core.stage.StagePlan;
 
 import java.util.List;
 
 /** The text {@code --dry-run} prints: each stage's inputs and outputs, then the effective settings. */
-final class Plans {
+public final class Plans {
 
     private Plans() {
     }
 
     /** A command that is not a pipeline of stages (sql, a benchmark): its one plan. */
-    static String describe(String command, StagePlan plan, AppConfig config) {
+    public static String describe(String command, StagePlan plan, AppConfig config) {
         return header("plan: " + command, List.of(plan), config);
     }
 
-    static String describe(String runId, List<StagePlan> plans, AppConfig config) {
+    public static String describe(String runId, List<StagePlan> plans, AppConfig config) {
         return header("plan: run " + runId, plans, config);
     }
 

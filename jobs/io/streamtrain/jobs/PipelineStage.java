@@ -7,7 +7,7 @@ import java.util.Locale;
 import java.util.Set;
 
 /** The pipeline's stages, in the order they run. */
-public enum Stage {
+public enum PipelineStage {
     PRODUCE, INGEST, PREPROCESS, TRAIN, EVALUATE;
 
     public String cliName() {
@@ -15,12 +15,12 @@ public enum Stage {
     }
 
     /** Parses {@code produce,ingest}; the order given does not matter, stages always run in pipeline order. */
-    public static Set<Stage> parse(String list) {
-        Set<Stage> out = EnumSet.noneOf(Stage.class);
+    public static Set<PipelineStage> parse(String list) {
+        Set<PipelineStage> out = EnumSet.noneOf(PipelineStage.class);
         for (String name : list.split(",")) {
             String n = name.trim().toUpperCase(Locale.ROOT);
             try {
-                out.add(Stage.valueOf(n));
+                out.add(PipelineStage.valueOf(n));
             } catch (IllegalArgumentException e) {
                 throw new ConfigException("--stages", name.trim(),
                         "must be a comma-separated list of produce, ingest, preprocess, train, evaluate");

@@ -1,5 +1,6 @@
-package io.streamtrain.jobs;
+package io.streamtrain.jobs.cli;
 
+import io.streamtrain.jobs.AppConfig;
 import io.streamtrain.core.ConfigLoader;
 import io.streamtrain.core.RunId;
 import picocli.CommandLine.Option;
@@ -9,33 +10,33 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Options every subcommand takes. */
-final class ConfigOptions {
+public final class ConfigOptions {
 
     @Option(names = "--conf", paramLabel = "FILE",
             description = "HOCON file over the defaults, e.g. conf/local.conf: a local path, a Hadoop URI (hdfs://,"
                     + " s3a://, file:) or the name of a file shipped with spark-submit --files.")
-    String conf;
+    public String conf;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE",
             description = "Override one setting, e.g. --set train.epochs=5. Repeatable; wins over --conf.")
-    List<String> overrides = new ArrayList<>();
+    public List<String> overrides = new ArrayList<>();
 
     @Option(names = "--run-id", paramLabel = "ID",
             description = "Names this run's outputs; re-running with the same id rewrites them (default: UTC time to the millisecond).")
-    String runId;
+    public String runId;
 
     @Option(names = "--dry-run",
             description = "Validate everything this command needs and print the plan; start and write nothing.")
-    boolean dryRun;
+    public boolean dryRun;
 
-    AppConfig load(List<String> extra) {
+    public AppConfig load(List<String> extra) {
         List<String> all = new ArrayList<>(overrides);
         all.addAll(extra);
         return AppConfig.from(ConfigLoader.loadAt(conf, all));
     }
 
     /** The given run id, or one generated from the clock on the first call and kept for the command's lifetime. */
-    String runId() {
+    public String runId() {
         if (runId == null) {
             runId = RunId.generate(Clock.systemUTC());
         }
