@@ -1,5 +1,6 @@
 package io.streamtrain.core;
 
+import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileContext;
@@ -198,6 +199,22 @@ public final class HadoopFiles {
             p.getFileSystem(conf).delete(p, true);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot delete " + path, e);
+        }
+    }
+
+    /** The last {@code n} bytes of file {@code path} (fewer when it is shorter), read without reading the rest. */
+    public byte[] tail(String path, int n) {
+        Path p = new Path(path);
+        try {
+            FileSystem fs = p.getFileSystem(conf);
+            long length = fs.getFileStatus(p).getLen();
+            byte[] out = new byte[(int) Math.min(n, length)];
+            try (FSDataInputStream in = fs.open(p)) {
+                in.readFully(length - out.length, out);
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read " + path, e);
         }
     }
 }

@@ -10,6 +10,7 @@ import io.streamtrain.core.stage.Stage;
 import io.streamtrain.core.stage.StagePlan;
 import io.streamtrain.core.stage.StageResult;
 import io.streamtrain.core.stage.Verdict;
+import io.streamtrain.core.table.CuratedTable;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -111,6 +112,7 @@ public final class StageRunner {
         if (stages.stream().anyMatch(Stage::needsSpark)) {
             Sessions.requireMaster(config.spark());
             config.settings().requireSecretsUnder(SparkSettings.CONF);
+            CuratedTable.requireKeys(context.files(), config.warehouse(), config.spark().encryption());
         }
         if (stages.stream().anyMatch(Stage::needsKafka)) {
             config.settings().requireSecretsUnder(KafkaSettings.PROPERTIES);

@@ -19,8 +19,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -49,10 +47,16 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @param port the client port, or 0 for any free port
      */
     public static EmbeddedKafka start(Path logDir, int port) {
+        return start(logDir, port, FreePorts.LOOPBACK);
+    }
+
+    /** The same, with free ports from {@code ports}: tests stand in for the operating system's choice. */
+    static EmbeddedKafka start(Path logDir, int port, FreePorts.Source ports) {
         try {
             Files.createDirectories(logDir);
-            int clientPort = port == 0 ? freePort() : port;
-            int controllerPort = freePort();
+            int[] free = port == 0 ? FreePorts.reserve(ports, 2) : FreePorts.reserve(ports, 1, port);
+            int clientPort = port == 0 ? free[0] : port;
+            int controllerPort = free[free.length - 1];
             Properties props = new Properties();
             props.put("process.roles", "broker,controller");
             props.put("node.id", "1");
@@ -100,12 +104,6 @@ public final class EmbeddedKafka implements AutoCloseable {
     public void close() {
         server.shutdown();
         server.awaitShutdown();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 
     /** The folder the embedded broker keeps its log in; it needs a warehouse on the local file system. */

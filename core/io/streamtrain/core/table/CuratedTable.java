@@ -1,5 +1,9 @@
 package io.streamtrain.core.table;
 
+import java.util.List;
+import java.util.Arrays;
+import java.nio.charset.StandardCharsets;
+import io.streamtrain.core.EncryptionSettings;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.SchemaCheck;
 import io.streamtrain.core.UserException;
@@ -41,6 +45,9 @@ public final class CuratedTable {
             createStructField("offset", DataTypes.LongType, false),
             createStructField(IngestTables.BATCH, DataTypes.StringType, false),
     });
+
+    /** How a Parquet file with an encrypted footer ends (a plain one ends with {@code PAR1}). */
+    private static final byte[] ENCRYPTED_FOOTER = "PARE".getBytes(StandardCharsets.US_ASCII);
 
     private CuratedTable() {
     }
@@ -94,6 +101,26 @@ public final class CuratedTable {
         Dataset<Row> curated = read(spark, warehouse);
         SchemaCheck.require(curated, EXAMPLES, "curated table at " + warehouse.table(Table.CURATED));
         return curated.where(col(SPLIT).equalTo(split.value()));
+    }
+
+    /**
+     * Fails when the curated table was written with Parquet modular encryption and no keys are configured: without
+     * them Spark cannot even read a footer, and the job would die with a page of {@code CANNOT_READ_FILE_FOOTER}. One
+     * data file is enough to tell, by its last four bytes.
+     */
+    public static void requireKeys(HadoopFiles files, Warehouse warehouse, EncryptionSettings encryption) {
+        if (encryption.enabled()) {
+            return;
+        }
+        String path = warehouse.table(Table.CURATED);
+        List<String> data = files.glob(path + "/" + SPLIT + "=*/" + RUN + "=*/*.parquet");
+        if (!data.isEmpty() && Arrays.equals(files.tail(data.get(0), 4), ENCRYPTED_FOOTER)) {
+            throw new UserException("The curated table at " + path + " is encrypted (Parquet modular encryption)"
+                    + " but " + EncryptionSettings.KMS + " is unset: give the encryption settings it was written"
+                    + " with (" + EncryptionSettings.KMS + ", " + EncryptionSettings.KEY_FILE + " or "
+                    + EncryptionSettings.KMS_INSTANCE_URL + ", " + EncryptionSettings.COLUMN_KEY + ", "
+                    + EncryptionSettings.FOOTER_KEY + ")");
+        }
     }
 
     /** {@code rows}, the size of the test split, unless it is 0: an empty split is the user's to fix. */

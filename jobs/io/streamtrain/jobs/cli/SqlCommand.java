@@ -1,5 +1,6 @@
 package io.streamtrain.jobs.cli;
 
+import io.streamtrain.core.table.CuratedTable;
 import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.Sessions;
@@ -53,6 +54,7 @@ public final class SqlCommand implements Callable<Integer> {
             throw new UserException("No tables in warehouse " + config.warehouse().root()
                     + ": run the pipeline first, or set warehouse to the folder it wrote");
         }
+        CuratedTable.requireKeys(before, config.warehouse(), config.spark().encryption());
         if (options.dryRun) {
             System.out.println(Plans.describe("sql", new StagePlan("sql", tables.stream()
                     .map(t -> config.warehouse().table(t) + " as " + t.viewName()).toList(),

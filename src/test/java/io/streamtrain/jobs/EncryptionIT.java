@@ -9,6 +9,9 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.util.Arrays;
+import java.io.PrintStream;
+import java.io.ByteArrayOutputStream;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -86,5 +89,29 @@ class EncryptionIT {
         }
         assertThat(StreamTrain.execute(command("sql", keys,
                 "SELECT split, count(*) FROM curated GROUP BY split"))).isZero();
+
+        keylessIsRefused("sql", "SELECT count(*) FROM curated");
+        keylessIsRefused("train", "--run-id", "keyless");
+        keylessIsRefused("evaluate", "--model", "enc-1", "--run-id", "keyless-eval");
+        assertThat(tmp.resolve("warehouse/models/keyless")).as("nothing started").doesNotExist();
+    }
+
+    /** Without the keys, a reader of the curated table is told in one line what to give, before any job starts. */
+    private void keylessIsRefused(String... args) {
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        int exit;
+        try {
+            System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            exit = StreamTrain.execute(command(args[0], null, Arrays.copyOfRange(args, 1, args.length)));
+        } finally {
+            System.setErr(err);
+        }
+        String stderr = captured.toString(StandardCharsets.UTF_8);
+        assertThat(exit).as(stderr).isEqualTo(StreamTrain.USAGE);
+        List<String> ours = stderr.lines().filter(l -> l.startsWith("streamtrain")).toList();
+        assertThat(ours).as(stderr).hasSize(1);
+        assertThat(ours.get(0)).contains("curated", "encrypted", "encryption.kms", "encryption.master-key-file");
+        assertThat(stderr).doesNotContainPattern("(?m)^\\s+at [\\w$.]+\\(");
     }
 }

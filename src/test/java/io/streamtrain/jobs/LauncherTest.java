@@ -50,7 +50,7 @@ class LauncherTest {
             docs.filter(p -> p.toString().endsWith(".md")).forEach(p -> files.add(ROOT.relativize(p).toString()));
         }
         for (String file : files) {
-            for (String line : Files.readAllLines(ROOT.resolve(file))) {
+            for (String line : commandLines(file)) {
                 int at = line.indexOf("jobs/bin/streamtrain ");
                 if (at >= 0 && !line.trim().startsWith("#!")) {
                     lines.add(line.substring(at + "jobs/bin/streamtrain ".length()));
@@ -68,6 +68,33 @@ class LauncherTest {
                 }
             }
         }
+    }
+
+    /**
+     * The lines of {@code file} that may hold a command, each with its continuation lines ({@code \\} at the end)
+     * joined; in Markdown only those inside fenced code blocks, where prose cannot pass for a command.
+     */
+    private static List<String> commandLines(String file) throws IOException {
+        boolean markdown = file.endsWith(".md");
+        boolean fenced = false;
+        List<String> out = new ArrayList<>();
+        StringBuilder pending = new StringBuilder();
+        for (String line : Files.readAllLines(ROOT.resolve(file))) {
+            if (markdown && line.trim().startsWith("```")) {
+                fenced = !fenced;
+                continue;
+            }
+            if (markdown && !fenced) {
+                continue;
+            }
+            if (line.endsWith("\\")) {
+                pending.append(line, 0, line.length() - 1).append(' ');
+                continue;
+            }
+            out.add(pending.append(line).toString());
+            pending.setLength(0);
+        }
+        return out;
     }
 
     /** Splits a shell line into words, dropping variables' quoting and anything after a pipe or comment. */

@@ -1,5 +1,7 @@
 package io.streamtrain.testing;
 
+import io.streamtrain.core.kafka.FreePorts;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -27,8 +29,9 @@ public final class ExternalKafka implements AutoCloseable {
 
     /** Formats a log folder under {@code dir} and starts the broker; returns once it accepts connections. */
     public static ExternalKafka start(Path dir) throws IOException, InterruptedException {
-        int port = Fixtures.freePort();
-        int controller = Fixtures.freePort();
+        int[] ports = FreePorts.reserve(2);
+        int port = ports[0];
+        int controller = ports[1];
         Path logs = dir.resolve("kafka-logs");
         Path properties = dir.resolve("server.properties");
         Files.createDirectories(dir);

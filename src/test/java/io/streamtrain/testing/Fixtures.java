@@ -1,5 +1,6 @@
 package io.streamtrain.testing;
 
+import io.streamtrain.core.kafka.FreePorts;
 import io.streamtrain.core.RecordSchema;
 import io.streamtrain.ingest.IngestRules;
 
@@ -50,9 +51,7 @@ public final class Fixtures {
     }
 
     /** A TCP port that was free a moment ago, for a server a test starts in another process. */
-    public static int freePort() throws java.io.IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+    public static int freePort() {
+        return FreePorts.reserve(1)[0];
     }
 }
