@@ -23,7 +23,8 @@ import java.util.Set;
 
 /**
  * Runs any sequence of stages in one process, for {@code pipeline} and for single commands alike: every stage is
- * planned before any runs (a refused command leaves nothing behind), then each runs in order; the run's record goes
+ * planned, then checked with the run's connections, before any runs (a refused command leaves nothing behind), then
+ * each runs in order; the run's record goes
  * to the {@code runs} table and {@code reports/<run-id>/run.json} whatever happens; a failure after work began
  * becomes a {@link StageFailure} naming the stages that finished and the command that continues.
  */
@@ -97,7 +98,7 @@ public final class StageRunner {
         context.begin(stages.stream().map(Stage::name).toList(),
                 stages.stream().anyMatch(s -> USE_ND4J.contains(s.name())));
         try {
-            return check(stages, context);
+            return planAll(stages, context);
         } catch (UncheckedIOException e) {
             // The warehouse cannot be listed: a wrong path, missing credentials or an unreachable file system.
             throw new UserException("Cannot read the warehouse " + context.warehouse().root()
@@ -107,7 +108,7 @@ public final class StageRunner {
     }
 
     /** Cheapest checks first: the master is a string, the broker may take seconds to answer. */
-    private static List<StagePlan> check(List<? extends Stage<?>> stages, RunContext context) {
+    private static List<StagePlan> planAll(List<? extends Stage<?>> stages, RunContext context) {
         AppConfig config = context.config();
         if (stages.stream().anyMatch(Stage::needsSpark)) {
             Sessions.requireMaster(config.spark());
@@ -129,6 +130,7 @@ public final class StageRunner {
     /** Plans, then runs the stages in order; Spark and Kafka are stopped at the end whatever happens. */
     static Outcome run(List<? extends Stage<?>> stages, RunContext context) {
         List<StagePlan> plans = plan(stages, context);
+        checkAll(stages, context);
         Progress progress = new Progress(context, stages);
         long start = System.nanoTime();
         try {
@@ -145,6 +147,19 @@ public final class StageRunner {
         }
         LOG.info("pipeline: {} done in {} s", progress.names, Math.round((System.nanoTime() - start) / 1e9));
         return new Outcome(progress.results);
+    }
+
+    /** The checks that need the run's connections; a refusal closes them and leaves no run record. */
+    private static void checkAll(List<? extends Stage<?>> stages, RunContext context) {
+        try {
+            for (int i = 0; i < stages.size(); i++) {
+                context.enter(i);
+                stages.get(i).check(context);
+            }
+        } catch (RuntimeException e) {
+            context.close();
+            throw e;
+        }
     }
 
     /** Which stages are done; turns a failure into a {@link StageFailure} naming them and the way on. */

@@ -190,7 +190,7 @@ public final class ScoreJob {
     }
 
     /** Fails with one line unless {@code topic} exists on the cluster the properties reach. */
-    static void requireTopic(Map<String, Object> clientProperties, String topic, String where) {
+    public static void requireTopic(Map<String, Object> clientProperties, String topic, String where) {
         Map<String, Object> props = new java.util.HashMap<>(clientProperties);
         // Fail fast: the defaults retry for a minute or more before a wrong address is reported.
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TimeUnit.SECONDS.toMillis(PROBE_SECONDS));

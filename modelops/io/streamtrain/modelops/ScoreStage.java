@@ -65,6 +65,15 @@ public final class ScoreStage implements Stage<ScoreStage.Result> {
                 settings, modelId, input, context.runId());
     }
 
+    /** A topic on the embedded broker can only be looked for once the broker runs. */
+    @Override
+    public void check(StageContext context) {
+        if (input.isKafka() && context.kafkaSettings().isEmbedded()) {
+            ScoreJob.requireTopic(context.kafka().clientProperties(), input.location(),
+                    context.kafka().bootstrapServers());
+        }
+    }
+
     @Override
     public Result run(StageContext context) {
         return new Result(ScoreJob.run(context.spark(), context.schema(), rules, context.warehouse(), settings,

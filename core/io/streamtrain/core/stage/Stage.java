@@ -31,6 +31,14 @@ public interface Stage<R extends StageResult> {
     /** Checks, without side effects, that the stage can run; the stages before it in this run count as done. */
     StagePlan plan(StageContext context);
 
+    /**
+     * Checks that need the run's connections, such as whether a topic exists on the embedded broker, which only
+     * runs once started. The runner calls it for every stage after all plans and before any run, so a refusal here
+     * still leaves every table as it was.
+     */
+    default void check(StageContext context) {
+    }
+
     /** Does the work. */
     R run(StageContext context);
 
