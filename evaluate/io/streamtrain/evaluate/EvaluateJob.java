@@ -33,10 +33,16 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
@@ -166,7 +172,7 @@ public final class EvaluateJob {
         long started = System.nanoTime();
         Timestamp now = Timestamp.from(Instant.now());
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
-        java.util.concurrent.ExecutorService background = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
+        ExecutorService background = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "evaluate-report");
             t.setDaemon(true);
             return t;
@@ -176,9 +182,9 @@ public final class EvaluateJob {
             // Loading the network starts ND4J's native backend, seconds in a fresh JVM: meanwhile Spark reads the
             // model's training history (a small job of its own) and lists the curated files.
             String modelId = ModelBundle.resolve(files, warehouse, modelRunId);
-            java.util.concurrent.Future<ModelBundle> loading = background.submit(
+            Future<ModelBundle> loading = background.submit(
                     () -> ModelBundle.load(files, warehouse, modelId));
-            java.util.concurrent.Future<History> historyRead = background.submit(
+            Future<History> historyRead = background.submit(
                     () -> History.read(spark, warehouse, ModelBundle.runOf(modelId)));
             Dataset<Row> test = CuratedTable.split(spark, warehouse, Split.TEST);
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -227,7 +233,7 @@ public final class EvaluateJob {
             // The plots need only the merged statistics: the driver draws them while Spark writes the tables.
             Decision decided = decision;
             Scores.Paired pairs = paired;
-            java.util.concurrent.Future<Map<String, byte[]>> drawn = background.submit(() -> report.draw(
+            Future<Map<String, byte[]>> drawn = background.submit(() -> report.draw(
                     bundle.runId(), bySlice.get(Scores.ALL).sample(), decided, pairs, labels, settings));
             writeTables(spark, warehouse, bundle.runId(), runId, report.rows(), report.confusion(), decision, now);
             phases.lap("write tables");
@@ -237,7 +243,7 @@ public final class EvaluateJob {
                 report.images().put("learning-curve.png", Charts.learningCurve(bundle.runId(), history.epochs(),
                         history.loss(), history.validationAccuracy()));
             }
-            report.images().values().removeIf(java.util.Objects::isNull);
+            report.images().values().removeIf(Objects::isNull);
             phases.lap("plots");
             String reportDir = warehouse.report(runId);
             for (Map.Entry<String, byte[]> image : report.images().entrySet()) {
@@ -292,13 +298,13 @@ public final class EvaluateJob {
                 + " %d epochs)", seconds, epoch, seconds / epoch, history.epochs().length);
     }
 
-    private static <T> T join(java.util.concurrent.Future<T> future) {
+    private static <T> T join(Future<T> future) {
         try {
             return future.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while drawing the report", e);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException runtime) {
                 throw runtime;
             }
@@ -478,7 +484,7 @@ public final class EvaluateJob {
             // Sorted here, not by Spark: a sort of a dozen rows would cost a sampling job and a shuffle.
             List<Row> rows = new ArrayList<>(spark.read().parquet(path)
                     .select("epoch", "loss", "validation_accuracy", "seconds").collectAsList());
-            rows.sort(java.util.Comparator.comparingInt(r -> r.getInt(0)));
+            rows.sort(Comparator.comparingInt(r -> r.getInt(0)));
             if (rows.isEmpty()) {
                 return null;
             }

@@ -16,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongConsumer;
@@ -232,7 +233,7 @@ public final class EventPublisher {
         }
         long rest = Math.max(0, sized.size() - skip - committed);
         double seconds = (System.nanoTime() - startNanos) / 1e9 * rest / committed;
-        return String.format(java.util.Locale.ROOT, ", %d of %d, about %.0f s left", skip + committed, sized.size(),
+        return String.format(Locale.ROOT, ", %d of %d, about %.0f s left", skip + committed, sized.size(),
                 seconds);
     }
 

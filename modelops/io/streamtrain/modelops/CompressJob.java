@@ -30,9 +30,13 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import org.deeplearning4j.util.ModelSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -195,11 +199,11 @@ public final class CompressJob {
 
     /** Bytes of the network serialised by DL4J without updater state: what serving the float32 model needs. */
     static long inferenceBytes(ModelBundle bundle) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
-            org.deeplearning4j.util.ModelSerializer.writeModel(bundle.network(), out, false);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            ModelSerializer.writeModel(bundle.network(), out, false);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         return out.size();
     }

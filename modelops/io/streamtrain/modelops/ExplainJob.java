@@ -19,7 +19,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -106,7 +106,7 @@ public final class ExplainJob {
         }
         // The black image: every feature at the schema's minimum, scaled as the model sees it.
         float[] black = new float[d];
-        java.util.Arrays.fill(black, (float) schema.minValue());
+        Arrays.fill(black, (float) schema.minValue());
         float[] baseline = bundle.scaler().apply(black);
         MultiLayerNetwork trained = bundle.network();
         MultiLayerNetwork randomised = Attributions.randomised(trained, settings.randomisationSeed());
@@ -195,8 +195,8 @@ public final class ExplainJob {
 
     private static String checkText(SanityCheck.Result s) {
         return String.format(Locale.ROOT, "mean Spearman rank correlation %.4f (images: %.4f to %.4f), threshold %s:"
-                        + " %s", s.mean(), java.util.Arrays.stream(s.perImage()).min().orElse(Double.NaN),
-                java.util.Arrays.stream(s.perImage()).max().orElse(Double.NaN), s.threshold(),
+                        + " %s", s.mean(), Arrays.stream(s.perImage()).min().orElse(Double.NaN),
+                Arrays.stream(s.perImage()).max().orElse(Double.NaN), s.threshold(),
                 s.passed() ? "passed" : "failed");
     }
 

@@ -26,6 +26,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.deeplearning4j.exception.DL4JInvalidConfigException;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.dataset.DataSet;
 import org.slf4j.Logger;
@@ -34,6 +35,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.not;
@@ -82,7 +84,7 @@ public final class TrainJob {
                                  String runId, Start start, boolean curatedComing, String master) {
         try {
             Models.build(settings, schema.featureCount(), schema.classCount());
-        } catch (org.deeplearning4j.exception.DL4JInvalidConfigException | IllegalArgumentException e) {
+        } catch (DL4JInvalidConfigException | IllegalArgumentException e) {
             throw new UserException("DL4J cannot build the configured network (train.model " + settings.architecture()
                     .describe() + "): " + e.getMessage() + "; change the train.* settings it names");
         }
@@ -215,7 +217,7 @@ public final class TrainJob {
 
     /** Training rows per class index: one small aggregation. */
     private static Map<Integer, Long> classCounts(Dataset<Row> train) {
-        Map<Integer, Long> counts = new java.util.TreeMap<>();
+        Map<Integer, Long> counts = new TreeMap<>();
         for (Row r : train.groupBy("label").count().collectAsList()) {
             counts.put(r.getInt(0), r.getLong(1));
         }

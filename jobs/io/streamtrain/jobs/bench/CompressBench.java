@@ -8,6 +8,7 @@ import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.Sessions;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.core.table.CompactFeatures;
+import io.streamtrain.train.TrainJob;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -16,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -53,7 +55,7 @@ public final class CompressBench {
         try {
             LOG.info("bench compress: curating {} in {}", idx, scratch.root());
             Pipeline.Outcome first = Pipeline.run(new Pipeline.Request(config, EnumSet.of(Stage.PRODUCE,
-                    Stage.INGEST, Stage.PREPROCESS), "base", null, io.streamtrain.train.TrainJob.Start.FRESH, false));
+                    Stage.INGEST, Stage.PREPROCESS), "base", null, TrainJob.Start.FRESH, false));
             long landed = first.curated().landed();
             int features = config.schema().featureCount();
             String defaultCodec = config.spark().conf().getOrDefault("spark.sql.parquet.compression.codec", "snappy");
@@ -93,7 +95,7 @@ public final class CompressBench {
                 Pipeline.run(new Pipeline.Request(load.apply(with(base, "produce.format=synthetic",
                         "produce.synthetic.records=" + extra, "produce.synthetic.seed=101")),
                         EnumSet.of(Stage.PRODUCE, Stage.INGEST, Stage.PREPROCESS), "base-more", null,
-                        io.streamtrain.train.TrainJob.Start.FRESH, false));
+                        TrainJob.Start.FRESH, false));
                 landed += extra;
             }
             long increment = Math.max(1, landed / 10);
@@ -101,12 +103,12 @@ public final class CompressBench {
             AppConfig more = load.apply(with(base, "produce.format=synthetic",
                     "produce.synthetic.records=" + increment));
             Pipeline.run(new Pipeline.Request(more, EnumSet.of(Stage.PRODUCE, Stage.INGEST), "more", null,
-                    io.streamtrain.train.TrainJob.Start.FRESH, false));
+                    TrainJob.Start.FRESH, false));
             double incremental = timed(() -> Pipeline.run(new Pipeline.Request(more, EnumSet.of(Stage.PREPROCESS),
-                    "increment", null, io.streamtrain.train.TrainJob.Start.FRESH, false)));
+                    "increment", null, TrainJob.Start.FRESH, false)));
             AppConfig full = load.apply(with(base, "preprocess.full=true"));
             double rebuild = timed(() -> Pipeline.run(new Pipeline.Request(full, EnumSet.of(Stage.PREPROCESS),
-                    "rebuild", null, io.streamtrain.train.TrainJob.Start.FRESH, false)));
+                    "rebuild", null, TrainJob.Start.FRESH, false)));
             out.append(String.format(Locale.ROOT, "preprocess of %d new records: %.1f s; full rebuild of %d: %.1f s%n",
                     increment, incremental, landed + increment, rebuild));
             out.append(String.format(Locale.ROOT, "compress_ratio=%.3f%n", features / defaultBytes));
@@ -118,7 +120,7 @@ public final class CompressBench {
     }
 
     private static List<String> with(List<String> base, String... more) {
-        List<String> all = new java.util.ArrayList<>(base);
+        List<String> all = new ArrayList<>(base);
         all.addAll(List.of(more));
         return all;
     }

@@ -1,5 +1,6 @@
 package io.streamtrain.jobs.bench;
 
+import io.streamtrain.core.ConfigLoader;
 import io.streamtrain.jobs.AppConfig;
 import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.Sessions;
@@ -22,6 +23,10 @@ import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -145,7 +150,7 @@ public final class TrainBench {
 
     /** The baseline half of the benchmark, in its own JVM: prints "seconds accuracy". */
     public static void main(String[] args) {
-        AppConfig config = AppConfig.from(io.streamtrain.core.ConfigLoader.load(Path.of(args[0]), List.of()));
+        AppConfig config = AppConfig.from(ConfigLoader.load(Path.of(args[0]), List.of()));
         Path data = Path.of(args[1]);
         int epochs = Integer.parseInt(args[2]);
         int limit = Integer.parseInt(args[3]);
@@ -162,22 +167,22 @@ public final class TrainBench {
     private static double[] singleJvm(AppConfig config, Path data, int epochs, int limit, int cores) {
         Path conf = null;
         try {
-            conf = java.nio.file.Files.createTempFile("bench-train", ".conf");
-            java.nio.file.Files.writeString(conf, config.render());
+            conf = Files.createTempFile("bench-train", ".conf");
+            Files.writeString(conf, config.render());
             ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx4g", "-cp", System.getProperty("java.class.path"), TrainBench.class.getName(),
                     conf.toString(), data.toString(), String.valueOf(epochs), String.valueOf(limit));
             pb.environment().put("OMP_NUM_THREADS", String.valueOf(cores));
             pb.redirectError(ProcessBuilder.Redirect.DISCARD);
             Process p = pb.start();
-            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (p.waitFor() != 0 || !out.contains("RESULT ")) {
                 throw new IllegalStateException("The single-JVM baseline failed: " + out);
             }
             String[] parts = out.substring(out.indexOf("RESULT ") + 7).trim().split("\\s+");
             return new double[]{Double.parseDouble(parts[0]), Double.parseDouble(parts[1])};
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
