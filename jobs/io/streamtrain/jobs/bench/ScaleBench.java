@@ -177,8 +177,8 @@ public final class ScaleBench {
             }
             costs.put(stage, new Cost(seconds, peakRss(), spilled.get(), scratch == null ? 0 : scratch.peak()));
             if (stage == Stage.INGEST && kafka != null) {
-                // The scratch topic is read: its log (15 GB at 8 million records) need not share the disk with
-                // preprocess's and train's spills.
+                // The scratch topic is read: its log grows with the records (docs/benchmarks.md) and need not share
+                // the disk with preprocess's and train's spills.
                 kafka.deleteTopic();
             }
             // Spark deletes a finished stage's shuffle files once the garbage collector has found their RDDs

@@ -90,7 +90,7 @@ public final class TrainBench {
         double[] baseline = null;
         int baselineThreads = 0;
         StringBuilder tried = new StringBuilder();
-        // Each twice: a fresh JVM's speed varies by 10-15% from run to run here, and the baseline gets the benefit.
+        // Each twice: a fresh JVM's speed varies from run to run (docs/benchmarks.md); the baseline gets the faster.
         for (int threads : cores > 1 ? new int[]{1, cores} : new int[]{1}) {
             for (int attempt = 0; attempt < BASELINE_RUNS; attempt++) {
                 double[] run = singleJvm(config, data, epochs, limit, threads);
