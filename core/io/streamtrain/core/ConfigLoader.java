@@ -1,12 +1,14 @@
 package io.streamtrain.core;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException.Parse;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigResolveOptions;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
 
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -55,7 +57,7 @@ public final class ConfigLoader {
             try {
                 user = ConfigFactory.parseString(text.hocon(),
                         ConfigParseOptions.defaults().setOriginDescription(text.origin()));
-            } catch (com.typesafe.config.ConfigException.Parse e) {
+            } catch (Parse e) {
                 // HOCON's own message quotes the text around the error, which may be a secret.
                 throw new ConfigException(text.origin() + (e.origin() == null || e.origin().lineNumber() < 0 ? ""
                         : ":" + e.origin().lineNumber()) + ": HOCON syntax error (the text is not shown: it may hold a"
@@ -71,7 +73,7 @@ public final class ConfigLoader {
             Config one;
             try {
                 one = ConfigFactory.parseString(key + " = " + quoteIfNeeded(override.substring(eq + 1).trim()));
-            } catch (com.typesafe.config.ConfigException.Parse e) {
+            } catch (Parse e) {
                 throw new ConfigException("--set " + key + "=...: not valid HOCON (the value is not shown: it may be a"
                         + " secret); quote the key's dotted parts like spark.conf.\"spark.master\", and lists as"
                         + " [1, 2]");
@@ -133,7 +135,7 @@ public final class ConfigLoader {
         if (value.startsWith("[") || value.startsWith("{") || value.startsWith("\"")) {
             return value;
         }
-        return ConfigFactory.empty().withValue("v", com.typesafe.config.ConfigValueFactory.fromAnyRef(value))
+        return ConfigFactory.empty().withValue("v", ConfigValueFactory.fromAnyRef(value))
                 .getValue("v").render();
     }
 }

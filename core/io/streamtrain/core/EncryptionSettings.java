@@ -1,5 +1,7 @@
 package io.streamtrain.core;
 
+import org.apache.parquet.crypto.keytools.KmsClient;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -54,9 +56,9 @@ public record EncryptionSettings(String kms, String keyFile, String kmsInstanceU
         if (!e.kms().isBlank() && !LOCAL.equals(e.kms())) {
             try {
                 Class<?> c = Class.forName(e.kms());
-                if (!org.apache.parquet.crypto.keytools.KmsClient.class.isAssignableFrom(c)) {
-                    throw new ConfigException(KMS, e.kms(), "must be " + LOCAL + " or a class implementing"
-                            + " org.apache.parquet.crypto.keytools.KmsClient");
+                if (!KmsClient.class.isAssignableFrom(c)) {
+                    throw new ConfigException(KMS, e.kms(), "must be " + LOCAL + " or a class implementing "
+                            + KmsClient.class.getName());
                 }
             } catch (ClassNotFoundException ex) {
                 throw new ConfigException(KMS, e.kms(), "must be " + LOCAL + " or a KmsClient class on the"

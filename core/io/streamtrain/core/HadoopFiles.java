@@ -4,10 +4,13 @@ import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileContext;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkConf;
+import scala.Tuple2;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -15,6 +18,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -43,14 +50,14 @@ public final class HadoopFiles {
      * read (it may itself be on one of them, see {@link ConfigLocation}).
      */
     public static HadoopFiles fromSparkSubmit() {
-        return withSparkHadoopSettings(java.util.Map.of());
+        return withSparkHadoopSettings(Map.of());
     }
 
     /** Hadoop's own configuration, then {@code spark.hadoop.*} of {@code settings}, then of the system properties. */
-    private static HadoopFiles withSparkHadoopSettings(java.util.Map<String, String> settings) {
+    private static HadoopFiles withSparkHadoopSettings(Map<String, String> settings) {
         Configuration conf = new Configuration();
-        java.util.Map<String, String> all = new java.util.HashMap<>(settings);
-        for (scala.Tuple2<String, String> p : new org.apache.spark.SparkConf().getAll()) {
+        Map<String, String> all = new HashMap<>(settings);
+        for (Tuple2<String, String> p : new SparkConf().getAll()) {
             all.put(p._1(), p._2());
         }
         all.forEach((k, v) -> {
@@ -100,12 +107,12 @@ public final class HadoopFiles {
     }
 
     /** The paths matching a glob such as {@code landing/*&#47;batch=*}, sorted; none when nothing matches. */
-    public java.util.List<String> glob(String pattern) {
+    public List<String> glob(String pattern) {
         try {
             Path p = new Path(pattern);
-            org.apache.hadoop.fs.FileStatus[] found = p.getFileSystem(conf).globStatus(p);
-            java.util.List<String> out = new java.util.ArrayList<>();
-            for (org.apache.hadoop.fs.FileStatus f : found == null ? new org.apache.hadoop.fs.FileStatus[0] : found) {
+            FileStatus[] found = p.getFileSystem(conf).globStatus(p);
+            List<String> out = new ArrayList<>();
+            for (FileStatus f : found == null ? new FileStatus[0] : found) {
                 out.add(f.getPath().toString());
             }
             out.sort(null);

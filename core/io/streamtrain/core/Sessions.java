@@ -2,6 +2,7 @@ package io.streamtrain.core;
 
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
+import scala.Option;
 
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -51,7 +52,7 @@ public final class Sessions {
      */
     public static String requireMaster(SparkSettings settings) {
         String key = SparkSettings.CONF + ".\"spark.master\"";
-        scala.Option<String> submitted = new SparkConf().getOption("spark.master");
+        Option<String> submitted = new SparkConf().getOption("spark.master");
         String master = submitted.isDefined() ? submitted.get() : settings.conf().get("spark.master");
         if (master == null) {
             throw new ConfigException("no Spark master for '" + key + "': run through spark-submit --master ...,"

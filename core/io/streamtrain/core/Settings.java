@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -42,7 +43,7 @@ public final class Settings {
      * that set it (cluster deploy mode), the secret would otherwise vanish and the connection fail later, obscurely.
      */
     public void requireSecretsUnder(String block) {
-        for (Map.Entry<String, String> e : new java.util.TreeMap<>(unsetSecrets).entrySet()) {
+        for (Map.Entry<String, String> e : new TreeMap<>(unsetSecrets).entrySet()) {
             if (e.getKey().startsWith(block + ".")) {
                 throw new ConfigException("'" + e.getKey() + "' reads ${?" + e.getValue() + "}, which is not set in"
                         + " this process's environment (on a cluster, the driver's): export it, or pass it as"

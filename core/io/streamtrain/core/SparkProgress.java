@@ -1,5 +1,6 @@
 package io.streamtrain.core;
 
+import org.apache.spark.SparkContext;
 import org.apache.spark.executor.TaskMetrics;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerApplicationEnd;
@@ -10,13 +11,17 @@ import org.apache.spark.scheduler.StageInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Collections;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * Progress lines for every long Spark step, whatever stage of the pipeline runs it: a Spark stage that has run for
@@ -42,14 +47,13 @@ public final class SparkProgress extends SparkListener {
     });
 
     /** The context watched: a session asked for twice in one JVM is the same context, watched once. */
-    private static final java.util.Set<org.apache.spark.SparkContext> WATCHED =
-            java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>());
+    private static final Set<SparkContext> WATCHED = Collections.newSetFromMap(new WeakHashMap<>());
 
     private final double interval;
-    private final java.util.function.Consumer<String> out;
+    private final Consumer<String> out;
 
     /** Reports every {@code intervalSeconds} to {@code out} (production: every {@link #INTERVAL_SECONDS} to the log). */
-    SparkProgress(double intervalSeconds, java.util.function.Consumer<String> out) {
+    SparkProgress(double intervalSeconds, Consumer<String> out) {
         this.interval = intervalSeconds;
         this.out = out;
         long millis = Math.round(intervalSeconds * 1000);
@@ -57,7 +61,7 @@ public final class SparkProgress extends SparkListener {
     }
 
     /** Reports the long stages of {@code context} from now until it stops. */
-    static synchronized void watch(org.apache.spark.SparkContext context) {
+    static synchronized void watch(SparkContext context) {
         if (WATCHED.add(context)) {
             context.addSparkListener(new SparkProgress(INTERVAL_SECONDS, LOG::info));
         }

@@ -12,7 +12,6 @@ import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
@@ -24,7 +23,10 @@ import java.awt.Color;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -71,7 +73,7 @@ public final class Charts {
         List<String> columns = m.labels();
         // XChart draws y upwards; listing the actual classes last-first puts the first class at the top.
         List<String> rows = new ArrayList<>(m.labels());
-        java.util.Collections.reverse(rows);
+        Collections.reverse(rows);
         List<Number[]> cells = new ArrayList<>();
         for (int a = 0; a < m.classes(); a++) {
             for (int p = 0; p < m.classes(); p++) {
@@ -91,7 +93,7 @@ public final class Charts {
      */
     public static byte[] f1WithIntervals(List<String> labels, List<MetricRow> rows, double confidence) {
         CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
-                .title(String.format(java.util.Locale.ROOT, "F1 per class with %.0f%% intervals", confidence * 100))
+                .title(String.format(Locale.ROOT, "F1 per class with %.0f%% intervals", confidence * 100))
                 .xAxisTitle("class").yAxisTitle("F1").build();
         chart.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Scatter);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
@@ -111,7 +113,7 @@ public final class Charts {
             middle.add(interval ? (row.ciLow() + row.ciHigh()) / 2 : value);
             half.add(interval ? (row.ciHigh() - row.ciLow()) / 2 : 0);
         }
-        chart.addSeries(String.format(java.util.Locale.ROOT, "%.0f%% interval", confidence * 100), labels, middle,
+        chart.addSeries(String.format(Locale.ROOT, "%.0f%% interval", confidence * 100), labels, middle,
                 half).setMarker(SeriesMarkers.NONE);
         chart.addSeries("F1", labels, f1).setMarker(SeriesMarkers.CIRCLE).setMarkerColor(new Color(0x08306b));
         return png(chart);
@@ -127,7 +129,7 @@ public final class Charts {
             x[i] = epochs[i];
         }
         chart.addSeries("training loss", x, loss).setMarker(SeriesMarkers.CIRCLE);
-        if (java.util.Arrays.stream(validationAccuracy).anyMatch(v -> !Double.isNaN(v))) {
+        if (Arrays.stream(validationAccuracy).anyMatch(v -> !Double.isNaN(v))) {
             chart.addSeries("validation accuracy", x, validationAccuracy).setMarker(SeriesMarkers.DIAMOND);
         }
         return png(chart);

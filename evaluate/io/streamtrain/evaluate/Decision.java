@@ -1,6 +1,7 @@
 package io.streamtrain.evaluate;
 
 import java.util.List;
+import java.util.Locale;
 
 /**
  * What the promotion gate decided and why.
@@ -32,7 +33,7 @@ public record Decision(Outcome outcome, String candidate, String champion, Strin
         KEPT;
 
         public String column() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 

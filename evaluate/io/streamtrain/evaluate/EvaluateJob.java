@@ -33,10 +33,16 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
@@ -166,116 +172,176 @@ public final class EvaluateJob {
         long started = System.nanoTime();
         Timestamp now = Timestamp.from(Instant.now());
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
-        java.util.concurrent.ExecutorService background = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
+        ExecutorService background = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "evaluate-report");
             t.setDaemon(true);
             return t;
         });
         Phases phases = new Phases(started);
         try {
-            // Loading the network starts ND4J's native backend, seconds in a fresh JVM: meanwhile Spark reads the
-            // model's training history (a small job of its own) and lists the curated files.
-            String modelId = ModelBundle.resolve(files, warehouse, modelRunId);
-            java.util.concurrent.Future<ModelBundle> loading = background.submit(
-                    () -> ModelBundle.load(files, warehouse, modelId));
-            java.util.concurrent.Future<History> historyRead = background.submit(
-                    () -> History.read(spark, warehouse, ModelBundle.runOf(modelId)));
-            Dataset<Row> test = CuratedTable.split(spark, warehouse, Split.TEST);
-            JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            String slice = sliceColumn(test, settings.sliceColumn());
-            ModelBundle bundle = join(loading);
-            String champion = settings.gate().enabled() ? championBefore(spark, files, warehouse, runId) : null;
-            ModelBundle championBundle = champion == null || champion.equals(bundle.runId()) ? null
-                    : ModelBundle.load(files, warehouse, champion);
+            Inputs in = load(spark, files, warehouse, settings, modelRunId, runId, background);
             phases.lap("load the models");
             List<String> labels = schema.labels();
-            int classes = schema.classCount();
-
-            TestPass.Outcome outcome;
-            // Curated rows hold unscaled compact features; each model sees them scaled by its bundle's own scaler,
-            // as its training rows were.
-            try (Predictor ours = Predictor.of(sc, bundle.network(), schema.featureCount());
-                 Predictor theirs = championBundle == null ? null
-                         : Predictor.of(sc, championBundle.network(), schema.featureCount())) {
-                TestPass pass = TestPass.of(spark, test, new TestPass.Model(ours, bundle.scaler()),
-                        theirs == null ? null : new TestPass.Model(theirs, championBundle.scaler()), settings, slice,
-                        classes, sc.defaultParallelism());
-                outcome = pass.run(predictions -> ParquetTables.overwritePartitions(predictions
-                        .withColumn("model_id", lit(bundle.runId())).withColumn("run_id", lit(runId)),
-                        warehouse.table(Table.PREDICTIONS), "run_id"));
-            }
+            TestPass.Outcome outcome = score(spark, schema, warehouse, settings, runId, in);
             long testRows = outcome.bySlice().get(Scores.ALL).sample().examples();
             CuratedTable.requireTestRows(testRows, warehouse);
             phases.lap("score, bootstrap and write predictions");
 
+            String modelId = in.bundle().runId();
             Map<String, Replicates> bySlice = outcome.bySlice();
-            Decision decision = null;
-            Scores.Paired paired = null;
-            if (settings.gate().enabled()) {
-                if (champion == null) {
-                    decision = Gate.first(bundle.runId(), settings.gate().metric(),
-                            settings.gate().metric().of(bySlice.get(Scores.ALL).sample(), labels));
-                } else {
-                    paired = championBundle == null
-                            ? new Scores.Paired(bySlice.get(Scores.ALL), bySlice.get(Scores.ALL), 0, 0)
-                            : outcome.paired();
-                    decision = decide(settings, bundle.runId(), champion, paired, labels);
-                }
-            }
-            Report report = Report.of(bundle.runId(), runId, bySlice, decision, labels, settings);
+            Scores.Paired paired = pair(settings, in, outcome);
+            Decision decision = gate(settings, modelId, in.champion(), bySlice, paired, labels);
+            Report report = Report.of(modelId, runId, bySlice, decision, labels, settings);
             phases.lap("intervals and gate");
             // The plots need only the merged statistics: the driver draws them while Spark writes the tables.
-            Decision decided = decision;
-            Scores.Paired pairs = paired;
-            java.util.concurrent.Future<Map<String, byte[]>> drawn = background.submit(() -> report.draw(
-                    bundle.runId(), bySlice.get(Scores.ALL).sample(), decided, pairs, labels, settings));
-            writeTables(spark, warehouse, bundle.runId(), runId, report.rows(), report.confusion(), decision, now);
+            Future<Map<String, byte[]>> drawn = background.submit(() -> report.draw(
+                    modelId, bySlice.get(Scores.ALL).sample(), decision, paired, labels, settings));
+            writeTables(spark, warehouse, modelId, runId, report.rows(), report.confusion(), decision, now);
             phases.lap("write tables");
             report.images().putAll(join(drawn));
-            History history = join(historyRead);
-            if (history != null) {
-                report.images().put("learning-curve.png", Charts.learningCurve(bundle.runId(), history.epochs(),
-                        history.loss(), history.validationAccuracy()));
-            }
-            report.images().values().removeIf(java.util.Objects::isNull);
+            History history = join(in.history());
+            addLearningCurve(report, modelId, history);
             phases.lap("plots");
-            String reportDir = warehouse.report(runId);
-            for (Map.Entry<String, byte[]> image : report.images().entrySet()) {
-                files.writeBytes(reportDir + "/" + image.getKey(), image.getValue());
-            }
-            files.writeString(reportDir + "/metrics.csv", ReportFormat.csv(report.rows()));
-            files.writeString(reportDir + "/metrics.md", report.markdown());
-            files.writeString(reportDir + "/index.html", HtmlReport.render(report.title(), report.confusion(),
-                    report.rows(), decision, report.images(), modelSections(files, warehouse, bundle.runId())));
-            if (decision != null && decision.outcome() == Decision.Outcome.PROMOTED) {
-                String current = champion(files, warehouse);
-                if (current == null || current.equals(decision.champion()) || current.equals(bundle.runId())) {
-                    // Last, after the decision is recorded: the pointer never names a model whose decision is missing.
-                    files.writeString(warehouse.championModelPointer(), bundle.runId() + "\n");
-                } else {
-                    LOG.warn("evaluate: the champion has moved on to {} since run {} first decided; not moving it"
-                            + " back to {}", current, runId, bundle.runId());
-                }
-            }
+            String reportDir = writeReport(files, warehouse, runId, modelId, report, decision);
+            promote(files, warehouse, runId, modelId, decision);
             phases.lap("write report");
 
             double seconds = (System.nanoTime() - started) / 1e9;
-            Confusion confusion = report.confusion();
-            LOG.info("evaluate: model {} accuracy {} on {} test examples; report in {}", bundle.runId(),
-                    String.format(Locale.ROOT, "%.4f", ConfusionMetrics.accuracy(confusion)), confusion.total(),
-                    reportDir);
-            LOG.info(String.format(Locale.ROOT, "evaluate: %d test rows scored, %d bootstrap replicates, predictions,"
-                    + " tables and %d plots in %.1f s (%s)", testRows, settings.replicates(), report.images().size(),
-                    seconds, phases));
-            LOG.info(speedLine(seconds, history));
+            logDone(modelId, reportDir, report, testRows, settings.replicates(), seconds, phases, history);
             if (decision != null) {
                 LOG.info("evaluate: gate {}: {}", decision.outcome().column(), String.join("; ", decision.reasons()));
             }
-            return new EvaluateResult(bundle.runId(), runId, confusion, report.rows(), report.markdown(), decision,
+            return new EvaluateResult(modelId, runId, report.confusion(), report.rows(), report.markdown(), decision,
                     seconds);
         } finally {
             background.shutdownNow();
         }
+    }
+
+    /** The candidate and, for the gate, the champion, with the test rows and the candidate's training history. */
+    private record Inputs(ModelBundle bundle, String champion, ModelBundle championBundle, Dataset<Row> test,
+                          String slice, Future<History> history) {
+    }
+
+    /**
+     * Loading the network starts ND4J's native backend, seconds in a fresh JVM: meanwhile Spark reads the model's
+     * training history (a small job of its own) and lists the curated files.
+     */
+    private static Inputs load(SparkSession spark, HadoopFiles files, Warehouse warehouse, EvaluateSettings settings,
+                               String modelRunId, String runId, ExecutorService background) {
+        String modelId = ModelBundle.resolve(files, warehouse, modelRunId);
+        Future<ModelBundle> loading = background.submit(
+                () -> ModelBundle.load(files, warehouse, modelId));
+        Future<History> historyRead = background.submit(
+                () -> History.read(spark, warehouse, ModelBundle.runOf(modelId)));
+        Dataset<Row> test = CuratedTable.split(spark, warehouse, Split.TEST);
+        String slice = sliceColumn(test, settings.sliceColumn());
+        ModelBundle bundle = join(loading);
+        String champion = settings.gate().enabled() ? championBefore(spark, files, warehouse, runId) : null;
+        ModelBundle championBundle = champion == null || champion.equals(bundle.runId()) ? null
+                : ModelBundle.load(files, warehouse, champion);
+        return new Inputs(bundle, champion, championBundle, test, slice, historyRead);
+    }
+
+    /**
+     * One pass over the test rows that writes the predictions. Curated rows hold unscaled compact features; each model
+     * sees them scaled by its bundle's own scaler, as its training rows were.
+     */
+    private static TestPass.Outcome score(SparkSession spark, RecordSchema schema, Warehouse warehouse,
+                                          EvaluateSettings settings, String runId, Inputs in) {
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        ModelBundle bundle = in.bundle();
+        ModelBundle championBundle = in.championBundle();
+        try (Predictor ours = Predictor.of(sc, bundle.network(), schema.featureCount());
+             Predictor theirs = championBundle == null ? null
+                     : Predictor.of(sc, championBundle.network(), schema.featureCount())) {
+            TestPass pass = TestPass.of(spark, in.test(), new TestPass.Model(ours, bundle.scaler()),
+                    theirs == null ? null : new TestPass.Model(theirs, championBundle.scaler()), settings, in.slice(),
+                    schema.classCount(), sc.defaultParallelism());
+            return pass.run(predictions -> ParquetTables.overwritePartitions(predictions
+                    .withColumn("model_id", lit(bundle.runId())).withColumn("run_id", lit(runId)),
+                    warehouse.table(Table.PREDICTIONS), "run_id"));
+        }
+    }
+
+    /**
+     * Candidate and champion scored on the same replicates, for a gated run with a champion; a champion that is the
+     * candidate itself (a re-run after its promotion) is paired with itself. Null without gate or champion.
+     */
+    private static Scores.Paired pair(EvaluateSettings settings, Inputs in, TestPass.Outcome outcome) {
+        if (!settings.gate().enabled() || in.champion() == null) {
+            return null;
+        }
+        Replicates all = outcome.bySlice().get(Scores.ALL);
+        return in.championBundle() == null ? new Scores.Paired(all, all, 0, 0) : outcome.paired();
+    }
+
+    /** The gate's decision; with no champion yet, the candidate is promoted without comparison. Null without gate. */
+    private static Decision gate(EvaluateSettings settings, String modelId, String champion,
+                                 Map<String, Replicates> bySlice, Scores.Paired paired, List<String> labels) {
+        if (!settings.gate().enabled()) {
+            return null;
+        }
+        if (champion == null) {
+            return Gate.first(modelId, settings.gate().metric(),
+                    settings.gate().metric().of(bySlice.get(Scores.ALL).sample(), labels));
+        }
+        return decide(settings, modelId, champion, paired, labels);
+    }
+
+    /** The learning curve from the training history, when there is one; plots that could not be drawn are left out. */
+    private static void addLearningCurve(Report report, String modelId, History history) {
+        if (history != null) {
+            report.images().put("learning-curve.png", Charts.learningCurve(modelId, history.epochs(),
+                    history.loss(), history.validationAccuracy()));
+        }
+        report.images().values().removeIf(Objects::isNull);
+    }
+
+    /** The plots, {@code metrics.csv}, {@code metrics.md} and {@code index.html}; returns the report's folder. */
+    private static String writeReport(HadoopFiles files, Warehouse warehouse, String runId, String modelId,
+                                      Report report, Decision decision) {
+        String reportDir = warehouse.report(runId);
+        for (Map.Entry<String, byte[]> image : report.images().entrySet()) {
+            files.writeBytes(reportDir + "/" + image.getKey(), image.getValue());
+        }
+        files.writeString(reportDir + "/metrics.csv", ReportFormat.csv(report.rows()));
+        files.writeString(reportDir + "/metrics.md", report.markdown());
+        files.writeString(reportDir + "/index.html", HtmlReport.render(report.title(), report.confusion(),
+                report.rows(), decision, report.images(), modelSections(files, warehouse, modelId)));
+        return reportDir;
+    }
+
+    /**
+     * Moves {@code models/champion} to a promoted candidate, unless another model has taken it since this run id first
+     * decided: a retry must not move the pointer back.
+     */
+    private static void promote(HadoopFiles files, Warehouse warehouse, String runId, String modelId,
+                                Decision decision) {
+        if (decision == null || decision.outcome() != Decision.Outcome.PROMOTED) {
+            return;
+        }
+        String current = champion(files, warehouse);
+        if (current == null || current.equals(decision.champion()) || current.equals(modelId)) {
+            // Last, after the decision is recorded: the pointer never names a model whose decision is missing.
+            files.writeString(warehouse.championModelPointer(), modelId + "\n");
+        } else {
+            LOG.warn("evaluate: the champion has moved on to {} since run {} first decided; not moving it"
+                    + " back to {}", current, runId, modelId);
+        }
+    }
+
+    /** The run's summary: accuracy and where the report is, what took how long, and the speed beside training's. */
+    private static void logDone(String modelId, String reportDir, Report report, long testRows, int replicates,
+                                double seconds, Phases phases, History history) {
+        Confusion confusion = report.confusion();
+        LOG.info("evaluate: model {} accuracy {} on {} test examples; report in {}", modelId,
+                String.format(Locale.ROOT, "%.4f", ConfusionMetrics.accuracy(confusion)), confusion.total(),
+                reportDir);
+        LOG.info(String.format(Locale.ROOT, "evaluate: %d test rows scored, %d bootstrap replicates, predictions,"
+                + " tables and %d plots in %.1f s (%s)", testRows, replicates, report.images().size(),
+                seconds, phases));
+        LOG.info(speedLine(seconds, history));
     }
 
     /**
@@ -292,13 +358,13 @@ public final class EvaluateJob {
                 + " %d epochs)", seconds, epoch, seconds / epoch, history.epochs().length);
     }
 
-    private static <T> T join(java.util.concurrent.Future<T> future) {
+    private static <T> T join(Future<T> future) {
         try {
             return future.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while drawing the report", e);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException runtime) {
                 throw runtime;
             }
@@ -478,7 +544,7 @@ public final class EvaluateJob {
             // Sorted here, not by Spark: a sort of a dozen rows would cost a sampling job and a shuffle.
             List<Row> rows = new ArrayList<>(spark.read().parquet(path)
                     .select("epoch", "loss", "validation_accuracy", "seconds").collectAsList());
-            rows.sort(java.util.Comparator.comparingInt(r -> r.getInt(0)));
+            rows.sort(Comparator.comparingInt(r -> r.getInt(0)));
             if (rows.isEmpty()) {
                 return null;
             }

@@ -19,6 +19,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.TaskCompletionListener;
 
 import java.io.Serializable;
 import java.util.ArrayDeque;
@@ -29,7 +30,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 import static org.apache.spark.sql.functions.col;
 
@@ -112,10 +115,10 @@ final class TestPass {
      * probabilities of the candidate) with an action that reads every row, such as a write; then the statistics of
      * every partition are in.
      */
-    Outcome run(java.util.function.Consumer<Dataset<Row>> sink) {
+    Outcome run(Consumer<Dataset<Row>> sink) {
         sink.accept(predictions);
         // Null when there was no partition at all.
-        Part merged = java.util.Objects.requireNonNullElseGet(results.merged(partitions), Part::new);
+        Part merged = Objects.requireNonNullElseGet(results.merged(partitions), Part::new);
         Map<String, Replicates> ordered = new LinkedHashMap<>();
         // No test row at all: empty statistics, which the caller refuses.
         ordered.put(Scores.ALL, merged.bySlice.containsKey(Scores.ALL) ? merged.bySlice.get(Scores.ALL)
@@ -210,7 +213,7 @@ final class TestPass {
                 TaskContext task = TaskContext.get();
                 if (task != null) {
                     // First: whatever is opened below is freed even if the task fails half-way.
-                    task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) context -> close());
+                    task.addTaskCompletionListener((TaskCompletionListener) context -> close());
                 }
                 mine = candidate.predictor().open();
                 theirs = champion == null ? null : champion.predictor().open();

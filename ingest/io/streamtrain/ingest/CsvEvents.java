@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -110,7 +111,7 @@ public final class CsvEvents implements Iterator<Event>, AutoCloseable {
             return new CsvEvents(file, timestamp);
         } catch (NoSuchFileException e) {
             throw new UserException("produce: " + file + " does not exist: give --input a CSV file with a header");
-        } catch (java.nio.charset.CharacterCodingException e) {
+        } catch (CharacterCodingException e) {
             throw unreadable(file, 1, e);
         } catch (IOException e) {
             throw new UserException("produce: cannot read " + file + ": " + e.getMessage());
@@ -201,7 +202,7 @@ public final class CsvEvents implements Iterator<Event>, AutoCloseable {
     }
 
     private static UserException unreadable(Path file, long line, Throwable cause) {
-        if (cause instanceof java.nio.charset.CharacterCodingException) {
+        if (cause instanceof CharacterCodingException) {
             // The decoder reads ahead, so the bad bytes are at this line or after it.
             return new UserException("produce: " + file + " is not valid UTF-8 (at or after line " + line
                     + "): save it as UTF-8; nothing was sent");

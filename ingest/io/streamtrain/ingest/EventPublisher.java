@@ -16,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongConsumer;
@@ -125,6 +126,41 @@ public final class EventPublisher {
      */
     long publish(Iterator<Event> events, long skip, String source, LongFunction<String> continuation,
                  LongConsumer onCommit) {
+        skip(events, skip, source);
+        kafka.ensureTopic();
+        String topic = kafka.settings().topic();
+        Sending sending = new Sending();
+        boolean settled = false;
+        long start = System.nanoTime();
+        KafkaProducer<String, byte[]> producer =
+                new KafkaProducer<>(producerProperties(topic), new StringSerializer(), new ByteArraySerializer());
+        try {
+            producer.initTransactions();
+            // The rate is the sending's: a fresh cluster spends a second or more creating its transaction log here.
+            LOG.info("produce: transactional producer ready in {} ms", (System.nanoTime() - start) / 1_000_000);
+            sending.start = System.nanoTime();
+            send(producer, events, topic, skip, sending, onCommit);
+            settled = true;
+        } catch (KafkaException | UserException | UncheckedIOException e) {
+            sending.failure.compareAndSet(null, e);
+        } finally {
+            // Whatever ended the loop early (a bug included), an open transaction would hold read_committed readers
+            // at its first offset until the broker times it out.
+            if (sending.failure.get() != null || !settled) {
+                abort(producer);
+            }
+            producer.close(Duration.ofSeconds(10));
+        }
+        if (sending.failure.get() != null) {
+            throw failed(sending, topic, source, continuation);
+        }
+        LOG.info("produce: {} records sent to {} ({} records/s)", sending.committed, topic,
+                rate(sending.committed, sending.start));
+        return sending.committed;
+    }
+
+    /** Reads past the first {@code skip} events, which an earlier produce committed already. */
+    private static void skip(Iterator<Event> events, long skip, String source) {
         long skipped = 0;
         while (skipped < skip && events.hasNext()) {
             events.next();
@@ -134,9 +170,11 @@ public final class EventPublisher {
             throw new UserException("produce: --skip " + skip + " is more than the " + skipped + " records of "
                     + source + "; nothing was sent: give the --skip that the failed produce printed");
         }
-        kafka.ensureTopic();
+    }
+
+    /** Kafka's producer settings with the transactions, acknowledgements and batching a produce relies on. */
+    private Map<String, Object> producerProperties(String topic) {
         Map<String, Object> props = kafka.clientProperties();
-        String topic = kafka.settings().topic();
         // One id per topic: a new producer fences a crashed one and aborts its open transaction at once.
         props.putIfAbsent(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "streamtrain-produce-" + topic);
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -146,64 +184,64 @@ public final class EventPublisher {
         props.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
         props.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         props.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, MAX_REQUEST_BYTES);
-        AtomicReference<Exception> failure = new AtomicReference<>();
-        long committed = 0;
-        long open = 0;
-        boolean settled = false;
-        long start = System.nanoTime();
-        KafkaProducer<String, byte[]> producer =
-                new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
-        try {
-            producer.initTransactions();
-            // The rate is the sending's: a fresh cluster spends a second or more creating its transaction log here.
-            LOG.info("produce: transactional producer ready in {} ms", (System.nanoTime() - start) / 1_000_000);
-            start = System.nanoTime();
-            producer.beginTransaction();
-            long opened = System.nanoTime();
-            while (events.hasNext() && failure.get() == null) {
-                Event e = events.next();
-                producer.send(new ProducerRecord<>(topic, e.key(), e.value()), (meta, ex) -> {
-                    if (ex != null) {
-                        failure.compareAndSet(null, ex);
-                    }
-                });
-                open++;
-                if (open >= transactionRecords || System.nanoTime() - opened > TRANSACTION_MILLIS * 1_000_000) {
-                    producer.commitTransaction();
-                    committed += open;
-                    open = 0;
-                    onCommit.accept(committed);
-                    LOG.info("produce: {} records committed to {} ({} records/s){}", committed, topic,
-                            rate(committed, start), left(events, skip, committed, start));
-                    producer.beginTransaction();
-                    opened = System.nanoTime();
+        return props;
+    }
+
+    /**
+     * Where a produce stands: records committed, records in the open transaction, when the sending began, and the
+     * first failure, which a send callback may report from the producer's I/O thread.
+     */
+    private static final class Sending {
+        final AtomicReference<Exception> failure = new AtomicReference<>();
+        long committed;
+        long open;
+        long start;
+    }
+
+    /**
+     * Sends the events in transactions of {@code transactionRecords} records or {@value #TRANSACTION_MILLIS} ms, until
+     * the input ends or a send fails.
+     */
+    private void send(KafkaProducer<String, byte[]> producer, Iterator<Event> events, String topic, long skip,
+                      Sending sending, LongConsumer onCommit) {
+        AtomicReference<Exception> failure = sending.failure;
+        producer.beginTransaction();
+        long opened = System.nanoTime();
+        while (events.hasNext() && failure.get() == null) {
+            Event e = events.next();
+            producer.send(new ProducerRecord<>(topic, e.key(), e.value()), (meta, ex) -> {
+                if (ex != null) {
+                    failure.compareAndSet(null, ex);
                 }
-            }
-            if (failure.get() == null) {
+            });
+            sending.open++;
+            if (sending.open >= transactionRecords || System.nanoTime() - opened > TRANSACTION_MILLIS * 1_000_000) {
                 producer.commitTransaction();
-                committed += open;
-                open = 0;
+                sending.committed += sending.open;
+                sending.open = 0;
+                onCommit.accept(sending.committed);
+                LOG.info("produce: {} records committed to {} ({} records/s){}", sending.committed, topic,
+                        rate(sending.committed, sending.start), left(events, skip, sending.committed, sending.start));
+                producer.beginTransaction();
+                opened = System.nanoTime();
             }
-            settled = true;
-        } catch (KafkaException | UserException | UncheckedIOException e) {
-            failure.compareAndSet(null, e);
-        } finally {
-            // Whatever ended the loop early (a bug included), an open transaction would hold read_committed readers
-            // at its first offset until the broker times it out.
-            if (failure.get() != null || !settled) {
-                abort(producer);
-            }
-            producer.close(Duration.ofSeconds(10));
         }
-        if (failure.get() != null) {
-            Exception cause = failure.get();
-            String what = cause instanceof KafkaException ? "sending to topic " + topic : "reading " + source;
-            throw new UserException("produce: " + what + " failed after " + committed + " records were committed"
-                    + " (the " + open + " of the open transaction were aborted and are never read): " + describe(cause)
-                    + "; continue with the same command and " + continuation.apply(committed), cause);
+        if (failure.get() == null) {
+            producer.commitTransaction();
+            sending.committed += sending.open;
+            sending.open = 0;
         }
-        LOG.info("produce: {} records sent to {} ({} records/s)", committed, topic, rate(committed, start));
-        return committed;
+    }
+
+    /** The error that says what failed, how many records are committed for good, and the option that continues. */
+    private static UserException failed(Sending sending, String topic, String source,
+                                        LongFunction<String> continuation) {
+        Exception cause = sending.failure.get();
+        String what = cause instanceof KafkaException ? "sending to topic " + topic : "reading " + source;
+        return new UserException("produce: " + what + " failed after " + sending.committed + " records were"
+                + " committed (the " + sending.open + " of the open transaction were aborted and are never read): "
+                + describe(cause) + "; continue with the same command and " + continuation.apply(sending.committed),
+                cause);
     }
 
     private static void abort(KafkaProducer<String, byte[]> producer) {
@@ -232,7 +270,7 @@ public final class EventPublisher {
         }
         long rest = Math.max(0, sized.size() - skip - committed);
         double seconds = (System.nanoTime() - startNanos) / 1e9 * rest / committed;
-        return String.format(java.util.Locale.ROOT, ", %d of %d, about %.0f s left", skip + committed, sized.size(),
+        return String.format(Locale.ROOT, ", %d of %d, about %.0f s left", skip + committed, sized.size(),
                 seconds);
     }
 

@@ -1,11 +1,17 @@
 package io.streamtrain.ingest;
 
+import io.streamtrain.core.UserException;
 import io.streamtrain.core.kafka.KafkaConnection;
 import io.streamtrain.core.table.IngestTables;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.ParquetTables;
 import io.streamtrain.core.table.Table;
 import io.streamtrain.core.Warehouse;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.ChecksumFileSystem;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -20,12 +26,15 @@ import org.apache.spark.sql.streaming.Trigger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.apache.spark.sql.functions.col;
@@ -138,7 +147,7 @@ public final class IngestJob {
                 long from = claimed.getOrDefault(tp.partition(), earliest.get(tp));
                 if (from < earliest.get(tp)) {
                     // Same rule as failOnDataLoss: records deleted before anyone ingested them are a loss.
-                    throw new io.streamtrain.core.UserException("Offsets " + from + " to " + (earliest.get(tp) - 1)
+                    throw new UserException("Offsets " + from + " to " + (earliest.get(tp) - 1)
                             + " of " + tp + " were deleted by the topic's retention before they were ingested: those"
                             + " records are lost; run ingest more often than the retention, or raise retention.ms");
                 }
@@ -190,7 +199,7 @@ public final class IngestJob {
                     })
                     .start();
             query.awaitTermination();
-        } catch (StreamingQueryException | java.util.concurrent.TimeoutException e) {
+        } catch (StreamingQueryException | TimeoutException e) {
             throw new IllegalStateException("Ingest from " + kafka.settings().topic() + " failed: " + e.getMessage(), e);
         }
         IngestResult result = total.get();
@@ -207,28 +216,28 @@ public final class IngestJob {
      */
     public static void removeOrphanChecksums(SparkSession spark, String checkpoint) {
         for (String log : List.of("offsets", "commits")) {
-            org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(checkpoint, log);
+            Path dir = new Path(checkpoint, log);
             try {
-                org.apache.hadoop.fs.FileSystem fs = dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
-                if (fs instanceof org.apache.hadoop.fs.ChecksumFileSystem checksummed) {
+                FileSystem fs = dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
+                if (fs instanceof ChecksumFileSystem checksummed) {
                     // The checksumming view hides .crc files from listings.
                     fs = checksummed.getRawFileSystem();
                 }
                 if (!fs.exists(dir)) {
                     continue;
                 }
-                for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(dir)) {
+                for (FileStatus f : fs.listStatus(dir)) {
                     String name = f.getPath().getName();
                     if (name.startsWith(".") && name.endsWith(".crc")) {
                         String entry = name.substring(1, name.length() - 4);
-                        if (!fs.exists(new org.apache.hadoop.fs.Path(dir, entry))) {
+                        if (!fs.exists(new Path(dir, entry))) {
                             LOG.warn("ingest: removing orphan checksum {} left by an interrupted run", f.getPath());
                             fs.delete(f.getPath(), false);
                         }
                     }
                 }
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException("Cannot inspect the checkpoint " + dir, e);
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot inspect the checkpoint " + dir, e);
             }
         }
     }
@@ -239,22 +248,22 @@ public final class IngestJob {
      * files and are never reused (the re-run writes under a new job id), so they are removed before this run writes.
      * Assumes one ingest per warehouse at a time, as the checkpoint and the offset ledger already do.
      */
-    public static void removeStagingLeftovers(org.apache.hadoop.conf.Configuration conf, List<String> tables) {
+    public static void removeStagingLeftovers(Configuration conf, List<String> tables) {
         for (String table : tables) {
-            org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(table);
+            Path dir = new Path(table);
             try {
-                org.apache.hadoop.fs.FileSystem fs = dir.getFileSystem(conf);
+                FileSystem fs = dir.getFileSystem(conf);
                 if (!fs.exists(dir)) {
                     continue;
                 }
-                for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(dir)) {
+                for (FileStatus f : fs.listStatus(dir)) {
                     if (f.isDirectory() && f.getPath().getName().startsWith(".spark-staging-")) {
                         LOG.warn("ingest: removing {} left by an interrupted run", f.getPath());
                         fs.delete(f.getPath(), true);
                     }
                 }
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException("Cannot inspect the table folder " + dir, e);
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot inspect the table folder " + dir, e);
             }
         }
     }

@@ -2,6 +2,7 @@ package io.streamtrain.ingest;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamtrain.core.HadoopFiles;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 
@@ -22,10 +23,10 @@ final class OffsetLedger {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HadoopFiles files;
-    private final org.apache.hadoop.conf.Configuration conf;
+    private final Configuration conf;
     private final String dir;
 
-    OffsetLedger(HadoopFiles files, org.apache.hadoop.conf.Configuration conf, String dir) {
+    OffsetLedger(HadoopFiles files, Configuration conf, String dir) {
         this.files = files;
         this.conf = conf;
         this.dir = dir;

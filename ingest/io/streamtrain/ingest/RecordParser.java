@@ -111,95 +111,12 @@ public final class RecordParser {
         if (p.nextToken() != JsonToken.START_OBJECT) {
             return ParsedRecord.rejected(Reason.NOT_AN_OBJECT, "value is not a JSON object");
         }
-        String id = null;
-        Long ts = null;
-        Integer label = null;
-        boolean labelSeen = false;
-        float[] features = null;
+        Fields fields = new Fields();
         JsonToken t;
         while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-            String field = p.currentName();
-            JsonToken v = p.nextToken();
-            boolean seen = switch (field) {
-                case "id" -> id != null;
-                case "ts" -> ts != null;
-                case "label" -> labelSeen;
-                case "features" -> features != null;
-                default -> false;
-            };
-            if (seen) {
-                return ParsedRecord.rejected(Reason.DUPLICATE_FIELD, "field '" + field + "' appears twice");
-            }
-            boolean optional = field.equals("label") && !rules.labelRequired();
-            if (v == JsonToken.VALUE_NULL && isRequired(field) && !optional) {
-                return ParsedRecord.rejected(Reason.MISSING_FIELD, "field '" + field + "' is null");
-            }
-            switch (field) {
-                case "id" -> {
-                    if (v != JsonToken.VALUE_STRING) {
-                        return wrongType("id", "a string", v);
-                    }
-                    id = p.getText();
-                }
-                case "ts" -> {
-                    if (v != JsonToken.VALUE_NUMBER_INT) {
-                        return wrongType("ts", "an integer (epoch millis)", v);
-                    }
-                    if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
-                        return ParsedRecord.rejected(Reason.OUT_OF_RANGE, "field 'ts' does not fit epoch millis");
-                    }
-                    ts = p.getLongValue();
-                }
-                case "label" -> {
-                    labelSeen = true;
-                    if (v == JsonToken.VALUE_NULL) {
-                        // An optional label left empty: as if absent.
-                        continue;
-                    }
-                    ParsedRecord bad = null;
-                    int index = -1;
-                    if (v == JsonToken.VALUE_NUMBER_INT) {
-                        long l = p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? -1 : p.getLongValue();
-                        index = l >= 0 && l < labelIndex.size() ? (int) l : -1;
-                        if (index < 0) {
-                            bad = ParsedRecord.rejected(Reason.UNKNOWN_LABEL, "label " + p.getText()
-                                    + " is not a class index 0.." + (labelIndex.size() - 1));
-                        }
-                    } else if (v == JsonToken.VALUE_STRING) {
-                        Integer byName = labelIndex.get(p.getText());
-                        if (byName == null) {
-                            bad = ParsedRecord.rejected(Reason.UNKNOWN_LABEL, "label '" + abbreviate(p.getText())
-                                    + "' is not one of schema.labels");
-                        } else {
-                            index = byName;
-                        }
-                    } else {
-                        bad = wrongType("label", "a class index or class name", v);
-                    }
-                    if (bad != null) {
-                        return bad;
-                    }
-                    label = index;
-                }
-                case "features" -> {
-                    if (v != JsonToken.START_ARRAY) {
-                        return wrongType("features", "an array of numbers", v);
-                    }
-                    Object parsed = parseFeatures(p);
-                    if (parsed instanceof ParsedRecord rejection) {
-                        return rejection;
-                    }
-                    features = (float[]) parsed;
-                }
-                default -> {
-                    if (p.getParsingContext().getNestingDepth() > rules.maxJsonDepth()) {
-                        return tooDeep();
-                    }
-                    ParsedRecord deep = skipBounded(p);
-                    if (deep != null) {
-                        return deep;
-                    }
-                }
+            ParsedRecord rejection = readField(p, fields);
+            if (rejection != null) {
+                return rejection;
             }
         }
         if (t != JsonToken.END_OBJECT) {
@@ -208,19 +125,122 @@ public final class RecordParser {
         if (p.nextToken() != null) {
             return ParsedRecord.rejected(Reason.MALFORMED_JSON, "trailing content after the JSON object");
         }
-        if (id == null || ts == null || (label == null && rules.labelRequired()) || features == null) {
-            String missing = id == null ? "id" : ts == null ? "ts" : label == null ? "label" : "features";
+        return complete(key, fields);
+    }
+
+    /** The fields of the object read so far; null until seen (an optional label left empty stays null). */
+    private static final class Fields {
+        String id;
+        Long ts;
+        Integer label;
+        boolean labelSeen;
+        float[] features;
+
+        boolean seen(String field) {
+            return switch (field) {
+                case "id" -> id != null;
+                case "ts" -> ts != null;
+                case "label" -> labelSeen;
+                case "features" -> features != null;
+                default -> false;
+            };
+        }
+    }
+
+    /** Reads the value of the field at {@code p} into {@code fields}; returns its rejection, or null if sound. */
+    private ParsedRecord readField(JsonParser p, Fields fields) throws IOException {
+        String field = p.currentName();
+        JsonToken v = p.nextToken();
+        if (fields.seen(field)) {
+            return ParsedRecord.rejected(Reason.DUPLICATE_FIELD, "field '" + field + "' appears twice");
+        }
+        boolean optional = field.equals("label") && !rules.labelRequired();
+        if (v == JsonToken.VALUE_NULL && isRequired(field) && !optional) {
+            return ParsedRecord.rejected(Reason.MISSING_FIELD, "field '" + field + "' is null");
+        }
+        switch (field) {
+            case "id" -> {
+                if (v != JsonToken.VALUE_STRING) {
+                    return wrongType("id", "a string", v);
+                }
+                fields.id = p.getText();
+            }
+            case "ts" -> {
+                if (v != JsonToken.VALUE_NUMBER_INT) {
+                    return wrongType("ts", "an integer (epoch millis)", v);
+                }
+                if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+                    return ParsedRecord.rejected(Reason.OUT_OF_RANGE, "field 'ts' does not fit epoch millis");
+                }
+                fields.ts = p.getLongValue();
+            }
+            case "label" -> {
+                fields.labelSeen = true;
+                // An optional label left empty: as if absent.
+                if (v != JsonToken.VALUE_NULL) {
+                    Object parsed = parseLabel(p, v);
+                    if (parsed instanceof ParsedRecord rejection) {
+                        return rejection;
+                    }
+                    fields.label = (Integer) parsed;
+                }
+            }
+            case "features" -> {
+                if (v != JsonToken.START_ARRAY) {
+                    return wrongType("features", "an array of numbers", v);
+                }
+                Object parsed = parseFeatures(p);
+                if (parsed instanceof ParsedRecord rejection) {
+                    return rejection;
+                }
+                fields.features = (float[]) parsed;
+            }
+            default -> {
+                if (p.getParsingContext().getNestingDepth() > rules.maxJsonDepth()) {
+                    return tooDeep();
+                }
+                return skipBounded(p);
+            }
+        }
+        return null;
+    }
+
+    /** Returns the class index of a label given as an index or as a class name, or a rejection. */
+    private Object parseLabel(JsonParser p, JsonToken v) throws IOException {
+        if (v == JsonToken.VALUE_NUMBER_INT) {
+            long l = p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? -1 : p.getLongValue();
+            if (l < 0 || l >= labelIndex.size()) {
+                return ParsedRecord.rejected(Reason.UNKNOWN_LABEL, "label " + p.getText()
+                        + " is not a class index 0.." + (labelIndex.size() - 1));
+            }
+            return (int) l;
+        }
+        if (v == JsonToken.VALUE_STRING) {
+            Integer byName = labelIndex.get(p.getText());
+            if (byName == null) {
+                return ParsedRecord.rejected(Reason.UNKNOWN_LABEL, "label '" + abbreviate(p.getText())
+                        + "' is not one of schema.labels");
+            }
+            return byName;
+        }
+        return wrongType("label", "a class index or class name", v);
+    }
+
+    /** The record once its object is read: every required field present, the id valid and equal to the key. */
+    private ParsedRecord complete(String key, Fields f) {
+        if (f.id == null || f.ts == null || (f.label == null && rules.labelRequired()) || f.features == null) {
+            String missing = f.id == null ? "id" : f.ts == null ? "ts" : f.label == null ? "label" : "features";
             return ParsedRecord.rejected(Reason.MISSING_FIELD, "required field '" + missing + "' is missing");
         }
-        if (id.isEmpty() || id.length() > rules.maxIdLength()) {
+        if (f.id.isEmpty() || f.id.length() > rules.maxIdLength()) {
             return ParsedRecord.rejected(Reason.INVALID_ID, "id must have 1 to " + rules.maxIdLength()
-                    + " characters, has " + id.length());
+                    + " characters, has " + f.id.length());
         }
-        if (key != null && !key.equals(id)) {
+        if (key != null && !key.equals(f.id)) {
             return ParsedRecord.rejected(Reason.INVALID_ID, "Kafka key '" + abbreviate(key)
-                    + "' differs from id '" + abbreviate(id) + "'");
+                    + "' differs from id '" + abbreviate(f.id) + "'");
         }
-        return ParsedRecord.accepted(id, ts, label == null ? ParsedRecord.NO_LABEL : label, features);
+        return ParsedRecord.accepted(f.id, f.ts, f.label == null ? ParsedRecord.NO_LABEL : f.label, f.features);
     }
 
     /** Returns the vector, or a rejection; never reads more than feature-count + 1 elements. */

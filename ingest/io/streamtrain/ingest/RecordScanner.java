@@ -41,6 +41,12 @@ final class RecordScanner {
     private double number;
     private boolean integral;
     private long integer;
+    /** The fields of the record scanned so far, as {@link #field} reads them. */
+    private String id;
+    private long ts;
+    private boolean hasTs;
+    private int classIndex;
+    private float[] vector;
 
     RecordScanner(IngestRules rules, Map<String, Integer> labelIndex) {
         this.rules = rules;
@@ -51,64 +57,19 @@ final class RecordScanner {
     ParsedRecord scan(String key, byte[] value) {
         in = value;
         pos = 0;
-        String id = null;
-        long ts = 0;
-        int label = -1;
-        float[] features = null;
-        boolean hasTs = false;
+        id = null;
+        ts = 0;
+        hasTs = false;
+        classIndex = -1;
+        vector = null;
         skipWhitespace();
         if (!consume('{')) {
             return null;
         }
         skipWhitespace();
         while (true) {
-            int nameStart = pos + 1;
-            int nameEnd = plainString();
-            if (nameEnd < 0) {
+            if (!field()) {
                 return null;
-            }
-            skipWhitespace();
-            if (!consume(':')) {
-                return null;
-            }
-            skipWhitespace();
-            switch (fieldOf(nameStart, nameEnd)) {
-                case 'i' -> {
-                    int start = pos + 1;
-                    int end = id == null ? plainString() : -1;
-                    if (end < 0) {
-                        return null;
-                    }
-                    id = new String(in, start, end - start, StandardCharsets.US_ASCII);
-                }
-                case 't' -> {
-                    if (hasTs || !scanNumber() || !integral) {
-                        return null;
-                    }
-                    ts = integer;
-                    hasTs = true;
-                }
-                case 'l' -> {
-                    if (label >= 0) {
-                        return null;
-                    }
-                    label = label();
-                    if (label < 0) {
-                        return null;
-                    }
-                }
-                case 'f' -> {
-                    if (features != null) {
-                        return null;
-                    }
-                    features = features();
-                    if (features == null) {
-                        return null;
-                    }
-                }
-                default -> {
-                    return null;
-                }
             }
             skipWhitespace();
             if (consume('}')) {
@@ -120,12 +81,61 @@ final class RecordScanner {
             skipWhitespace();
         }
         skipWhitespace();
-        boolean complete = pos == in.length && id != null && hasTs && (label >= 0 || !rules.labelRequired())
-                && features != null;
+        boolean complete = pos == in.length && id != null && hasTs && (classIndex >= 0 || !rules.labelRequired())
+                && vector != null;
         if (!complete || id.isEmpty() || id.length() > rules.maxIdLength() || (key != null && !key.equals(id))) {
             return null;
         }
-        return ParsedRecord.accepted(id, ts, label, features);
+        return ParsedRecord.accepted(id, ts, classIndex, vector);
+    }
+
+    /** Reads one {@code "name": value} of the four fields, each at most once; false for anything else. */
+    private boolean field() {
+        int nameStart = pos + 1;
+        int nameEnd = plainString();
+        if (nameEnd < 0) {
+            return false;
+        }
+        skipWhitespace();
+        if (!consume(':')) {
+            return false;
+        }
+        skipWhitespace();
+        switch (fieldOf(nameStart, nameEnd)) {
+            case 'i' -> {
+                int start = pos + 1;
+                int end = id == null ? plainString() : -1;
+                if (end < 0) {
+                    return false;
+                }
+                id = new String(in, start, end - start, StandardCharsets.US_ASCII);
+            }
+            case 't' -> {
+                if (hasTs || !scanNumber() || !integral) {
+                    return false;
+                }
+                ts = integer;
+                hasTs = true;
+            }
+            case 'l' -> {
+                if (classIndex >= 0) {
+                    return false;
+                }
+                classIndex = label();
+                return classIndex >= 0;
+            }
+            case 'f' -> {
+                if (vector != null) {
+                    return false;
+                }
+                vector = features();
+                return vector != null;
+            }
+            default -> {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** 'i', 't', 'l', 'f' for the four fields; 0 for any other name. */

@@ -17,13 +17,18 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.Predef$;
+import scala.collection.JavaConverters;
 
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.apache.spark.sql.types.DataTypes.createStructField;
 
@@ -110,7 +115,7 @@ final class RunLog {
         if (stages.isEmpty()) {
             return;
         }
-        java.util.Set<String> mine = new java.util.HashSet<>();
+        Set<String> mine = new HashSet<>();
         stages.forEach(s -> mine.add(s.stage()));
         try {
             String runJson = warehouse.report(runId) + "/run.json";
@@ -130,8 +135,8 @@ final class RunLog {
                 }
                 for (StageRun s : stages) {
                     rows.add(RowFactory.create(s.stage(), s.status(), Timestamp.from(s.startedAt()),
-                            Timestamp.from(s.endedAt()), seconds(s), scala.collection.JavaConverters
-                                    .mapAsScalaMap(s.counts()).toMap(scala.Predef$.MODULE$.$conforms()),
+                            Timestamp.from(s.endedAt()), seconds(s), JavaConverters
+                                    .mapAsScalaMap(s.counts()).toMap(Predef$.MODULE$.$conforms()),
                             s.outputs().toArray(String[]::new), s.error(), runId));
                 }
                 ParquetTables.overwritePartitions(spark.createDataFrame(rows, SCHEMA).coalesce(1),
@@ -144,14 +149,14 @@ final class RunLog {
 
     /** The schema of a runs partition's files: the table's without the partition column. */
     private static StructType withoutRunId() {
-        return new StructType(java.util.Arrays.stream(SCHEMA.fields()).filter(f -> !f.name().equals("run_id"))
+        return new StructType(Arrays.stream(SCHEMA.fields()).filter(f -> !f.name().equals("run_id"))
                 .toArray(StructField[]::new));
     }
 
     /** The stages an earlier command recorded in run.json that this one did not run. */
     @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> earlierStages(HadoopFiles files, String runJson,
-                                                           java.util.Set<String> mine) {
+                                                           Set<String> mine) {
         if (!files.exists(runJson)) {
             return List.of();
         }

@@ -1,5 +1,6 @@
 package io.streamtrain.jobs;
 
+import com.typesafe.config.ConfigException;
 import io.streamtrain.jobs.bench.BenchCommand;
 import io.streamtrain.jobs.cli.ProduceCommand;
 import io.streamtrain.jobs.cli.IngestCommand;
@@ -140,13 +141,14 @@ public final class StreamTrain implements Runnable {
         return code;
     }
 
+    /** Ours, or HOCON's for a configuration file that does not parse. */
     private static boolean isUserError(Throwable e) {
-        return e instanceof UserException || e instanceof com.typesafe.config.ConfigException;
+        return e instanceof UserException || e instanceof ConfigException;
     }
 
     private static String message(Throwable e) {
         String text = e.getMessage();
-        if (e instanceof com.typesafe.config.ConfigException) {
+        if (e instanceof ConfigException) {
             // HOCON's own messages name the file and line: "conf/x.conf: 3: Expecting a value ...".
             text = "configuration error: " + text;
         }

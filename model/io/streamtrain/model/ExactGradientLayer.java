@@ -4,6 +4,7 @@ import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.samediff.SameDiffLayer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.deeplearning4j.optimize.api.TrainingListener;
@@ -28,7 +29,7 @@ import java.util.Map;
  * transformer block got none at all for its attention. With this layer the gradients match central finite
  * differences. It also sets parameters by name, which M2's SameDiff layer silently does not.
  */
-final class ExactGradientLayer extends org.deeplearning4j.nn.layers.samediff.SameDiffLayer {
+final class ExactGradientLayer extends SameDiffLayer {
 
     /**
      * A layer configuration's forward and backward pass for training. Each layer instance gets its own: segments hold

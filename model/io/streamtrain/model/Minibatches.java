@@ -13,6 +13,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
@@ -70,7 +71,7 @@ public final class Minibatches {
                     buffer.add(rows.next());
                 }
                 if (buffer.isEmpty()) {
-                    throw new java.util.NoSuchElementException();
+                    throw new NoSuchElementException();
                 }
                 return toDataSet(buffer, scaler, classes, timeSteps);
             }

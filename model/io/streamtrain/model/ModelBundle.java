@@ -14,6 +14,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 
@@ -191,7 +192,7 @@ public record ModelBundle(String runId, MultiLayerNetwork network, Scaler scaler
             String copy = copyOf(runId);
             if (ModelCopies.Kind.parse(copy) == null) {
                 throw new ConfigException("--model", runId, "names no compressed copy: after '" + COPY_SEPARATOR
-                        + "' write one of " + java.util.Arrays.stream(ModelCopies.Kind.values())
+                        + "' write one of " + Arrays.stream(ModelCopies.Kind.values())
                         .map(ModelCopies.Kind::id).toList());
             }
             return resolve(files, warehouse, runOf(runId)) + COPY_SEPARATOR + copy;

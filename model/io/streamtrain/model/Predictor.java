@@ -17,6 +17,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import scala.collection.JavaConverters;
 
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -197,7 +198,7 @@ public final class Predictor implements AutoCloseable, Serializable {
     /** A row's class probabilities as the value of the {@link #PROBABILITIES} column of a row made in Java. */
     public static Object column(double[] probabilities) {
         // Spark's row encoder takes a Scala Seq for an array column, not a Java List.
-        return scala.collection.JavaConverters.asScalaBuffer(Arrays.stream(probabilities).boxed().toList()).toSeq();
+        return JavaConverters.asScalaBuffer(Arrays.stream(probabilities).boxed().toList()).toSeq();
     }
 
     @Override

@@ -1,6 +1,5 @@
 package io.streamtrain.model;
 
-import java.util.Optional;
 import io.streamtrain.core.table.Table;
 import io.streamtrain.core.table.Ledger;
 import io.streamtrain.core.table.CuratedTable;
@@ -15,11 +14,14 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.types.DataTypes;
+import scala.collection.Seq;
 
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
+import java.util.Objects;
+import java.util.Optional;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.udf;
@@ -128,7 +130,7 @@ public record Scaler(String version, Kind kind, double[] center, double[] scale,
     /** The {@code features} column (an array of float) scaled; other columns unchanged. */
     public Dataset<Row> transform(Dataset<Row> df) {
         Scaler self = this;
-        UDF1<scala.collection.Seq<Float>, float[]> scaled = values -> {
+        UDF1<Seq<Float>, float[]> scaled = values -> {
             float[] x = new float[values.size()];
             for (int i = 0; i < x.length; i++) {
                 x[i] = values.apply(i);
@@ -177,7 +179,7 @@ public record Scaler(String version, Kind kind, double[] center, double[] scale,
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Scaler s && kind == s.kind && java.util.Objects.equals(version, s.version)
+        return o instanceof Scaler s && kind == s.kind && Objects.equals(version, s.version)
                 && Arrays.equals(center, s.center) && Arrays.equals(scale, s.scale);
     }
 

@@ -2,6 +2,7 @@ package io.streamtrain.modelops;
 
 import io.streamtrain.model.Networks;
 import io.streamtrain.model.Minibatches;
+import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
@@ -108,7 +109,7 @@ public final class Attributions {
         MultiLayerNetwork twin = new MultiLayerNetwork(conf);
         twin.init();
         for (int i = 0; i < n; i++) {
-            org.deeplearning4j.nn.api.Layer original = network.getLayer(i);
+            Model original = network.getLayer(i);
             if (original.conf().getLayer() instanceof BatchNormalization bn) {
                 setAffine(twin.getLayer(i), original, bn, activations.get(i).rank() == 4);
             } else {
@@ -219,8 +220,7 @@ public final class Attributions {
     }
 
     /** Inference batch normalisation as {@code y = act(x * gamma / std + (beta - mean * gamma / std))}. */
-    private static void setAffine(org.deeplearning4j.nn.api.Layer twin, org.deeplearning4j.nn.api.Layer original,
-                                  BatchNormalization bn, boolean convolution) {
+    private static void setAffine(Model twin, Model original, BatchNormalization bn, boolean convolution) {
         INDArray mean = original.getParam("mean").castTo(DataType.DOUBLE).reshape(-1);
         long c = mean.length();
         INDArray std = bn.isUseLogStd()

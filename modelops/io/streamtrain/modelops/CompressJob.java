@@ -30,9 +30,13 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import org.deeplearning4j.util.ModelSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -124,17 +128,14 @@ public final class CompressJob {
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
         ModelBundle original = ModelBundle.load(files, warehouse, modelRunId);
         String run = original.runId();
-        String dir = warehouse.model(run);
-        long bundleBytes = files.totalBytes(dir + "/" + ModelBundle.MODEL);
+        long bundleBytes = files.totalBytes(warehouse.model(run) + "/" + ModelBundle.MODEL);
         long originalBytes = inferenceBytes(original);
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Dataset<Row> test = CuratedTable.split(spark, warehouse, Split.TEST);
         long testRows = CuratedTable.requireTestRows(test.count(), warehouse);
         int partitions = sizing.partitionsFor(testRows * Sizing.rowBytes(schema.featureCount()),
                 sc.defaultParallelism());
-        Dataset<Row> input = original.scaler().transform(test.select(col("id"), col("label"),
-                        CompactFeatures.decode(col(CompactFeatures.U8), col(CompactFeatures.F32)).as("features")))
-                .repartition(partitions).persist(StorageLevel.MEMORY_AND_DISK());
+        Dataset<Row> input = scaledInput(original, test, partitions);
         List<String> labels = schema.labels();
         List<Measured> out = new ArrayList<>();
         try (Predictor theirs = Predictor.of(sc, original.network(), schema.featureCount())) {
@@ -145,34 +146,63 @@ public final class CompressJob {
                 out.add(new Measured(ORIGINAL, "float32 parameters as DL4J writes them, without updater state",
                         originalBytes, originalBytes, bundleBytes, 1.0, ModelCopies.weightSparsity(original.network()),
                         testRows, baseAccuracy, interval(base, labels, evaluate), 0.0, 1.0));
+                Reference measured = new Reference(original, input, reference, out.get(0));
                 for (ModelCopies.Kind kind : settings.copies()) {
-                    ModelCopies.Spec spec = settings.spec(kind);
-                    String copyDir = dir + "/" + ModelBundle.COMPRESSED + "/" + kind.id();
-                    byte[] bytes = ModelCopies.write(original.network(), spec);
-                    files.writeBytes(copyDir + "/" + ModelCopies.FILE, bytes);
-                    // Measured as served: read back through the same path score and evaluate take.
-                    ModelBundle copy = ModelBundle.load(files, warehouse, run + ModelBundle.COPY_SEPARATOR + kind.id());
-                    try (Predictor ours = Predictor.of(sc, copy.network(), schema.featureCount())) {
-                        Dataset<Row> predicted = ours.predict(input).persist(StorageLevel.MEMORY_AND_DISK());
-                        try {
-                            Replicates r = Scores.bySlice(predicted, schema.classCount(), evaluate, null)
-                                    .get(Scores.ALL);
-                            double acc = accuracy(r, labels);
-                            long size = files.totalBytes(copyDir + "/" + ModelCopies.FILE);
-                            out.add(new Measured(kind.id(), spec.describe(), size, originalBytes, bundleBytes,
-                                    (double) originalBytes / size, ModelCopies.weightSparsity(copy.network()),
-                                    testRows, acc, interval(r, labels, evaluate), acc - baseAccuracy,
-                                    agreement(reference, predicted, testRows)));
-                        } finally {
-                            predicted.unpersist();
-                        }
-                    }
+                    out.add(measureCopy(files, warehouse, sc, schema, evaluate, kind, settings.spec(kind), measured));
                 }
             } finally {
                 reference.unpersist();
                 input.unpersist();
             }
         }
+        writeResults(spark, files, warehouse, run, runId, out, evaluate.confidence());
+        LOG.info(String.format(Locale.ROOT, "compress: %d copies of model %s measured on %d test rows in %.1f s;"
+                        + " report in %s", out.size() - 1, run, testRows, (System.nanoTime() - started) / 1e9,
+                warehouse.report(runId)));
+        return out;
+    }
+
+    /** The original as every copy is measured against it: its input rows, its predictions and its own row. */
+    private record Reference(ModelBundle bundle, Dataset<Row> input, Dataset<Row> predicted, Measured measured) {
+    }
+
+    /** The test rows decoded and scaled as the model's training rows were, cached: every model scores them. */
+    private static Dataset<Row> scaledInput(ModelBundle original, Dataset<Row> test, int partitions) {
+        return original.scaler().transform(test.select(col("id"), col("label"),
+                        CompactFeatures.decode(col(CompactFeatures.U8), col(CompactFeatures.F32)).as("features")))
+                .repartition(partitions).persist(StorageLevel.MEMORY_AND_DISK());
+    }
+
+    /** Writes one copy, loads it back and measures it against the original. */
+    private static Measured measureCopy(HadoopFiles files, Warehouse warehouse, JavaSparkContext sc,
+                                        RecordSchema schema, EvaluateSettings evaluate, ModelCopies.Kind kind,
+                                        ModelCopies.Spec spec, Reference original) {
+        String run = original.bundle().runId();
+        String copyDir = warehouse.model(run) + "/" + ModelBundle.COMPRESSED + "/" + kind.id();
+        byte[] bytes = ModelCopies.write(original.bundle().network(), spec);
+        files.writeBytes(copyDir + "/" + ModelCopies.FILE, bytes);
+        // Measured as served: read back through the same path score and evaluate take.
+        ModelBundle copy = ModelBundle.load(files, warehouse, run + ModelBundle.COPY_SEPARATOR + kind.id());
+        Measured base = original.measured();
+        try (Predictor ours = Predictor.of(sc, copy.network(), schema.featureCount())) {
+            Dataset<Row> predicted = ours.predict(original.input()).persist(StorageLevel.MEMORY_AND_DISK());
+            try {
+                Replicates r = Scores.bySlice(predicted, schema.classCount(), evaluate, null).get(Scores.ALL);
+                double acc = accuracy(r, schema.labels());
+                long size = files.totalBytes(copyDir + "/" + ModelCopies.FILE);
+                return new Measured(kind.id(), spec.describe(), size, base.originalBytes(), base.bundleBytes(),
+                        (double) base.originalBytes() / size, ModelCopies.weightSparsity(copy.network()),
+                        base.testRows(), acc, interval(r, schema.labels(), evaluate), acc - base.accuracy(),
+                        agreement(original.predicted(), predicted, base.testRows()));
+            } finally {
+                predicted.unpersist();
+            }
+        }
+    }
+
+    /** The {@code compression} table, {@code compression.md} and {@code .html}, and the summary beside the copies. */
+    private static void writeResults(SparkSession spark, HadoopFiles files, Warehouse warehouse, String run,
+                                     String runId, List<Measured> out, double confidence) {
         Timestamp now = Timestamp.from(Instant.now());
         List<Row> rows = out.stream().map(m -> RowFactory.create(run, m.copy(), m.encoding(), m.modelBytes(),
                 m.originalBytes(), m.bundleBytes(), m.sizeRatio(), m.weightSparsity(), m.testRows(), m.accuracy(),
@@ -181,25 +211,21 @@ public final class CompressJob {
         ParquetTables.overwritePartitions(spark.createDataFrame(rows, COMPRESSION).coalesce(1),
                 warehouse.table(Table.COMPRESSION), "run_id");
         String title = "Compressed copies of model " + run + " (run " + runId + ")";
-        files.writeString(warehouse.report(runId) + "/compression.md", markdown(title, out, evaluate.confidence()));
-        files.writeString(warehouse.report(runId) + "/compression.html", html(title, out, evaluate.confidence()));
+        files.writeString(warehouse.report(runId) + "/compression.md", markdown(title, out, confidence));
+        files.writeString(warehouse.report(runId) + "/compression.html", html(title, out, confidence));
         // Beside the copies, for the evaluation report of the model (EvaluateJob.modelSections).
         files.writeString(ModelBundle.compressionSummary(warehouse, run), "<p>" + HtmlReport.escape(title) + "; full report: "
                 + HtmlReport.escape(warehouse.report(runId)) + "/compression.html</p>\n"
-                + compressionSection(out, evaluate.confidence()));
-        LOG.info(String.format(Locale.ROOT, "compress: %d copies of model %s measured on %d test rows in %.1f s;"
-                        + " report in %s", out.size() - 1, run, testRows, (System.nanoTime() - started) / 1e9,
-                warehouse.report(runId)));
-        return out;
+                + compressionSection(out, confidence));
     }
 
     /** Bytes of the network serialised by DL4J without updater state: what serving the float32 model needs. */
     static long inferenceBytes(ModelBundle bundle) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
-            org.deeplearning4j.util.ModelSerializer.writeModel(bundle.network(), out, false);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            ModelSerializer.writeModel(bundle.network(), out, false);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         return out.size();
     }

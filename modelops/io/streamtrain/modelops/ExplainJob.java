@@ -19,7 +19,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,56 +87,98 @@ public final class ExplainJob {
             throw new UserException("The curated test split at " + warehouse.table(Table.CURATED) + " is empty:"
                     + " set preprocess.test-fraction or preprocess.pinned-test-ids, then run preprocess again");
         }
-        int n = chosen.size();
-        int d = schema.featureCount();
-        float[][] raw = new float[n][];
-        float[][] x = new float[n][];
-        int[] classes = new int[n];
-        String[] ids = new String[n];
-        for (int i = 0; i < n; i++) {
-            Row r = chosen.get(i);
-            ids[i] = r.getString(0);
-            classes[i] = r.getInt(1);
-            List<Float> f = r.getList(2);
-            raw[i] = new float[d];
-            for (int j = 0; j < d; j++) {
-                raw[i][j] = f.get(j);
-            }
-            x[i] = bundle.scaler().apply(raw[i]);
+        Examples examples = Examples.of(chosen, schema.featureCount(), bundle);
+        Maps maps = explain(bundle, examples, schema, settings);
+        SanityCheck.Result sCheck = SanityCheck.compare(maps.sTrained(), maps.sRandom(), settings.sanityThreshold());
+        SanityCheck.Result igCheck = SanityCheck.compare(maps.igTrained(), maps.igRandom(),
+                settings.sanityThreshold());
+
+        List<String> labels = schema.labels();
+        String report = warehouse.report(runId);
+        Map<String, byte[]> all = draw(examples, maps, schema, geometry);
+        for (Map.Entry<String, byte[]> image : all.entrySet()) {
+            files.writeBytes(report + "/" + image.getKey(), image.getValue());
         }
+        String[] ids = examples.ids();
+        int[] classes = examples.classes();
+        String title = "Explanations of model " + bundle.runId() + " (run " + runId + ")";
+        files.writeString(report + "/explanations.md", markdown(title, ids, classes, labels, sCheck, igCheck,
+                settings, all.keySet()));
+        files.writeString(report + "/explanations.html", html(title, ids, classes, labels, sCheck, igCheck, settings,
+                all));
+        // Beside the bundle, for its evaluation report (EvaluateJob.modelSections): the check and the class means.
+        files.writeString(ModelBundle.explanationSummary(warehouse, bundle.runId()), summary(title, sCheck, igCheck,
+                report + "/explanations.html", all.get("explanations/class-means.png")));
+        LOG.info(String.format(Locale.ROOT, "explain: %d images of model %s explained in %.1f s; report in %s",
+                ids.length, bundle.runId(), (System.nanoTime() - started) / 1e9, report));
+        return new Result(bundle.runId(), ids.length, sCheck, igCheck, report);
+    }
+
+    /** The chosen test images: ids, classes, features as stored and as the model sees them (scaled). */
+    private record Examples(String[] ids, int[] classes, float[][] raw, float[][] x) {
+
+        static Examples of(List<Row> chosen, int d, ModelBundle bundle) {
+            int n = chosen.size();
+            float[][] raw = new float[n][];
+            float[][] x = new float[n][];
+            int[] classes = new int[n];
+            String[] ids = new String[n];
+            for (int i = 0; i < n; i++) {
+                Row r = chosen.get(i);
+                ids[i] = r.getString(0);
+                classes[i] = r.getInt(1);
+                List<Float> f = r.getList(2);
+                raw[i] = new float[d];
+                for (int j = 0; j < d; j++) {
+                    raw[i][j] = f.get(j);
+                }
+                x[i] = bundle.scaler().apply(raw[i]);
+            }
+            return new Examples(ids, classes, raw, x);
+        }
+    }
+
+    /** Saliency (s) and integrated gradients (ig) of each image, by the trained model and by its randomised twin. */
+    private record Maps(float[][] sTrained, float[][] sRandom, float[][] igTrained, float[][] igRandom) {
+    }
+
+    /** Both methods on the trained network and on the same network re-initialised: the sanity check's inputs. */
+    private static Maps explain(ModelBundle bundle, Examples ex, RecordSchema schema, ExplainSettings settings) {
         // The black image: every feature at the schema's minimum, scaled as the model sees it.
-        float[] black = new float[d];
-        java.util.Arrays.fill(black, (float) schema.minValue());
+        float[] black = new float[schema.featureCount()];
+        Arrays.fill(black, (float) schema.minValue());
         float[] baseline = bundle.scaler().apply(black);
         MultiLayerNetwork trained = bundle.network();
         MultiLayerNetwork randomised = Attributions.randomised(trained, settings.randomisationSeed());
         SanityCheck.Explainer saliency = Attributions::saliency;
         SanityCheck.Explainer integrated = (net, xs, cs) -> Attributions.integratedGradients(net, xs, baseline, cs,
                 settings.steps());
-        float[][] sTrained = saliency.explain(trained, x, classes);
-        float[][] sRandom = saliency.explain(randomised, x, classes);
-        float[][] igTrained = integrated.explain(trained, x, classes);
-        float[][] igRandom = integrated.explain(randomised, x, classes);
-        SanityCheck.Result sCheck = SanityCheck.compare(sTrained, sRandom, settings.sanityThreshold());
-        SanityCheck.Result igCheck = SanityCheck.compare(igTrained, igRandom, settings.sanityThreshold());
+        float[][] sTrained = saliency.explain(trained, ex.x(), ex.classes());
+        float[][] sRandom = saliency.explain(randomised, ex.x(), ex.classes());
+        float[][] igTrained = integrated.explain(trained, ex.x(), ex.classes());
+        float[][] igRandom = integrated.explain(randomised, ex.x(), ex.classes());
+        return new Maps(sTrained, sRandom, igTrained, igRandom);
+    }
 
+    /** The class means first, then one panel per image: the image, both maps, and the randomised model's saliency. */
+    private static Map<String, byte[]> draw(Examples ex, Maps maps, RecordSchema schema,
+                                            AttributionImages.Geometry geometry) {
         List<String> labels = schema.labels();
-        String report = warehouse.report(runId);
         Map<String, byte[]> images = new LinkedHashMap<>();
         int classesCount = schema.classCount();
         float[][][] means = new float[2][classesCount][];
         float[][] meanImages = new float[classesCount][];
         int[] counts = new int[classesCount];
-        for (int i = 0; i < n; i++) {
-            String name = String.format(Locale.ROOT, "explanations/%02d-%s.png", classes[i], safe(ids[i]));
-            images.put(name, AttributionImages.panels(raw[i], schema.minValue(), schema.maxValue(),
-                    List.of(sTrained[i], igTrained[i], sRandom[i]), List.of(labels.get(classes[i]), "saliency",
-                            "integrated gradients", "saliency, random weights"), geometry));
-            int c = classes[i];
+        for (int i = 0; i < ex.ids().length; i++) {
+            int c = ex.classes()[i];
+            String name = String.format(Locale.ROOT, "explanations/%02d-%s.png", c, safe(ex.ids()[i]));
+            images.put(name, AttributionImages.panels(ex.raw()[i], schema.minValue(), schema.maxValue(),
+                    List.of(maps.sTrained()[i], maps.igTrained()[i], maps.sRandom()[i]), List.of(labels.get(c),
+                            "saliency", "integrated gradients", "saliency, random weights"), geometry));
             counts[c]++;
-            means[0][c] = accumulate(means[0][c], AttributionImages.normalised(sTrained[i], geometry));
-            means[1][c] = accumulate(means[1][c], AttributionImages.normalised(igTrained[i], geometry));
-            meanImages[c] = accumulate(meanImages[c], raw[i]);
+            means[0][c] = accumulate(means[0][c], AttributionImages.normalised(maps.sTrained()[i], geometry));
+            means[1][c] = accumulate(means[1][c], AttributionImages.normalised(maps.igTrained()[i], geometry));
+            meanImages[c] = accumulate(meanImages[c], ex.raw()[i]);
         }
         for (int c = 0; c < classesCount; c++) {
             if (counts[c] > 0) {
@@ -149,20 +191,7 @@ public final class ExplainJob {
         all.put("explanations/class-means.png", AttributionImages.grid(List.of("saliency", "integrated gradients"),
                 labels, means, meanImages, schema.minValue(), schema.maxValue(), geometry));
         all.putAll(images);
-        for (Map.Entry<String, byte[]> image : all.entrySet()) {
-            files.writeBytes(report + "/" + image.getKey(), image.getValue());
-        }
-        String title = "Explanations of model " + bundle.runId() + " (run " + runId + ")";
-        files.writeString(report + "/explanations.md", markdown(title, ids, classes, labels, sCheck, igCheck,
-                settings, all.keySet()));
-        files.writeString(report + "/explanations.html", html(title, ids, classes, labels, sCheck, igCheck, settings,
-                all));
-        // Beside the bundle, for its evaluation report (EvaluateJob.modelSections): the check and the class means.
-        files.writeString(ModelBundle.explanationSummary(warehouse, bundle.runId()), summary(title, sCheck, igCheck,
-                report + "/explanations.html", all.get("explanations/class-means.png")));
-        LOG.info(String.format(Locale.ROOT, "explain: %d images of model %s explained in %.1f s; report in %s", n,
-                bundle.runId(), (System.nanoTime() - started) / 1e9, report));
-        return new Result(bundle.runId(), n, sCheck, igCheck, report);
+        return all;
     }
 
     /** Up to {@code imagesPerClass} test rows of each class, chosen by a hash of the id and the seed. */
@@ -195,8 +224,8 @@ public final class ExplainJob {
 
     private static String checkText(SanityCheck.Result s) {
         return String.format(Locale.ROOT, "mean Spearman rank correlation %.4f (images: %.4f to %.4f), threshold %s:"
-                        + " %s", s.mean(), java.util.Arrays.stream(s.perImage()).min().orElse(Double.NaN),
-                java.util.Arrays.stream(s.perImage()).max().orElse(Double.NaN), s.threshold(),
+                        + " %s", s.mean(), Arrays.stream(s.perImage()).min().orElse(Double.NaN),
+                Arrays.stream(s.perImage()).max().orElse(Double.NaN), s.threshold(),
                 s.passed() ? "passed" : "failed");
     }
 

@@ -33,6 +33,7 @@ import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.StreamingQueryException;
 import org.apache.spark.sql.streaming.Trigger;
 import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructField;
@@ -42,6 +43,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -168,7 +170,7 @@ public final class ScoreJob {
                 }
             } else {
                 KafkaConnection.requireReachable(kafka, warehouse);
-                Map<String, Object> props = new java.util.HashMap<>(kafka.properties());
+                Map<String, Object> props = new HashMap<>(kafka.properties());
                 props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
                 requireTopic(props, input.location(), kafka.bootstrapServers());
             }
@@ -191,7 +193,7 @@ public final class ScoreJob {
 
     /** Fails with one line unless {@code topic} exists on the cluster the properties reach. */
     public static void requireTopic(Map<String, Object> clientProperties, String topic, String where) {
-        Map<String, Object> props = new java.util.HashMap<>(clientProperties);
+        Map<String, Object> props = new HashMap<>(clientProperties);
         // Fail fast: the defaults retry for a minute or more before a wrong address is reported.
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TimeUnit.SECONDS.toMillis(PROBE_SECONDS));
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TimeUnit.SECONDS.toMillis(PROBE_SECONDS));
@@ -240,7 +242,7 @@ public final class ScoreJob {
                 col("features").cast(DataTypes.createArrayType(DataTypes.FloatType, true)).as("features"));
     }
 
-    private static Column orNull(List<String> columns, String name, org.apache.spark.sql.types.DataType type) {
+    private static Column orNull(List<String> columns, String name, DataType type) {
         return (columns.contains(name) ? col(name).cast(type) : lit(null).cast(type)).as(name);
     }
 

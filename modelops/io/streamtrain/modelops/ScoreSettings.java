@@ -3,6 +3,8 @@ package io.streamtrain.modelops;
 import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.Settings;
 
+import java.util.Locale;
+
 /**
  * How {@code score --input kafka} reads its topic (Parquet and landing inputs are read whole and ignore these).
  *
@@ -39,6 +41,6 @@ public record ScoreSettings(Mode mode, String startingOffsets, long maxOffsetsPe
 
     /** The mode as the command line spells it. */
     public String modeName() {
-        return mode.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        return mode.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 }

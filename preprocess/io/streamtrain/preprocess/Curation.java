@@ -11,6 +11,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
 
+import java.util.Arrays;
+
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.first;
@@ -101,7 +103,7 @@ public final class Curation {
                 .withColumn("value", lit(null).cast(DataTypes.BinaryType))
                 .withColumn("stage", lit(STAGE))
                 .withColumn(IngestTables.BATCH, lit(batch))
-                .select(java.util.Arrays.stream(IngestTables.QUARANTINE.fieldNames()).map(c -> col(c))
+                .select(Arrays.stream(IngestTables.QUARANTINE.fieldNames()).map(c -> col(c))
                         .toArray(Column[]::new));
     }
 }

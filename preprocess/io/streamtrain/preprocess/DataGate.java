@@ -3,6 +3,7 @@ package io.streamtrain.preprocess;
 import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.Settings;
 
+import java.util.Arrays;
 import java.util.Optional;
 
 /**
@@ -80,7 +81,7 @@ public record DataGate(double maxQuarantinedFraction, double maxDuplicateFractio
                 worst = psi[f] > maxFeaturePsi && (worst < 0 || psi[f] > psi[worst]) ? f : worst;
             }
             if (worst >= 0) {
-                long over = java.util.Arrays.stream(psi).filter(v -> v > maxFeaturePsi).count();
+                long over = Arrays.stream(psi).filter(v -> v > maxFeaturePsi).count();
                 return Optional.of(String.format("%d features drifted from the training reference, the most feature"
                         + " %d: PSI %.4f, more than %s = %s", over, worst, psi[worst], MAX_FEATURE_PSI,
                         maxFeaturePsi));

@@ -1,6 +1,7 @@
 package io.streamtrain.preprocess;
 
 import io.streamtrain.core.metrics.FeatureStats;
+import io.streamtrain.core.table.Reason;
 import io.streamtrain.core.table.Split;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -9,6 +10,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -58,7 +60,7 @@ public record DataProfile(String runId, List<String> labels, long landed, long c
     }
 
     public long duplicates() {
-        return quarantinedByReason.getOrDefault(io.streamtrain.core.table.Reason.DUPLICATE_ID.name(), 0L);
+        return quarantinedByReason.getOrDefault(Reason.DUPLICATE_ID.name(), 0L);
     }
 
     /** Quarantined rows other than duplicate ids. */
@@ -221,7 +223,7 @@ public record DataProfile(String runId, List<String> labels, long landed, long c
 
     private static void summary(StringBuilder sb, String name, double[] values) {
         double[] sorted = values.clone();
-        java.util.Arrays.sort(sorted);
+        Arrays.sort(sorted);
         sb.append(String.format(Locale.ROOT, "| %s | %.4g | %.4g | %.4g |%n", name, sorted[0],
                 sorted[sorted.length / 2], sorted[sorted.length - 1]));
     }
@@ -241,7 +243,7 @@ public record DataProfile(String runId, List<String> labels, long landed, long c
 
     private static double median(double[] values) {
         double[] sorted = values.clone();
-        java.util.Arrays.sort(sorted);
+        Arrays.sort(sorted);
         return sorted[sorted.length / 2];
     }
 }

@@ -123,49 +123,15 @@ public final class PreprocessJob {
         }
         checked = checked.persist(StorageLevel.MEMORY_AND_DISK_SER());
         try {
-            // One pass over the cached rows counts them per reason (null: curated), duplicates included.
-            Map<String, Long> quarantinedByReason = new TreeMap<>();
-            long landed = 0;
-            for (Row r : checked.groupBy(col("reason")).count().collectAsList()) {
-                landed += r.getLong(1);
-                if (!r.isNullAt(0)) {
-                    quarantinedByReason.put(r.getString(0), r.getLong(1));
-                }
-            }
-            long quarantined = quarantinedByReason.values().stream().mapToLong(Long::longValue).sum();
-            long duplicates = quarantinedByReason.getOrDefault(Reason.DUPLICATE_ID.name(), 0L);
-
+            Outcomes outcomes = Outcomes.count(checked);
             // Rejects first: writing the curated table refreshes every cached plan that reads it, ours included.
-            Curation.rejected(checked, Curation.QUARANTINE_BATCH_PREFIX + runId).write()
-                    .mode(SaveMode.Append)
-                    .option("compression", "zstd")
-                    .partitionBy(IngestTables.BATCH)
-                    .parquet(warehouse.table(Table.QUARANTINE));
-
+            writeQuarantine(checked, warehouse, runId);
             String curatedPath = warehouse.table(Table.CURATED);
-            CompactFeatures.similarTogether(CompactFeatures.encode(CompactFeatures.withIntensity(
-                            Curation.assignSplit(Curation.accepted(checked), settings)
-                                    .select("id", "label", CuratedTable.FEATURES, "topic", "partition", "offset",
-                                            IngestTables.BATCH, CuratedTable.SPLIT)))
-                            .withColumn(CuratedTable.RUN, lit(runId)), CuratedTable.SPLIT, CuratedTable.RUN)
-                    .write()
-                    .mode(SaveMode.Append)
-                    .options(settings.encryption().writeOptions(CompactFeatures.PARQUET_COLUMNS))
-                    .option("compression", "zstd")
-                    .option("maxRecordsPerFile", rowsPerFile)
-                    .partitionBy(CuratedTable.SPLIT, CuratedTable.RUN)
-                    .parquet(curatedPath);
+            writeCurated(checked, settings, curatedPath, rowsPerFile, runId);
 
             // The run's own rows, read back compact: every statistic below is one small aggregation over them.
             Dataset<Row> added = spark.read().parquet(curatedPath).where(col(CuratedTable.RUN).equalTo(runId));
-            Map<String, Map<String, Long>> classSplit = new TreeMap<>();
-            Map<String, Long> bySplit = new HashMap<>();
-            for (Row r : added.groupBy(col("label"), col(CuratedTable.SPLIT)).count().collectAsList()) {
-                classSplit.computeIfAbsent(schema.labels().get(r.getInt(0)), k -> new TreeMap<>())
-                        .put(r.getString(1), r.getLong(2));
-                bySplit.merge(r.getString(1), r.getLong(2), Long::sum);
-            }
-            long curated = bySplit.values().stream().mapToLong(Long::longValue).sum();
+            Added counts = Added.count(added, schema);
             Optional<Scaler> previous = base.scalerVersion().map(v -> Scaler.load(files, warehouse, v));
             FeatureStats newTrain = CompactFeatures.stats(added.where(col(CuratedTable.SPLIT).equalTo(Split.TRAIN.value())),
                     FeatureStats.empty(schema.featureCount(), schema.minValue(), schema.maxValue(),
@@ -174,24 +140,104 @@ public final class PreprocessJob {
             if (scaler != null && runId.equals(scaler.version())) {
                 files.writeString(CuratedTable.scalerPath(warehouse, runId), scaler.toJson());
             }
-            DataProfile profile = new DataProfile(runId, schema.labels(), landed, curated, quarantinedByReason,
-                    classSplit, curated == 0 ? null : CompactFeatures.stats(added, schema.featureCount()), newTrain,
+            DataProfile profile = new DataProfile(runId, schema.labels(), outcomes.landed(), counts.total(),
+                    outcomes.quarantinedByReason(), counts.classSplit(),
+                    counts.total() == 0 ? null : CompactFeatures.stats(added, schema.featureCount()), newTrain,
                     previous.map(Scaler::stats).orElse(null));
             gate(spark, warehouse, files, profile, settings.gate());
-
-            base.with(new Ledger.Run(runId, batches, scaler == null ? null : scaler.version(), landed, curated,
-                    quarantined, duplicates)).save(files, curatedPath);
-            PreprocessResult result = new PreprocessResult(runId, batches.size(), landed,
-                    bySplit.getOrDefault(Split.TRAIN.value(), 0L), bySplit.getOrDefault(Split.VALIDATION.value(), 0L),
-                    bySplit.getOrDefault(Split.TEST.value(), 0L), quarantined, duplicates,
-                    scaler == null ? null : scaler.version());
-            LOG.info("preprocess: run {}: {} new batches, {} landed -> train {}, validation {}, test {}, quarantined {}"
-                            + " ({} duplicates); scaler {}", runId, batches.size(), landed, result.train(),
-                    result.validation(), result.test(), quarantined, duplicates, result.scalerVersion());
-            return result;
+            return commit(files, curatedPath, base, batches, scaler, outcomes, counts, runId);
         } finally {
             checked.unpersist();
         }
+    }
+
+    /** The new batches' rows by outcome: landed in all, and quarantined per reason (duplicates included). */
+    private record Outcomes(long landed, Map<String, Long> quarantinedByReason) {
+
+        /** One pass over the cached rows counts them per reason (null: curated). */
+        static Outcomes count(Dataset<Row> checked) {
+            Map<String, Long> quarantinedByReason = new TreeMap<>();
+            long landed = 0;
+            for (Row r : checked.groupBy(col("reason")).count().collectAsList()) {
+                landed += r.getLong(1);
+                if (!r.isNullAt(0)) {
+                    quarantinedByReason.put(r.getString(0), r.getLong(1));
+                }
+            }
+            return new Outcomes(landed, quarantinedByReason);
+        }
+
+        long quarantined() {
+            return quarantinedByReason.values().stream().mapToLong(Long::longValue).sum();
+        }
+
+        long duplicates() {
+            return quarantinedByReason.getOrDefault(Reason.DUPLICATE_ID.name(), 0L);
+        }
+    }
+
+    /** The run's curated rows per class name and split, and per split. */
+    private record Added(Map<String, Map<String, Long>> classSplit, Map<String, Long> bySplit) {
+
+        static Added count(Dataset<Row> added, RecordSchema schema) {
+            Map<String, Map<String, Long>> classSplit = new TreeMap<>();
+            Map<String, Long> bySplit = new HashMap<>();
+            for (Row r : added.groupBy(col("label"), col(CuratedTable.SPLIT)).count().collectAsList()) {
+                classSplit.computeIfAbsent(schema.labels().get(r.getInt(0)), k -> new TreeMap<>())
+                        .put(r.getString(1), r.getLong(2));
+                bySplit.merge(r.getString(1), r.getLong(2), Long::sum);
+            }
+            return new Added(classSplit, bySplit);
+        }
+
+        long total() {
+            return bySplit.values().stream().mapToLong(Long::longValue).sum();
+        }
+
+        long of(Split split) {
+            return bySplit.getOrDefault(split.value(), 0L);
+        }
+    }
+
+    private static void writeQuarantine(Dataset<Row> checked, Warehouse warehouse, String runId) {
+        Curation.rejected(checked, Curation.QUARANTINE_BATCH_PREFIX + runId).write()
+                .mode(SaveMode.Append)
+                .option("compression", "zstd")
+                .partitionBy(IngestTables.BATCH)
+                .parquet(warehouse.table(Table.QUARANTINE));
+    }
+
+    /** The accepted rows, split by id and stored unscaled and compact, under this run's partition of each split. */
+    private static void writeCurated(Dataset<Row> checked, PreprocessSettings settings, String curatedPath,
+                                     long rowsPerFile, String runId) {
+        CompactFeatures.similarTogether(CompactFeatures.encode(CompactFeatures.withIntensity(
+                        Curation.assignSplit(Curation.accepted(checked), settings)
+                                .select("id", "label", CuratedTable.FEATURES, "topic", "partition", "offset",
+                                        IngestTables.BATCH, CuratedTable.SPLIT)))
+                        .withColumn(CuratedTable.RUN, lit(runId)), CuratedTable.SPLIT, CuratedTable.RUN)
+                .write()
+                .mode(SaveMode.Append)
+                .options(settings.encryption().writeOptions(CompactFeatures.PARQUET_COLUMNS))
+                .option("compression", "zstd")
+                .option("maxRecordsPerFile", rowsPerFile)
+                .partitionBy(CuratedTable.SPLIT, CuratedTable.RUN)
+                .parquet(curatedPath);
+    }
+
+    /** Commits the run in the {@link Ledger}, last: until then, readers and the next run ignore its rows. */
+    private static PreprocessResult commit(HadoopFiles files, String curatedPath, Ledger base, List<String> batches,
+                                           Scaler scaler, Outcomes outcomes, Added counts, String runId) {
+        long quarantined = outcomes.quarantined();
+        long duplicates = outcomes.duplicates();
+        base.with(new Ledger.Run(runId, batches, scaler == null ? null : scaler.version(), outcomes.landed(),
+                counts.total(), quarantined, duplicates)).save(files, curatedPath);
+        PreprocessResult result = new PreprocessResult(runId, batches.size(), outcomes.landed(),
+                counts.of(Split.TRAIN), counts.of(Split.VALIDATION), counts.of(Split.TEST), quarantined, duplicates,
+                scaler == null ? null : scaler.version());
+        LOG.info("preprocess: run {}: {} new batches, {} landed -> train {}, validation {}, test {}, quarantined {}"
+                        + " ({} duplicates); scaler {}", runId, batches.size(), outcomes.landed(), result.train(),
+                result.validation(), result.test(), quarantined, duplicates, result.scalerVersion());
+        return result;
     }
 
     /**

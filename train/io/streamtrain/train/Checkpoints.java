@@ -1,5 +1,6 @@
 package io.streamtrain.train;
 
+import io.streamtrain.core.UserException;
 import io.streamtrain.model.Lineage;
 import io.streamtrain.model.ModelBundle;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -107,7 +108,7 @@ public final class Checkpoints {
                         + " (it predates resumable lineage): train the run afresh without --resume");
             }
             if (!files.exists(dir + "/" + ModelBundle.SCALER)) {
-                throw new io.streamtrain.core.UserException("The checkpoint in " + dir + " has no "
+                throw new UserException("The checkpoint in " + dir + " has no "
                         + ModelBundle.SCALER + " (it predates versioned scalers): train the run afresh without"
                         + " --resume");
             }

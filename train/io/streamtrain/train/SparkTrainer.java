@@ -19,7 +19,9 @@ import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.DataSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.runtime.AbstractFunction1;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -245,8 +247,7 @@ public final class SparkTrainer {
     }
 
     /** Selects partitions [from, to) of an RDD. */
-    private static final class PartitionRange extends scala.runtime.AbstractFunction1<Object, Object>
-            implements java.io.Serializable {
+    private static final class PartitionRange extends AbstractFunction1<Object, Object> implements Serializable {
         private final int from;
         private final int to;
 

@@ -26,6 +26,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.deeplearning4j.exception.DL4JInvalidConfigException;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.dataset.DataSet;
 import org.slf4j.Logger;
@@ -34,6 +35,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.not;
@@ -82,7 +84,7 @@ public final class TrainJob {
                                  String runId, Start start, boolean curatedComing, String master) {
         try {
             Models.build(settings, schema.featureCount(), schema.classCount());
-        } catch (org.deeplearning4j.exception.DL4JInvalidConfigException | IllegalArgumentException e) {
+        } catch (DL4JInvalidConfigException | IllegalArgumentException e) {
             throw new UserException("DL4J cannot build the configured network (train.model " + settings.architecture()
                     .describe() + "): " + e.getMessage() + "; change the train.* settings it names");
         }
@@ -119,45 +121,16 @@ public final class TrainJob {
                                   String runId, Start start, String effectiveConfig, Sizing sizing) {
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
         Checkpoints checkpoints = new Checkpoints(files, Checkpoints.dir(warehouse, runId));
-        Checkpoints.Resumed resumed = !start.resume() ? null : checkpoints.load().orElseThrow(() ->
-                new UserException("No checkpoint of run " + runId + " under " + warehouse.model(runId)
-                        + "/checkpoint: run train without --resume"));
-        // A warm start loads its base model; a resumed run has its network already and needs only the parent's name
-        // and lineage, which its checkpoint pinned together with its own landing batches.
-        ModelBundle base = start.warmStartFrom() == null ? null
-                : ModelBundle.load(files, warehouse, start.warmStartFrom());
-        String parent = resumed != null ? resumed.lineage().warmStartOf() : base == null ? null : base.runId();
-        Lineage baseLineage = parent == null ? null : ModelBundle.lineage(files, warehouse, parent);
-        Object[] pinned = resumed == null ? null : resumed.lineage().landingBatches().toArray();
-        Dataset<Row> train = CuratedTable.split(spark, warehouse, Split.TRAIN);
-        // The scaling travels with the model: a resumed run keeps the one it began with, a warm start its base
-        // model's, and only a fresh run takes the curated table's current version.
-        Scaler scaler = resumed != null ? resumed.scaler() : base != null ? base.scaler()
-                : Scaler.current(files, warehouse).orElseThrow(() -> new UserException(
-                "The curated table at " + warehouse.table(Table.CURATED) + " has no scaler yet (no preprocess run"
-                        + " has curated training rows): ingest and preprocess data with training rows first"));
-        if (scaler.size() != schema.featureCount()) {
-            throw new UserException("The scaler " + scaler.version() + " has " + scaler.size() + " features but"
-                    + " schema.feature-count is " + schema.featureCount() + ": rebuild with preprocess --full");
-        }
-        if (baseLineage != null) {
-            train = train.where(not(col(IngestTables.BATCH).isin(baseLineage.landingBatches().toArray())));
-        }
-        if (pinned != null) {
-            train = train.where(col(IngestTables.BATCH).isin(pinned));
-        }
+        Origin origin = origin(files, warehouse, runId, start, checkpoints);
+        Dataset<Row> curatedTrain = CuratedTable.split(spark, warehouse, Split.TRAIN);
+        Scaler scaler = scaler(files, warehouse, schema, origin);
+        Dataset<Row> train = origin.pin(origin.unseen(curatedTrain));
         // One small aggregation gives the lineage and the row count together.
-        Lineage lineage = Lineage.of(train, warehouse.table(Table.LANDING), baseLineage, parent,
+        Lineage lineage = Lineage.of(train, warehouse.table(Table.LANDING), origin.baseLineage(), origin.parent(),
                 spark.sparkContext().hadoopConfiguration());
         long trainRows = lineage.trainRows();
         if (trainRows == 0) {
-            if (base != null) {
-                LOG.info("train: no curated training rows from landing batches model {} has not seen; nothing to do",
-                        base.runId());
-                return new TrainResult(base.runId(), 0, List.of());
-            }
-            throw new UserException("The curated training split at " + warehouse.table(Table.CURATED)
-                    + " is empty: ingest and preprocess data with training rows first");
+            return nothingToTrain(warehouse, origin.base());
         }
 
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -173,10 +146,7 @@ public final class TrainJob {
                 1), trainer.workers()));
         JavaRDD<DataSet> minibatches = Minibatches.of(balanced, scaler, settings.batchSize(), schema.classCount(),
                 partitions, settings.seed(), settings.architecture().timeSteps());
-        Dataset<Row> validationRows = CuratedTable.split(spark, warehouse, Split.VALIDATION);
-        if (pinned != null) {
-            validationRows = validationRows.where(col(IngestTables.BATCH).isin(pinned));
-        }
+        Dataset<Row> validationRows = origin.pin(CuratedTable.split(spark, warehouse, Split.VALIDATION));
         long validationCount = validationRows.count();
         JavaRDD<DataSet> validation = validationCount == 0 ? null
                 : Minibatches.of(validationRows, scaler, VALIDATION_BATCH, schema.classCount(),
@@ -185,22 +155,11 @@ public final class TrainJob {
         if (validation != null) {
             lineage = lineage.withSplitRows(Split.VALIDATION, validationCount);
         }
-        MultiLayerNetwork network;
-        TrainingState state;
-        if (resumed != null) {
-            network = resumed.network();
-            state = resumed.state();
-        } else {
-            network = base != null ? base.network() : trainer.newNetwork(scaler.size(), schema.classCount(),
-                    settings.balance() == Balance.CLASS_WEIGHTS
-                            ? Balance.weights(classCounts, schema.classCount()) : null);
-            state = TrainingState.start();
-            checkpoints.begin(lineage, scaler);
-            if (base != null) {
-                LOG.info("train: fine-tuning model {} on {} rows of landing batches it has not seen", base.runId(),
-                        trainRows);
-            }
-        }
+        MultiLayerNetwork network = origin.resumed() != null ? origin.resumed().network()
+                : origin.base() != null ? origin.base().network()
+                : newNetwork(trainer, settings, schema, scaler, classCounts);
+        TrainingState state = origin.resumed() != null ? origin.resumed().state()
+                : begin(checkpoints, lineage, scaler, origin.base(), trainRows);
         // After every epoch: the checkpoint, and the history so far, so that sql shows a training while it runs.
         List<EpochStats> history = trainer.fit(network, minibatches, validation, state, (net, reached) -> {
             checkpoints.save(net, reached);
@@ -213,9 +172,93 @@ public final class TrainJob {
         return new TrainResult(runId, examples, history);
     }
 
+    /**
+     * Where a run starts: its own last checkpoint ({@code --resume}), another run's model ({@code --warm-start}), or
+     * nothing; with the parent model's name and lineage, and the landing batches a resumed run pinned.
+     */
+    private record Origin(Checkpoints.Resumed resumed, ModelBundle base, String parent, Lineage baseLineage,
+                          Object[] pinned) {
+
+        /** A warm start fine-tunes on the landing batches its base model has not seen. */
+        Dataset<Row> unseen(Dataset<Row> rows) {
+            return baseLineage == null ? rows
+                    : rows.where(not(col(IngestTables.BATCH).isin(baseLineage.landingBatches().toArray())));
+        }
+
+        /** A resumed run keeps to the landing batches it began with, though more have landed since. */
+        Dataset<Row> pin(Dataset<Row> rows) {
+            return pinned == null ? rows : rows.where(col(IngestTables.BATCH).isin(pinned));
+        }
+    }
+
+    /**
+     * A warm start loads its base model; a resumed run has its network already and needs only the parent's name and
+     * lineage, which its checkpoint pinned together with its own landing batches.
+     */
+    private static Origin origin(HadoopFiles files, Warehouse warehouse, String runId, Start start,
+                                 Checkpoints checkpoints) {
+        Checkpoints.Resumed resumed = !start.resume() ? null : checkpoints.load().orElseThrow(() ->
+                new UserException("No checkpoint of run " + runId + " under " + warehouse.model(runId)
+                        + "/checkpoint: run train without --resume"));
+        ModelBundle base = start.warmStartFrom() == null ? null
+                : ModelBundle.load(files, warehouse, start.warmStartFrom());
+        String parent = resumed != null ? resumed.lineage().warmStartOf() : base == null ? null : base.runId();
+        Lineage baseLineage = parent == null ? null : ModelBundle.lineage(files, warehouse, parent);
+        Object[] pinned = resumed == null ? null : resumed.lineage().landingBatches().toArray();
+        return new Origin(resumed, base, parent, baseLineage, pinned);
+    }
+
+    /**
+     * The scaling travels with the model: a resumed run keeps the one it began with, a warm start its base model's,
+     * and only a fresh run takes the curated table's current version.
+     */
+    private static Scaler scaler(HadoopFiles files, Warehouse warehouse, RecordSchema schema, Origin origin) {
+        Scaler scaler = origin.resumed() != null ? origin.resumed().scaler()
+                : origin.base() != null ? origin.base().scaler()
+                : Scaler.current(files, warehouse).orElseThrow(() -> new UserException(
+                        "The curated table at " + warehouse.table(Table.CURATED) + " has no scaler yet (no preprocess"
+                                + " run has curated training rows): ingest and preprocess data with training rows"
+                                + " first"));
+        if (scaler.size() != schema.featureCount()) {
+            throw new UserException("The scaler " + scaler.version() + " has " + scaler.size() + " features but"
+                    + " schema.feature-count is " + schema.featureCount() + ": rebuild with preprocess --full");
+        }
+        return scaler;
+    }
+
+    /** No training rows: a warm start whose base model has seen every batch is done; otherwise the user must act. */
+    private static TrainResult nothingToTrain(Warehouse warehouse, ModelBundle base) {
+        if (base != null) {
+            LOG.info("train: no curated training rows from landing batches model {} has not seen; nothing to do",
+                    base.runId());
+            return new TrainResult(base.runId(), 0, List.of());
+        }
+        throw new UserException("The curated training split at " + warehouse.table(Table.CURATED)
+                + " is empty: ingest and preprocess data with training rows first");
+    }
+
+    /** A network of the configured architecture, weighting its loss by class when balancing asks for it. */
+    private static MultiLayerNetwork newNetwork(SparkTrainer trainer, TrainSettings settings, RecordSchema schema,
+                                                Scaler scaler, Map<Integer, Long> classCounts) {
+        return trainer.newNetwork(scaler.size(), schema.classCount(), settings.balance() == Balance.CLASS_WEIGHTS
+                ? Balance.weights(classCounts, schema.classCount()) : null);
+    }
+
+    /** A new run (fresh or warm start) records its lineage and scaler before its first epoch, for a later --resume. */
+    private static TrainingState begin(Checkpoints checkpoints, Lineage lineage, Scaler scaler, ModelBundle base,
+                                       long trainRows) {
+        TrainingState state = TrainingState.start();
+        checkpoints.begin(lineage, scaler);
+        if (base != null) {
+            LOG.info("train: fine-tuning model {} on {} rows of landing batches it has not seen", base.runId(),
+                    trainRows);
+        }
+        return state;
+    }
+
     /** Training rows per class index: one small aggregation. */
     private static Map<Integer, Long> classCounts(Dataset<Row> train) {
-        Map<Integer, Long> counts = new java.util.TreeMap<>();
+        Map<Integer, Long> counts = new TreeMap<>();
         for (Row r : train.groupBy("label").count().collectAsList()) {
             counts.put(r.getInt(0), r.getLong(1));
         }

@@ -12,6 +12,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,7 +85,7 @@ public final class KafkaConnection implements AutoCloseable {
                     replication);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new io.streamtrain.core.UserException("Cannot create topic " + settings.topic() + " on "
+                throw new UserException("Cannot create topic " + settings.topic() + " on "
                         + bootstrapServers + " (" + e.getCause().getClass().getSimpleName() + "): create it yourself"
                         + " with " + settings.partitions() + " partitions, or grant this client the right to",
                         e.getCause());
@@ -119,7 +120,7 @@ public final class KafkaConnection implements AutoCloseable {
         try (Admin admin = Admin.create(clientProperties())) {
             admin.deleteTopics(List.of(settings.topic())).all().get();
         } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+            if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
                 throw new IllegalStateException("Cannot delete topic " + settings.topic() + ": "
                         + e.getCause().getMessage(), e.getCause());
             }

@@ -2,6 +2,7 @@ package io.streamtrain.core.metrics;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * A confusion matrix: {@code counts[actual][predicted]}.
@@ -26,8 +27,7 @@ public record Confusion(List<String> labels, long[][] counts) {
 
     /** A matrix whose classes are named by their index: what training's validation has. */
     public static Confusion ofCounts(long[][] counts) {
-        return new Confusion(java.util.stream.IntStream.range(0, counts.length).mapToObj(String::valueOf).toList(),
-                counts);
+        return new Confusion(IntStream.range(0, counts.length).mapToObj(String::valueOf).toList(), counts);
     }
 
     public int classes() {

@@ -1,5 +1,8 @@
 package io.streamtrain.core.metrics;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
 import java.io.Serializable;
 import java.util.Arrays;
 
@@ -45,12 +48,12 @@ public final class FeatureStats implements Serializable {
          * @param counts  {@code counts[feature * bins + bin]}
          * @param classes rows per class index
          */
-        @com.fasterxml.jackson.annotation.JsonCreator
-        public Histogram(@com.fasterxml.jackson.annotation.JsonProperty("lo") double lo,
-                         @com.fasterxml.jackson.annotation.JsonProperty("hi") double hi,
-                         @com.fasterxml.jackson.annotation.JsonProperty("bins") int bins,
-                         @com.fasterxml.jackson.annotation.JsonProperty("counts") long[] counts,
-                         @com.fasterxml.jackson.annotation.JsonProperty("classes") long[] classes) {
+        @JsonCreator
+        public Histogram(@JsonProperty("lo") double lo,
+                         @JsonProperty("hi") double hi,
+                         @JsonProperty("bins") int bins,
+                         @JsonProperty("counts") long[] counts,
+                         @JsonProperty("classes") long[] classes) {
             this.lo = lo;
             this.hi = hi;
             this.bins = bins;
@@ -62,27 +65,27 @@ public final class FeatureStats implements Serializable {
             return new Histogram(lo, hi, bins, new long[features * bins], new long[classCount]);
         }
 
-        @com.fasterxml.jackson.annotation.JsonProperty("lo")
+        @JsonProperty("lo")
         public double lo() {
             return lo;
         }
 
-        @com.fasterxml.jackson.annotation.JsonProperty("hi")
+        @JsonProperty("hi")
         public double hi() {
             return hi;
         }
 
-        @com.fasterxml.jackson.annotation.JsonProperty("bins")
+        @JsonProperty("bins")
         public int bins() {
             return bins;
         }
 
-        @com.fasterxml.jackson.annotation.JsonProperty("counts")
+        @JsonProperty("counts")
         public long[] counts() {
             return counts;
         }
 
-        @com.fasterxml.jackson.annotation.JsonProperty("classes")
+        @JsonProperty("classes")
         public long[] classes() {
             return classes;
         }

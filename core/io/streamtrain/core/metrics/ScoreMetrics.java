@@ -1,5 +1,7 @@
 package io.streamtrain.core.metrics;
 
+import java.util.List;
+
 /**
  * The metrics of {@link ScoreStats} that need the predicted probabilities, not only the confusion matrix: log loss,
  * one-vs-rest ROC AUC and expected calibration error. Undefined values (no examples, a class with no positives or no
@@ -45,7 +47,7 @@ public final class ScoreMetrics {
     }
 
     /** Unweighted mean of the defined per-class AUCs. */
-    public static double macroRocAuc(ScoreStats s, java.util.List<String> labels) {
+    public static double macroRocAuc(ScoreStats s, List<String> labels) {
         double sum = 0;
         int n = 0;
         for (int k = 0; k < s.classes(); k++) {

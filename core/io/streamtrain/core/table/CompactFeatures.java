@@ -10,7 +10,9 @@ import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.api.java.UDF2;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.types.DataTypes;
+import scala.collection.Seq;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.apache.spark.sql.functions.col;
@@ -37,7 +39,7 @@ public final class CompactFeatures {
      * The curated Parquet leaf columns that hold examples: what {@code encryption.*} encrypts. Spark writes an array
      * as Parquet's three-level list, so the floats are the leaf {@code features_f32.list.element}.
      */
-    public static final java.util.List<String> PARQUET_COLUMNS = java.util.List.of(U8, F32 + ".list.element",
+    public static final List<String> PARQUET_COLUMNS = List.of(U8, F32 + ".list.element",
             "label");
     /** Name of the SQL function that turns the two columns into {@code array<float>}. */
     public static final String SQL_FUNCTION = "curated_features";
@@ -82,7 +84,7 @@ public final class CompactFeatures {
      * into (training shuffles by a hash of the id).
      */
     public static Dataset<Row> similarTogether(Dataset<Row> df, String... partitionColumns) {
-        List<Column> order = new java.util.ArrayList<>();
+        List<Column> order = new ArrayList<>();
         for (String c : partitionColumns) {
             order.add(col(c));
         }
@@ -95,14 +97,14 @@ public final class CompactFeatures {
      * {@code df} with {@code features} (array of float) replaced by {@link #U8} and {@link #F32}.
      */
     public static Dataset<Row> encode(Dataset<Row> df) {
-        UDF1<scala.collection.Seq<Float>, byte[]> f = values -> values == null ? null : toBytes(floats(values));
+        UDF1<Seq<Float>, byte[]> f = values -> values == null ? null : toBytes(floats(values));
         UserDefinedFunction bytes = udf(f, DataTypes.BinaryType);
         return df.withColumn(U8, bytes.apply(col(CuratedTable.FEATURES)))
                 .withColumn(F32, when(col(U8).isNull(), col(CuratedTable.FEATURES)))
                 .drop(CuratedTable.FEATURES);
     }
 
-    private static float[] floats(scala.collection.Seq<Float> values) {
+    private static float[] floats(Seq<Float> values) {
         float[] x = new float[values.size()];
         for (int i = 0; i < x.length; i++) {
             x[i] = values.apply(i);
@@ -134,7 +136,7 @@ public final class CompactFeatures {
     }
 
     private static UserDefinedFunction decodeFunction() {
-        UDF2<byte[], scala.collection.Seq<Float>, float[]> f = (bytes, values) ->
+        UDF2<byte[], Seq<Float>, float[]> f = (bytes, values) ->
                 bytes != null ? fromBytes(bytes) : values == null ? null : floats(values);
         return udf(f, DataTypes.createArrayType(DataTypes.FloatType, false)).withName(SQL_FUNCTION);
     }
@@ -161,7 +163,7 @@ public final class CompactFeatures {
                 Row row = it.next();
                 s.add(read(row, 0, 1), labels ? row.getInt(2) : -1);
             }
-            return java.util.List.of(s).iterator();
+            return List.of(s).iterator();
         }), FeatureStats::merge);
     }
 }

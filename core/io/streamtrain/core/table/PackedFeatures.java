@@ -24,8 +24,8 @@ import static org.apache.spark.sql.functions.udf;
  * <p>Why split the bytes: the four bytes of a float change at different rates (sign and exponent rarely, the low
  * mantissa bytes of whole numbers never), so grouping them gives zstd long runs: smaller and faster to compress than
  * plain little-endian floats (docs/benchmarks.md).
- * Preprocess unpacks the column into the curated table's {@code array<float>}; in {@code streamtrain sql} the
- * function {@code unpack_features(features_f32_split)} does the same.
+ * Preprocess unpacks the column before it stores the curated table's features compact ({@link CompactFeatures}); in
+ * {@code streamtrain sql} the function {@code unpack_features(features_f32_split)} gives it as {@code array<float>}.
  */
 public final class PackedFeatures {
 

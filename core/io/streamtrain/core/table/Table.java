@@ -10,7 +10,10 @@ public enum Table {
     QUARANTINE("quarantine", "quarantine"),
     /** Per ingest batch: records read, landed and quarantined. */
     INGEST_AUDIT("ingest_audit", "metrics/ingest_audit"),
-    /** Deduplicated, split and scaled examples, partitioned by split. */
+    /**
+     * Deduplicated and split examples, partitioned by split and preprocess run. The features are stored unscaled and
+     * compact ({@link CompactFeatures}): each model scales them with the scaler of its own bundle.
+     */
     CURATED("curated", "curated"),
     /** Per preprocess run: rows in, out and quarantined by reason, rows per class and split, feature stats, drift. */
     DATA_PROFILE("data_profile", "metrics/data_profile"),

@@ -1,5 +1,6 @@
 package io.streamtrain.jobs.bench;
 
+import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.jobs.AppConfig;
 import io.streamtrain.core.Sessions;
 import io.streamtrain.core.table.Table;
@@ -16,7 +17,6 @@ import io.streamtrain.ingest.ParsedRecord;
 import io.streamtrain.ingest.RecordParser;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.ContentSummary;
-import org.apache.hadoop.fs.Path;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -33,6 +33,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -55,7 +56,7 @@ public final class IngestBench {
     private IngestBench() {
     }
 
-    public static String run(AppConfig config, java.nio.file.Path data, int records) {
+    public static String run(AppConfig config, Path data, int records) {
         List<Image> images = FashionMnistIdx.readImages(data.resolve("train-images-idx3-ubyte.gz"),
                 data.resolve("train-labels-idx1-ubyte.gz"));
         String topic = "bench-ingest-" + System.currentTimeMillis();
@@ -123,7 +124,7 @@ public final class IngestBench {
     private record Scratch(Warehouse warehouse, AppConfig config) implements AutoCloseable {
         @Override
         public void close() {
-            io.streamtrain.core.HadoopFiles.beforeSpark(config.spark()).deleteRecursively(warehouse.root());
+            HadoopFiles.beforeSpark(config.spark()).deleteRecursively(warehouse.root());
         }
     }
 
@@ -289,7 +290,8 @@ public final class IngestBench {
 
     private static long size(SparkSession spark, String path) {
         try {
-            Path p = new Path(path);
+            // CHECKSTYLE.SUPPRESS: FullyQualifiedName - Hadoop's Path, where java.nio.file.Path is imported for run
+            org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
             ContentSummary summary = p.getFileSystem(spark.sparkContext().hadoopConfiguration()).getContentSummary(p);
             return summary.getLength();
         } catch (IOException e) {

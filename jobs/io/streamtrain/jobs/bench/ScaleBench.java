@@ -7,6 +7,7 @@ import io.streamtrain.jobs.PipelineStage;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.core.kafka.KafkaConnection;
+import io.streamtrain.train.TrainJob;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.SparkSession;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -122,7 +124,7 @@ public final class ScaleBench {
         try {
             LOG.info("bench scale: {} records in {}", n, scratch.root());
             Pipeline.run(new Pipeline.Request(config, EnumSet.copyOf(STAGES), "scale-" + n, null,
-                    io.streamtrain.train.TrainJob.Start.FRESH, false), meter);
+                    TrainJob.Start.FRESH, false), meter);
             return meter.costs;
         } finally {
             try (KafkaConnection kafka = config.kafka().isEmbedded() ? null
@@ -168,15 +170,15 @@ public final class ScaleBench {
                 // Task metrics reach listeners asynchronously: let the bus deliver this stage's before reading them.
                 try {
                     spark.sparkContext().listenerBus().waitUntilEmpty(TimeUnit.SECONDS.toMillis(30));
-                } catch (java.util.concurrent.TimeoutException e) {
+                } catch (TimeoutException e) {
                     LOG.warn("bench scale: Spark's listener bus did not drain in 30 s; {}'s spill may be undercounted",
                             stage.cliName());
                 }
             }
             costs.put(stage, new Cost(seconds, peakRss(), spilled.get(), scratch == null ? 0 : scratch.peak()));
             if (stage == PipelineStage.INGEST && kafka != null) {
-                // The scratch topic is read: its log (15 GB at 8 million records) need not share the disk with
-                // preprocess's and train's spills.
+                // The scratch topic is read: its log grows with the records (docs/benchmarks.md) and need not share
+                // the disk with preprocess's and train's spills.
                 kafka.deleteTopic();
             }
             // Spark deletes a finished stage's shuffle files once the garbage collector has found their RDDs

@@ -1,5 +1,6 @@
 package io.streamtrain.jobs.bench;
 
+import io.streamtrain.core.ConfigLoader;
 import io.streamtrain.jobs.AppConfig;
 import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.Sessions;
@@ -22,6 +23,10 @@ import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -51,19 +56,41 @@ public final class TrainBench {
             throw new ConfigException(HorizontalFlip.KEY, true, "bench train compares Spark with a single JVM that "
                     + "sees the images as they are; run it without flips");
         }
-        int classes = config.schema().classCount();
         Inputs in = inputs(config, data, limit);
-        List<DataSet> train = in.train();
-        List<DataSet> test = in.test();
         long samples = (long) in.trainCount() * epochs;
         int cores = Runtime.getRuntime().availableProcessors();
+        Baseline single = baseline(config, data, epochs, limit, samples, cores);
+        Distributed spark = distributed(config, in, epochs, cores);
+        double singleRate = samples / single.seconds();
+        double sparkRate = samples / spark.seconds();
+        return String.format(Locale.ROOT, String.join("%n",
+                "bench train: %s %s, %s lr %s, batch %d, %d epochs, %d training images, %d cores",
+                "single_jvm_samples_per_sec=%.0f single_jvm_seconds=%.1f single_jvm_test_accuracy=%.4f"
+                        + " (best of samples/s at%s: %d threads)",
+                "spark_samples_per_sec=%.0f spark_seconds=%.1f spark_test_accuracy=%.4f (local, %d workers, %s)",
+                "spark_wall_seconds=%.1f (also building the minibatch cache once and scoring the loss every epoch)",
+                "train_ratio=%.3f accuracy_delta=%+.4f wall_ratio=%.3f%n"),
+                s.architecture().describe(), s.hiddenLayers(), s.optimizer().updater().name().toLowerCase(Locale.ROOT),
+                s.optimizer().learningRate(), s.batchSize(), epochs, in.trainCount(), cores,
+                singleRate, single.seconds(), single.accuracy(), single.tried(), single.threads(),
+                sparkRate, spark.seconds(), spark.accuracy(), spark.workers(), s.distribution().describe(),
+                spark.wallSeconds(), sparkRate / singleRate, spark.accuracy() - single.accuracy(),
+                single.seconds() / spark.wallSeconds());
+    }
 
-        // Baseline: the faster of a fresh JVM with one native thread and one with every core (OMP_NUM_THREADS is
-        // read once, at start; which is faster depends on the model: measured, not assumed).
+    /** The fastest single-JVM run: its fit seconds, test accuracy and native threads, and the samples/s of each try. */
+    private record Baseline(double seconds, double accuracy, int threads, String tried) {
+    }
+
+    /**
+     * Baseline: the faster of a fresh JVM with one native thread and one with every core (OMP_NUM_THREADS is read
+     * once, at start; which is faster depends on the model: measured, not assumed).
+     */
+    private static Baseline baseline(AppConfig config, Path data, int epochs, int limit, long samples, int cores) {
         double[] baseline = null;
         int baselineThreads = 0;
         StringBuilder tried = new StringBuilder();
-        // Each twice: a fresh JVM's speed varies by 10-15% from run to run here, and the baseline gets the benefit.
+        // Each twice: a fresh JVM's speed varies from run to run (docs/benchmarks.md); the baseline gets the faster.
         for (int threads : cores > 1 ? new int[]{1, cores} : new int[]{1}) {
             for (int attempt = 0; attempt < BASELINE_RUNS; attempt++) {
                 double[] run = singleJvm(config, data, epochs, limit, threads);
@@ -74,51 +101,38 @@ public final class TrainBench {
                 }
             }
         }
-        double singleSeconds = baseline[0];
-        double singleAccuracy = baseline[1];
+        return new Baseline(baseline[0], baseline[1], baselineThreads, tried.toString());
+    }
 
-        // streamtrain: Spark local mode, one native thread per task slot (shared/RECIPES.md).
+    /** Spark's run: the epochs' fit seconds, its whole fit call's seconds, test accuracy and workers. */
+    private record Distributed(double seconds, double wallSeconds, double accuracy, int workers) {
+    }
+
+    /** streamtrain: Spark local mode, one native thread per task slot (shared/RECIPES.md). */
+    private static Distributed distributed(AppConfig config, Inputs in, int epochs, int cores) {
         SparkSession spark = Sessions.create(config.spark());
-        double sparkSeconds;
-        double sparkWallSeconds;
-        double sparkAccuracy;
-        int workers;
         try {
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            SparkTrainer trainer = new SparkTrainer(sc, s.withEpochs(epochs));
-            workers = trainer.workers();
+            SparkTrainer trainer = new SparkTrainer(sc, config.train().withEpochs(epochs));
+            int workers = trainer.workers();
             threads(Math.max(1, cores / workers));
             // Shipped from the driver as Java arrays: production builds minibatches on the executors, and DL4J's own
             // DataSet serializer would make this benchmark measure slow shipping rather than training.
-            JavaRDD<DataSet> rdd = sc.parallelize(train.stream().map(CachedMinibatch::of).toList(),
+            JavaRDD<DataSet> rdd = sc.parallelize(in.train().stream().map(CachedMinibatch::of).toList(),
                     trainer.partitionsFor(in.trainCount())).map(CachedMinibatch::toDataSet);
-            MultiLayerNetwork distributed = trainer.newNetwork(784, classes);
+            MultiLayerNetwork distributed = trainer.newNetwork(784, config.schema().classCount());
             long t1 = System.nanoTime();
             List<EpochStats> history = trainer.fit(distributed, rdd, null, TrainingState.start(), (net, state) -> { })
                     .history();
-            sparkWallSeconds = (System.nanoTime() - t1) / 1e9;
+            double wallSeconds = (System.nanoTime() - t1) / 1e9;
             // The epochs' fit time alone, as the single JVM is timed: its minibatches are built before its clock
             // starts, and it scores no loss per epoch.
-            sparkSeconds = history.stream().mapToDouble(EpochStats::fitSeconds).sum();
+            double seconds = history.stream().mapToDouble(EpochStats::fitSeconds).sum();
             threads(cores);
-            sparkAccuracy = accuracy(distributed, test);
+            return new Distributed(seconds, wallSeconds, accuracy(distributed, in.test()), workers);
         } finally {
             spark.stop();
         }
-        double singleRate = samples / singleSeconds;
-        double sparkRate = samples / sparkSeconds;
-        return String.format(Locale.ROOT, String.join("%n",
-                "bench train: %s %s, %s lr %s, batch %d, %d epochs, %d training images, %d cores",
-                "single_jvm_samples_per_sec=%.0f single_jvm_seconds=%.1f single_jvm_test_accuracy=%.4f"
-                        + " (best of samples/s at%s: %d threads)",
-                "spark_samples_per_sec=%.0f spark_seconds=%.1f spark_test_accuracy=%.4f (local, %d workers, %s)",
-                "spark_wall_seconds=%.1f (also building the minibatch cache once and scoring the loss every epoch)",
-                "train_ratio=%.3f accuracy_delta=%+.4f wall_ratio=%.3f%n"),
-                s.architecture().describe(), s.hiddenLayers(), s.optimizer().updater().name().toLowerCase(Locale.ROOT),
-                s.optimizer().learningRate(), s.batchSize(), epochs, in.trainCount(), cores,
-                singleRate, singleSeconds, singleAccuracy, tried, baselineThreads,
-                sparkRate, sparkSeconds, sparkAccuracy, workers, s.distribution().describe(),
-                sparkWallSeconds, sparkRate / singleRate, sparkAccuracy - singleAccuracy, singleSeconds / sparkWallSeconds);
     }
 
     /** The same minibatches for both runs: shuffled once (seeded), standardised with training statistics. */
@@ -145,7 +159,7 @@ public final class TrainBench {
 
     /** The baseline half of the benchmark, in its own JVM: prints "seconds accuracy". */
     public static void main(String[] args) {
-        AppConfig config = AppConfig.from(io.streamtrain.core.ConfigLoader.load(Path.of(args[0]), List.of()));
+        AppConfig config = AppConfig.from(ConfigLoader.load(Path.of(args[0]), List.of()));
         Path data = Path.of(args[1]);
         int epochs = Integer.parseInt(args[2]);
         int limit = Integer.parseInt(args[3]);
@@ -162,22 +176,22 @@ public final class TrainBench {
     private static double[] singleJvm(AppConfig config, Path data, int epochs, int limit, int cores) {
         Path conf = null;
         try {
-            conf = java.nio.file.Files.createTempFile("bench-train", ".conf");
-            java.nio.file.Files.writeString(conf, config.render());
+            conf = Files.createTempFile("bench-train", ".conf");
+            Files.writeString(conf, config.render());
             ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx4g", "-cp", System.getProperty("java.class.path"), TrainBench.class.getName(),
                     conf.toString(), data.toString(), String.valueOf(epochs), String.valueOf(limit));
             pb.environment().put("OMP_NUM_THREADS", String.valueOf(cores));
             pb.redirectError(ProcessBuilder.Redirect.DISCARD);
             Process p = pb.start();
-            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (p.waitFor() != 0 || !out.contains("RESULT ")) {
                 throw new IllegalStateException("The single-JVM baseline failed: " + out);
             }
             String[] parts = out.substring(out.indexOf("RESULT ") + 7).trim().split("\\s+");
             return new double[]{Double.parseDouble(parts[0]), Double.parseDouble(parts[1])};
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

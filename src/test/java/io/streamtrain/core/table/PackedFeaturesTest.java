@@ -5,7 +5,7 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Unit: the landing encoding of a feature vector round-trips bit for bit and is little-endian float32. */
+/** Unit: the landing encoding of a feature vector round-trips bit for bit and is float32 in byte-stream-split order. */
 class PackedFeaturesTest {
 
     @Test
