@@ -1,5 +1,8 @@
 package io.streamtrain.core;
 
+import java.util.List;
+import org.apache.spark.sql.SparkSession;
+import io.streamtrain.core.table.Table;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
@@ -27,6 +30,25 @@ public final class ParquetTables {
                 .option("compression", "zstd")
                 .partitionBy(partitionColumns)
                 .parquet(path);
+    }
+
+    /**
+     * Writes {@code rows} (plain Java rows of {@code table}'s declared columns) to {@code table}, replacing exactly the
+     * partitions they belong to, in one file a partition: result tables hold a few rows a run.
+     */
+    public static void overwriteRows(SparkSession spark, List<Row> rows, Warehouse warehouse, Table table) {
+        overwritePartitions(spark.createDataFrame(rows, table.schema()).coalesce(1), warehouse, table);
+    }
+
+    /** {@link #overwritePartitions} into {@code table}'s location, by its declared partitioning. */
+    public static void overwritePartitions(Dataset<Row> rows, Warehouse warehouse, Table table) {
+        overwritePartitions(rows, warehouse.table(table), table.partitioning().toArray(String[]::new));
+    }
+
+    /** {@link #overwritePartitions(Dataset, Warehouse, Table)}, returning how many rows were written. */
+    public static long overwritePartitionsCounted(Dataset<Row> rows, Warehouse warehouse, Table table, String name) {
+        return overwritePartitionsCounted(rows, warehouse.table(table), name,
+                table.partitioning().toArray(String[]::new));
     }
 
     /** {@link #overwritePartitions}, returning how many rows were written, counted by the write itself. */

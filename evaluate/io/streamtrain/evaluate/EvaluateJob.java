@@ -23,9 +23,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
-import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +43,6 @@ import java.util.concurrent.Future;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.types.DataTypes.createStructField;
 
 /**
  * Scores a model bundle on the curated test split, distributed, and writes the {@code predictions},
@@ -59,44 +55,8 @@ public final class EvaluateJob {
 
     private static final Logger LOG = LoggerFactory.getLogger(EvaluateJob.class);
 
-    static final StructType EVALUATION = new StructType(new StructField[]{
-            createStructField("model_id", DataTypes.StringType, false),
-            createStructField("split", DataTypes.StringType, false),
-            createStructField("slice", DataTypes.StringType, false),
-            createStructField("class", DataTypes.StringType, false),
-            createStructField("metric", DataTypes.StringType, false),
-            createStructField("averaging", DataTypes.StringType, false),
-            createStructField("value", DataTypes.DoubleType, false),
-            createStructField("ci_low", DataTypes.DoubleType, true),
-            createStructField("ci_high", DataTypes.DoubleType, true),
-            createStructField("evaluated_at", DataTypes.TimestampType, false),
-            createStructField("run_id", DataTypes.StringType, false),
-    });
 
-    static final StructType CONFUSION = new StructType(new StructField[]{
-            createStructField("model_id", DataTypes.StringType, false),
-            createStructField("actual", DataTypes.StringType, false),
-            createStructField("predicted", DataTypes.StringType, false),
-            createStructField("count", DataTypes.LongType, false),
-            createStructField("run_id", DataTypes.StringType, false),
-    });
 
-    static final StructType DECISIONS = new StructType(new StructField[]{
-            createStructField("candidate_model_id", DataTypes.StringType, false),
-            createStructField("champion_model_id", DataTypes.StringType, true),
-            createStructField("outcome", DataTypes.StringType, false),
-            createStructField("metric", DataTypes.StringType, false),
-            createStructField("candidate_value", DataTypes.DoubleType, false),
-            createStructField("champion_value", DataTypes.DoubleType, true),
-            createStructField("delta_ci_low", DataTypes.DoubleType, true),
-            createStructField("delta_ci_high", DataTypes.DoubleType, true),
-            createStructField("only_candidate_correct", DataTypes.LongType, false),
-            createStructField("only_champion_correct", DataTypes.LongType, false),
-            createStructField("p_value", DataTypes.DoubleType, true),
-            createStructField("reasons", DataTypes.createArrayType(DataTypes.StringType, false), false),
-            createStructField("decided_at", DataTypes.TimestampType, false),
-            createStructField("run_id", DataTypes.StringType, false),
-    });
 
     private EvaluateJob() {
     }
@@ -260,7 +220,7 @@ public final class EvaluateJob {
                     schema.classCount(), sc.defaultParallelism());
             return pass.run(predictions -> ParquetTables.overwritePartitions(predictions
                     .withColumn("model_id", lit(bundle.runId())).withColumn("run_id", lit(runId)),
-                    warehouse.table(Table.PREDICTIONS), "run_id"));
+                    warehouse, Table.PREDICTIONS));
         }
     }
 
@@ -503,14 +463,14 @@ public final class EvaluateJob {
                         confusion.count(a, p), runId));
             }
         }
-        overwriteRun(spark.createDataFrame(metricRows, EVALUATION), warehouse.table(Table.EVALUATION));
-        overwriteRun(spark.createDataFrame(cells, CONFUSION), warehouse.table(Table.CONFUSION_MATRIX));
+        ParquetTables.overwriteRows(spark, metricRows, warehouse, Table.EVALUATION);
+        ParquetTables.overwriteRows(spark, cells, warehouse, Table.CONFUSION_MATRIX);
         if (decision != null) {
             Row row = RowFactory.create(decision.candidate(), decision.champion(), decision.outcome().column(),
                     decision.metric(), decision.candidateValue(), nullIfNaN(decision.championValue()),
                     nullIfNaN(decision.deltaLow()), nullIfNaN(decision.deltaHigh()), decision.onlyCandidate(),
                     decision.onlyChampion(), nullIfNaN(decision.pValue()), decision.reasons(), now, runId);
-            overwriteRun(spark.createDataFrame(List.of(row), DECISIONS), warehouse.table(Table.DECISIONS));
+            ParquetTables.overwriteRows(spark, List.of(row), warehouse, Table.DECISIONS);
         }
     }
 
@@ -518,10 +478,6 @@ public final class EvaluateJob {
         return Double.isNaN(v) ? null : v;
     }
 
-    /** A re-run of the same run id replaces its rows; other runs stay. */
-    private static void overwriteRun(Dataset<Row> rows, String path) {
-        ParquetTables.overwritePartitions(rows.coalesce(1), path, "run_id");
-    }
 
     /** The training history of a model, when the table has its run: what the learning curve plots. */
     record History(int[] epochs, double[] loss, double[] validationAccuracy, double[] epochSeconds) {

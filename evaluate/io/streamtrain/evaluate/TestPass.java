@@ -1,5 +1,6 @@
 package io.streamtrain.evaluate;
 
+import io.streamtrain.core.table.TableSchemas;
 import io.streamtrain.core.PartitionResults;
 import io.streamtrain.core.metrics.Replicates;
 import io.streamtrain.core.metrics.ScoreStats;
@@ -16,9 +17,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
-import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.TaskCompletionListener;
 
 import java.io.Serializable;
@@ -50,15 +48,6 @@ final class TestPass {
      * gives every row the same output whatever rows share its pass.
      */
     static final int SCORING_BATCH = 512;
-
-    /** The columns of {@link #predictions()}. */
-    static final StructType PREDICTIONS = new StructType(new StructField[]{
-            DataTypes.createStructField("id", DataTypes.StringType, false),
-            DataTypes.createStructField("label", DataTypes.IntegerType, false),
-            DataTypes.createStructField(Predictor.PREDICTED, DataTypes.IntegerType, false),
-            DataTypes.createStructField(Predictor.PROBABILITIES,
-                    DataTypes.createArrayType(DataTypes.DoubleType, false), false),
-    });
 
     /** A model as the pass applies it: its network and the scaler it was trained with. */
     record Model(Predictor predictor, Scaler scaler) implements Serializable {
@@ -107,7 +96,7 @@ final class TestPass {
         Function2<Integer, Iterator<Row>, Iterator<Row>> score = (index, it) ->
                 new Scoring(index, it, candidate, champion, shape, results);
         JavaRDD<Row> scored = source.mapPartitionsWithIndex(score, false);
-        return new TestPass(results, spark.createDataFrame(scored, PREDICTIONS), scored.getNumPartitions(), shape);
+        return new TestPass(results, spark.createDataFrame(scored, TableSchemas.SCORED_TEST_ROWS), scored.getNumPartitions(), shape);
     }
 
     /**

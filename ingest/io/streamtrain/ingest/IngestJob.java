@@ -282,15 +282,14 @@ public final class IngestJob {
         Dataset<Row> validated = Validation.validate(kafkaRows, rules, batch);
         Observation counts = new Observation("validated-" + batch);
         Dataset<Row> counted = validated.observe(counts, count(lit(1)).as("read"), count(col("reason")).as("bad"));
-        ParquetTables.overwritePartitions(Validation.landed(counted), warehouse.table(Table.LANDING),
-                IngestTables.INGEST_DATE, IngestTables.BATCH);
+        ParquetTables.overwritePartitions(Validation.landed(counted), warehouse, Table.LANDING);
         Map<String, Object> seen = ParquetTables.observed(counts);
         long read = ((Number) seen.get("read")).longValue();
         long quarantined = ((Number) seen.get("bad")).longValue();
         long landed = read - quarantined;
         if (quarantined > 0) {
-            long written = ParquetTables.overwritePartitionsCounted(Validation.quarantined(validated), warehouse.table(Table.QUARANTINE),
-                    "quarantined-" + batch, IngestTables.BATCH);
+            long written = ParquetTables.overwritePartitionsCounted(Validation.quarantined(validated), warehouse,
+                    Table.QUARANTINE, "quarantined-" + batch);
             if (written != quarantined) {
                 throw new IllegalStateException("Batch " + batch + ": the landing pass found " + quarantined
                         + " bad records and the quarantine pass " + written + "; the same offsets read differently");
@@ -298,7 +297,7 @@ public final class IngestJob {
         }
         Dataset<Row> audit = kafkaRows.sparkSession().createDataFrame(List.of(RowFactory.create(read, landed,
                 quarantined, new Timestamp(System.currentTimeMillis()), batch)), IngestTables.AUDIT);
-        overwritePartitions(audit, warehouse.table(Table.INGEST_AUDIT));
+        ParquetTables.overwritePartitions(audit, warehouse, Table.INGEST_AUDIT);
         double seconds = (System.nanoTime() - start) / 1e9;
         LOG.info("ingest batch {}: read {}, landed {}, quarantined {} ({} records/s)", batch, read, landed,
                 quarantined, Math.round(read / Math.max(seconds, 1e-9)));
@@ -306,7 +305,4 @@ public final class IngestJob {
     }
 
 
-    private static void overwritePartitions(Dataset<Row> rows, String path) {
-        ParquetTables.overwritePartitions(rows, path, IngestTables.BATCH);
-    }
 }

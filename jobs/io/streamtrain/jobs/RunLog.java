@@ -12,7 +12,6 @@ import io.streamtrain.core.Warehouse;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
@@ -30,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import static org.apache.spark.sql.types.DataTypes.createStructField;
 
 /**
  * What one run did, stage by stage (start, end, status, counts in and out, where the outputs are), written to
@@ -45,17 +43,6 @@ final class RunLog {
     private static final Logger LOG = LoggerFactory.getLogger(RunLog.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    static final StructType SCHEMA = new StructType(new StructField[]{
-            createStructField("stage", DataTypes.StringType, false),
-            createStructField("status", DataTypes.StringType, false),
-            createStructField("started_at", DataTypes.TimestampType, false),
-            createStructField("ended_at", DataTypes.TimestampType, false),
-            createStructField("seconds", DataTypes.DoubleType, false),
-            createStructField("counts", DataTypes.createMapType(DataTypes.StringType, DataTypes.DoubleType), false),
-            createStructField("outputs", DataTypes.createArrayType(DataTypes.StringType), false),
-            createStructField("error", DataTypes.StringType, true),
-            createStructField("run_id", DataTypes.StringType, false),
-    });
 
     /** One stage's run. */
     record StageRun(String stage, String status, Instant startedAt, Instant endedAt, Map<String, Double> counts,
@@ -139,8 +126,7 @@ final class RunLog {
                                     .mapAsScalaMap(s.counts()).toMap(Predef$.MODULE$.$conforms()),
                             s.outputs().toArray(String[]::new), s.error(), runId));
                 }
-                ParquetTables.overwritePartitions(spark.createDataFrame(rows, SCHEMA).coalesce(1),
-                        warehouse.table(Table.RUNS), "run_id");
+                ParquetTables.overwriteRows(spark, rows, warehouse, Table.RUNS);
             }
         } catch (RuntimeException e) {
             LOG.warn("run {}: could not record the run in {} ({})", runId, warehouse.report(runId), e.toString());
@@ -149,7 +135,8 @@ final class RunLog {
 
     /** The schema of a runs partition's files: the table's without the partition column. */
     private static StructType withoutRunId() {
-        return new StructType(Arrays.stream(SCHEMA.fields()).filter(f -> !f.name().equals("run_id"))
+        return new StructType(Arrays.stream(Table.RUNS.schema().fields())
+                .filter(f -> !Table.RUNS.partitioning().contains(f.name()))
                 .toArray(StructField[]::new));
     }
 

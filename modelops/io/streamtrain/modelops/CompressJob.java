@@ -26,9 +26,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
-import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.util.ModelSerializer;
 import org.slf4j.Logger;
@@ -44,7 +41,6 @@ import java.util.List;
 import java.util.Locale;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.types.DataTypes.createStructField;
 
 /**
  * Writes compressed copies of a bundle ({@link ModelCopies}) under {@code models/<run>/compressed/<copy>/}, loads
@@ -64,24 +60,6 @@ public final class CompressJob {
     /** The copy column's value of the row that measures the original. */
     public static final String ORIGINAL = "original";
 
-    static final StructType COMPRESSION = new StructType(new StructField[]{
-            createStructField("model_id", DataTypes.StringType, false),
-            createStructField("copy", DataTypes.StringType, false),
-            createStructField("encoding", DataTypes.StringType, false),
-            createStructField("model_bytes", DataTypes.LongType, false),
-            createStructField("original_bytes", DataTypes.LongType, false),
-            createStructField("original_bundle_bytes", DataTypes.LongType, false),
-            createStructField("size_ratio", DataTypes.DoubleType, false),
-            createStructField("weight_sparsity", DataTypes.DoubleType, false),
-            createStructField("test_rows", DataTypes.LongType, false),
-            createStructField("accuracy", DataTypes.DoubleType, false),
-            createStructField("accuracy_ci_low", DataTypes.DoubleType, true),
-            createStructField("accuracy_ci_high", DataTypes.DoubleType, true),
-            createStructField("accuracy_delta", DataTypes.DoubleType, false),
-            createStructField("agreement", DataTypes.DoubleType, false),
-            createStructField("compressed_at", DataTypes.TimestampType, false),
-            createStructField("run_id", DataTypes.StringType, false),
-    });
 
     /**
      * One measured model.
@@ -208,8 +186,7 @@ public final class CompressJob {
                 m.originalBytes(), m.bundleBytes(), m.sizeRatio(), m.weightSparsity(), m.testRows(), m.accuracy(),
                 nullIfNaN(m.accuracyInterval().low()), nullIfNaN(m.accuracyInterval().high()), m.accuracyDelta(),
                 m.agreement(), now, runId)).toList();
-        ParquetTables.overwritePartitions(spark.createDataFrame(rows, COMPRESSION).coalesce(1),
-                warehouse.table(Table.COMPRESSION), "run_id");
+        ParquetTables.overwriteRows(spark, rows, warehouse, Table.COMPRESSION);
         String title = "Compressed copies of model " + run + " (run " + runId + ")";
         files.writeString(warehouse.report(runId) + "/compression.md", markdown(title, out, confidence));
         files.writeString(warehouse.report(runId) + "/compression.html", html(title, out, confidence));

@@ -358,14 +358,14 @@ public final class ScoreJob {
         // A re-run of the id replaces its quarantined rows too, also when it now finds none.
         files.deleteRecursively(warehouse.table(Table.QUARANTINE) + "/" + IngestTables.BATCH + "=" + quarantineBatch);
         files.deleteRecursively(warehouse.table(Table.SCORES) + "/run_id=" + runId + "/" + BATCH + "=" + WHOLE);
-        long quarantined = ParquetTables.overwritePartitionsCounted(rejected(checked, quarantineBatch), warehouse.table(Table.QUARANTINE),
-                "score-quarantined-" + runId, IngestTables.BATCH);
+        long quarantined = ParquetTables.overwritePartitionsCounted(rejected(checked, quarantineBatch), warehouse,
+                Table.QUARANTINE, "score-quarantined-" + runId);
         long scored;
         try (Predictor predictor = Predictor.of(sc, bundle.network(), schema.featureCount())) {
             Dataset<Row> rows = scoreRows(predictor.predict(scaled(accepted(checked), bundle.scaler())
                             .repartition(partitions)),
                     bundle.runId(), runId, WHOLE);
-            scored = ParquetTables.overwritePartitionsCounted(rows, warehouse.table(Table.SCORES), "score-" + runId, "run_id", BATCH);
+            scored = ParquetTables.overwritePartitionsCounted(rows, warehouse, Table.SCORES, "score-" + runId);
         }
         LOG.info("score: {} rows of {}: {} scored with model {} -> {}, {} quarantined (run_id = {})", count, source,
                 scored, bundle.runId(), warehouse.table(Table.SCORES), quarantined, runId);
@@ -433,14 +433,14 @@ public final class ScoreJob {
         Dataset<Row> accepted = PackedFeatures.unpacked(counted.where(col("reason").isNull()).select(col("id"),
                 col("label"), col("topic"), col("partition"), col("offset"), col(PackedFeatures.COLUMN)));
         ParquetTables.overwritePartitions(scoreRows(predictor.predict(scaled(accepted, bundle.scaler())),
-                bundle.runId(), runId, batch), warehouse.table(Table.SCORES), "run_id", BATCH);
+                bundle.runId(), runId, batch), warehouse, Table.SCORES);
         Map<String, Object> seen = ParquetTables.observed(counts);
         long read = ((Number) seen.get("read")).longValue();
         long quarantined = ((Number) seen.get("bad")).longValue();
         if (quarantined > 0) {
-            long written = ParquetTables.overwritePartitionsCounted(Validation.quarantined(validated).withColumn("stage", lit(STAGE)),
-                    warehouse.table(Table.QUARANTINE), "score-quarantined-" + runId + "-" + batchId,
-                    IngestTables.BATCH);
+            long written = ParquetTables.overwritePartitionsCounted(
+                    Validation.quarantined(validated).withColumn("stage", lit(STAGE)), warehouse, Table.QUARANTINE,
+                    "score-quarantined-" + runId + "-" + batchId);
             if (written != quarantined) {
                 throw new IllegalStateException("Score batch " + batchId + ": the scoring pass found " + quarantined
                         + " rejects and the quarantine pass " + written + "; the same offsets read differently");

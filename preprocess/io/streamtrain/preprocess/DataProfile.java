@@ -5,9 +5,6 @@ import io.streamtrain.core.table.Reason;
 import io.streamtrain.core.table.Split;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
-import org.apache.spark.sql.types.StructType;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,7 +13,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
-import static org.apache.spark.sql.types.DataTypes.createStructField;
 
 /**
  * What one preprocess run saw, computed from small aggregates only (counts, {@link FeatureStats}): rows landed,
@@ -42,14 +38,6 @@ public record DataProfile(String runId, List<String> labels, long landed, long c
                           Map<String, Long> quarantinedByReason, Map<String, Map<String, Long>> classSplit,
                           FeatureStats features, FeatureStats newTrain, FeatureStats reference) {
 
-    /** The {@code data_profile} table: one value per row, partitioned by run id. */
-    public static final StructType TABLE = new StructType(new StructField[]{
-            createStructField("section", DataTypes.StringType, false),
-            createStructField("name", DataTypes.StringType, false),
-            createStructField("metric", DataTypes.StringType, false),
-            createStructField("value", DataTypes.DoubleType, false),
-            createStructField("run_id", DataTypes.StringType, false),
-    });
     /** Features beyond which {@code data.md} summarises instead of listing them (784 pixels make no table). */
     static final int WIDE = 20;
     private static final double FLOOR = 1e-4;

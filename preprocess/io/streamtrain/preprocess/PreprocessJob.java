@@ -273,8 +273,7 @@ public final class PreprocessJob {
         String verdict = violation.map(v -> "**Failed**: " + v + ". The run's rows are not committed: train does"
                         + " not see them, and the next preprocess run checks these batches again.")
                 .orElse("Passed.");
-        ParquetTables.overwritePartitions(spark.createDataFrame(profile.rows(), DataProfile.TABLE).coalesce(1),
-                warehouse.table(Table.DATA_PROFILE), "run_id");
+        ParquetTables.overwriteRows(spark, profile.rows(), warehouse, Table.DATA_PROFILE);
         files.writeString(warehouse.report(profile.runId()) + "/data.md", profile.markdown(verdict));
         if (violation.isPresent()) {
             throw new DataGateException("data gate: " + violation.get() + "; nothing was committed (see "

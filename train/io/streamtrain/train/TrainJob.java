@@ -23,9 +23,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
-import org.apache.spark.sql.types.StructType;
 import org.deeplearning4j.exception.DL4JInvalidConfigException;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.dataset.DataSet;
@@ -39,7 +36,6 @@ import java.util.TreeMap;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.not;
-import static org.apache.spark.sql.types.DataTypes.createStructField;
 
 /** Trains on the curated training split and saves a model bundle. */
 public final class TrainJob {
@@ -47,16 +43,6 @@ public final class TrainJob {
     private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
     private static final int VALIDATION_BATCH = 256;
 
-    static final StructType HISTORY = new StructType(new StructField[]{
-            createStructField("epoch", DataTypes.IntegerType, false),
-            createStructField("loss", DataTypes.DoubleType, false),
-            createStructField("validation_accuracy", DataTypes.DoubleType, false),
-            createStructField("validation_f1", DataTypes.DoubleType, false),
-            createStructField("samples", DataTypes.LongType, false),
-            createStructField("seconds", DataTypes.DoubleType, false),
-            createStructField("samples_per_sec", DataTypes.DoubleType, false),
-            createStructField("run_id", DataTypes.StringType, false),
-    });
 
     private TrainJob() {
     }
@@ -274,7 +260,6 @@ public final class TrainJob {
         List<Row> rows = history.stream()
                 .map(h -> RowFactory.create(h.epoch(), h.loss(), h.validationAccuracy(), h.validationF1(), h.samples(), h.seconds(), h.samplesPerSec(), runId))
                 .toList();
-        ParquetTables.overwritePartitions(spark.createDataFrame(rows, HISTORY).coalesce(1),
-                warehouse.table(Table.TRAINING_HISTORY), "run_id");
+        ParquetTables.overwriteRows(spark, rows, warehouse, Table.TRAINING_HISTORY);
     }
 }

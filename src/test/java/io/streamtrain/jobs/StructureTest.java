@@ -21,7 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The layout's promises, read from the sources as a newcomer reads them: the rooms below a stage never use the stages,
  * stage folders use each other only along the arrows {@code docs/architecture.md} lists (and every listed arrow is
- * still used), nothing uses {@code jobs/}, and the README's "start from" table names files that exist.
+ * still used), table columns are declared only in {@code core/table}, nothing uses {@code jobs/}, and the README's
+ * "start from" table names files that exist.
  */
 class StructureTest {
 
@@ -54,6 +55,22 @@ class StructureTest {
         Set<String> documented = documentedArrows();
         assertThat(documented).as("arrows listed in docs/architecture.md").hasSizeLessThanOrEqualTo(3);
         assertThat(found).as("arrows between stage folders in the sources").isEqualTo(documented);
+    }
+
+    @Test
+    void tableColumnsAreDeclaredOnlyInCoreTable() throws IOException {
+        List<String> elsewhere = new ArrayList<>();
+        for (String room : List.of("core", "model", "ingest", "preprocess", "train", "evaluate", "modelops", "jobs")) {
+            try (Stream<Path> sources = Files.walk(Fixtures.projectRoot().resolve(room))) {
+                for (Path source : sources.filter(p -> p.toString().endsWith(".java")).toList()) {
+                    if (!source.startsWith(Fixtures.projectRoot().resolve("core/io/streamtrain/core/table"))
+                            && Files.readString(source).contains("new StructType(new StructField[]")) {
+                        elsewhere.add(Fixtures.projectRoot().relativize(source).toString());
+                    }
+                }
+            }
+        }
+        assertThat(elsewhere).as("files declaring a table's columns outside core/table").isEmpty();
     }
 
     @Test
