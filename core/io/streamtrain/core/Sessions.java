@@ -42,6 +42,7 @@ public final class Sessions {
         SparkSession spark = builder.getOrCreate();
         // Long steps report their progress (tasks, records/s, time left), whichever stage runs them.
         SparkProgress.watch(spark.sparkContext());
+        Watchdog.progress("Spark session up");
         return spark;
     }
 

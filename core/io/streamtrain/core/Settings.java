@@ -114,6 +114,16 @@ public final class Settings {
         return value;
     }
 
+    /** A duration of zero (meaning none) or more, e.g. {@code 0s} or {@code 4 hours}. */
+    public Duration durationOrZero(String key) {
+        Duration value = read(key, config::getDuration, "a value is required",
+                "must be a duration such as 4 hours or 90s, or 0s for none");
+        if (value.isNegative()) {
+            throw new ConfigException(key, render(key), "must be 0s (none) or a positive duration");
+        }
+        return value;
+    }
+
     /** A positive duration in HOCON's notation, e.g. {@code 30 minutes} or {@code 90s}. */
     public Duration positiveDuration(String key) {
         Duration value = read(key, config::getDuration, "a value is required",

@@ -29,13 +29,13 @@ public record AppConfig(Settings settings, Warehouse warehouse, SparkSettings sp
                         KafkaSettings kafka, ProduceSettings produce, IngestSettings ingest,
                         PreprocessSettings preprocess, TrainSettings train, EvaluateSettings evaluate,
                         CompressSettings compress, ExplainSettings explain,
-                        ScoreSettings score) {
+                        ScoreSettings score, CommandSettings command) {
 
     public static AppConfig from(Settings s) {
         AppConfig config = new AppConfig(s, Warehouse.from(s), SparkSettings.from(s), RecordSchema.from(s),
                 KafkaSettings.from(s), ProduceSettings.from(s), IngestSettings.from(s), PreprocessSettings.from(s),
                 TrainSettings.from(s), EvaluateSettings.from(s), CompressSettings.from(s), ExplainSettings.from(s),
-                ScoreSettings.from(s));
+                ScoreSettings.from(s), CommandSettings.from(s));
         // The network's geometry depends on the schema too: a CNN too deep for the image fails here, not in train.
         config.train().architecture().requireFits(config.schema().featureCount());
         return config;

@@ -15,7 +15,13 @@ public enum ExitCode {
     /** Preprocess's data gate refused the new data; nothing of that run was committed. */
     DATA_GATE(4),
     /** {@code explain} wrote its maps, but they failed the model-randomisation sanity check. */
-    SANITY_CHECK_FAILED(5);
+    SANITY_CHECK_FAILED(5),
+    /** The command ran longer than {@code command.timeout} and was stopped as SIGTERM stops it. */
+    TIMED_OUT(124),
+    /** No progress within {@code command.startup-timeout} of the start; the threads are dumped to the log. */
+    STARTUP_STALLED(125),
+    /** Stopped by SIGTERM (a scheduler's kill): what a shell reports, 128 + 15. Work committed so far is kept. */
+    TERMINATED(143);
 
     private final int code;
 

@@ -3,6 +3,7 @@ package io.streamtrain.jobs;
 import io.streamtrain.core.Sessions;
 import io.streamtrain.core.SparkSettings;
 import io.streamtrain.core.UserException;
+import io.streamtrain.core.Watchdog;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.core.kafka.KafkaConnection;
 import io.streamtrain.core.kafka.KafkaSettings;
@@ -203,6 +204,7 @@ public final class StageRunner {
                         stage.name(), Math.round(seconds), context.scratch().peak() >> 20);
             }
             listener.stageFinished(stage.name(), seconds);
+            Watchdog.progress(stage.name() + " finished");
             return result;
         }
 

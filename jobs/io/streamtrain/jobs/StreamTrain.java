@@ -1,6 +1,7 @@
 package io.streamtrain.jobs;
 
 import com.typesafe.config.ConfigException;
+import io.streamtrain.core.Watchdog;
 import io.streamtrain.jobs.bench.BenchCommand;
 import io.streamtrain.jobs.cli.ProduceCommand;
 import io.streamtrain.jobs.cli.IngestCommand;
@@ -21,6 +22,7 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.Arrays;
 
 /**
@@ -55,6 +57,8 @@ public final class StreamTrain implements Runnable {
     public static final int SANITY_FAILED = ExitCode.SANITY_CHECK_FAILED.code();
 
     private static final String VERBOSE = "--verbose";
+    /** Until the settings are read: command.startup-timeout's default. */
+    private static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofMinutes(15);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -70,7 +74,10 @@ public final class StreamTrain implements Runnable {
      * not keep it alive.
      */
     public static void main(String[] args) {
+        Watchdog.arm(DEFAULT_STARTUP_TIMEOUT, new Watchdog.Codes(ExitCode.STARTUP_STALLED.code(),
+                ExitCode.TIMED_OUT.code(), ExitCode.TERMINATED.code()));
         int code = execute(args);
+        Watchdog.exiting(code);
         if (code != OK || !underSparkSubmit()) {
             System.exit(code);
         }

@@ -1,5 +1,6 @@
 package io.streamtrain.core.kafka;
 
+import io.streamtrain.core.Watchdog;
 import java.net.URI;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.core.ConfigException;
@@ -90,6 +91,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             server.startup();
             String bootstrap = "localhost:" + clientPort;
             LOG.info("Embedded Kafka broker up at {} with its log in {}", bootstrap, logDir);
+            Watchdog.progress("embedded Kafka broker up");
             return new EmbeddedKafka(server, bootstrap);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot start the embedded Kafka broker in " + logDir, e);

@@ -1,5 +1,7 @@
 package io.streamtrain.jobs.cli;
 
+import io.streamtrain.core.Watchdog;
+import io.streamtrain.jobs.CommandSettings;
 import io.streamtrain.jobs.AppConfig;
 import io.streamtrain.core.ConfigLoader;
 import io.streamtrain.core.RunId;
@@ -29,10 +31,21 @@ public final class ConfigOptions {
             description = "Validate everything this command needs and print the plan; start and write nothing.")
     public boolean dryRun;
 
+    @Option(names = "--timeout", paramLabel = "DURATION",
+            description = "Stop the command cleanly after this long, e.g. 3h or 90m, and exit 124 (default:"
+                    + " command.timeout, 0: no limit).")
+    public String timeout;
+
+    /** The validated settings; the process's watchdog takes the command's time limits from them. */
     public AppConfig load(List<String> extra) {
         List<String> all = new ArrayList<>(overrides);
         all.addAll(extra);
-        return AppConfig.from(ConfigLoader.loadAt(conf, all));
+        if (timeout != null) {
+            all.add(CommandSettings.TIMEOUT + "=" + timeout);
+        }
+        AppConfig config = AppConfig.from(ConfigLoader.loadAt(conf, all));
+        Watchdog.limits(config.command().startupTimeout(), config.command().timeout());
+        return config;
     }
 
     /** The given run id, or one generated from the clock on the first call and kept for the command's lifetime. */
