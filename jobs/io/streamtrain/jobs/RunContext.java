@@ -58,6 +58,11 @@ final class RunContext implements StageContext, AutoCloseable {
         results.add(result);
     }
 
+    /** What the stages that finished returned, in order. */
+    List<StageResult> results() {
+        return List.copyOf(results);
+    }
+
     AppConfig config() {
         return config;
     }

@@ -147,7 +147,7 @@ public final class StageRunner {
             }
         }
         LOG.info("pipeline: {} done in {} s", progress.names, Math.round((System.nanoTime() - start) / 1e9));
-        return new Outcome(progress.results);
+        return new Outcome(context.results());
     }
 
     /** The checks that need the run's connections; a refusal closes them and leaves no run record. */
@@ -169,7 +169,6 @@ public final class StageRunner {
         private final StageRunner.Listener listener;
         private final List<String> names;
         private final List<String> done = new ArrayList<>();
-        private final List<StageResult> results = new ArrayList<>();
         /** The run's record: every stage that ran, with its outcome. */
         private final RunLog log;
 
@@ -197,7 +196,6 @@ public final class StageRunner {
             }
             log.succeeded(stage.name(), startedAt, result.counts(), plan.writes());
             done.add(stage.name());
-            results.add(result);
             double seconds = (System.nanoTime() - start) / 1e9;
             if (context.scratch() != null) {
                 LOG.info("pipeline: {} done in {} s; Spark's scratch disk outside the warehouse peaked at {} MB",
