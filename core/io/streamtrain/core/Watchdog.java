@@ -13,7 +13,8 @@ import java.time.Duration;
  *
  * <p>Armed only by the command line's {@code main} (a test that runs a command in its own JVM is never halted):
  * <ul>
- *   <li>start-up: until the first sign of progress (a Spark session or a Kafka connection up, or a stage finished),
+ *   <li>start-up: until the first sign of progress (a Spark session, an embedded broker or a transactional producer
+ *       up, or a stage finished),
  *       {@code command.startup-timeout} at most; then the threads are dumped to the log and the process halts with
  *       its start-up-stalled code, because a process stuck in class initialisation may not even run its
  *       shutdown hooks;</li>

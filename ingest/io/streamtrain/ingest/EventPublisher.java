@@ -1,5 +1,6 @@
 package io.streamtrain.ingest;
 
+import io.streamtrain.core.Watchdog;
 import io.streamtrain.core.kafka.KafkaConnection;
 import io.streamtrain.core.RecordSchema;
 import io.streamtrain.core.UserException;
@@ -138,6 +139,8 @@ public final class EventPublisher {
             producer.initTransactions();
             // The rate is the sending's: a fresh cluster spends a second or more creating its transaction log here.
             LOG.info("produce: transactional producer ready in {} ms", (System.nanoTime() - start) / 1_000_000);
+            // A long produce to a real cluster starts neither Spark nor a broker: this is its sign of life.
+            Watchdog.progress("producer ready");
             sending.start = System.nanoTime();
             send(producer, events, topic, skip, sending, onCommit);
             settled = true;
