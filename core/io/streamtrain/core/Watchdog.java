@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.time.Duration;
+import java.util.function.IntSupplier;
 
 /**
  * Bounds the life of a streamtrain process, for schedulers that wait on it: a start-up that makes no progress, a
@@ -123,7 +124,7 @@ public final class Watchdog {
      * A second thread halts a few seconds later in case even that blocks.
      */
     private void stalled(Duration elapsed) {
-        haltAfter(Duration.ofSeconds(5), codes.stalled());
+        haltAfter(Duration.ofSeconds(5), codes::stalled, null);
         String dump = threadDump();
         System.err.println("streamtrain: no progress " + elapsed.toSeconds() + " s after start (command.startup-timeout"
                 + " = " + startupTimeout + "); halting with exit code " + codes.stalled() + " after this thread dump;"
@@ -134,14 +135,23 @@ public final class Watchdog {
         Runtime.getRuntime().halt(codes.stalled());
     }
 
-    private static void haltAfter(Duration wait, int code) {
+    /**
+     * Halts the process after {@code wait} with {@code code}'s exit code; first, when {@code why} is given, writes it
+     * and a thread dump to stderr (the logging framework may already be shut down, or be what is stuck).
+     */
+    private static void haltAfter(Duration wait, IntSupplier code, String why) {
         Thread halt = new Thread(() -> {
             try {
                 Thread.sleep(wait.toMillis());
             } catch (InterruptedException e) {
                 return;
             }
-            Runtime.getRuntime().halt(code);
+            if (why != null) {
+                System.err.println("streamtrain: " + why + "; halting with exit code " + code.getAsInt()
+                        + " after this thread dump\n" + threadDump());
+                System.err.flush();
+            }
+            Runtime.getRuntime().halt(code.getAsInt());
         }, "streamtrain-halt");
         halt.setDaemon(true);
         halt.start();
@@ -162,18 +172,8 @@ public final class Watchdog {
 
     /** Shutdown has begun: give the other hooks {@link #SHUTDOWN_GRACE}, then halt. */
     private void onShutdown() {
-        Thread guard = new Thread(() -> {
-            try {
-                Thread.sleep(SHUTDOWN_GRACE.toMillis());
-            } catch (InterruptedException e) {
-                return;
-            }
-            LOG.error("command: shutdown did not finish within {} s; halting with exit code {}. Thread dump:\n{}",
-                    SHUTDOWN_GRACE.toSeconds(), exitCode, threadDump());
-            Runtime.getRuntime().halt(exitCode);
-        }, "streamtrain-halt");
-        guard.setDaemon(true);
-        guard.start();
+        haltAfter(SHUTDOWN_GRACE, () -> exitCode, "shutdown did not finish within " + SHUTDOWN_GRACE.toSeconds()
+                + " s");
     }
 
     /** Every thread's stack, with the locks it holds and waits for: what a deadlock at start-up looks like. */

@@ -27,6 +27,11 @@ public final class EvaluateStage implements Stage<EvaluateResult> {
     }
 
     @Override
+    public boolean loadsNd4j() {
+        return true;
+    }
+
+    @Override
     public StagePlan plan(StageContext context) {
         return EvaluateJob.plan(context.files(), context.schema(), context.warehouse(), settings, modelId,
                 context.runId(), context.runsBefore("train"), context.runsBefore("preprocess"));

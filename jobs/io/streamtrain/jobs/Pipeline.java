@@ -110,12 +110,12 @@ public final class Pipeline {
 
             @Override
             public void stageStarting(String name) {
-                listener.stageStarting(PipelineStage.parse(name).iterator().next());
+                listener.stageStarting(PipelineStage.named(name));
             }
 
             @Override
             public void stageFinished(String name, double seconds) {
-                listener.stageFinished(PipelineStage.parse(name).iterator().next(), seconds);
+                listener.stageFinished(PipelineStage.named(name), seconds);
             }
         };
         return Outcome.of(StageRunner.run(stages(r), new RunContext(r.config(), r.runId(), byName)));

@@ -10,6 +10,11 @@ import java.util.Set;
 public enum PipelineStage {
     PRODUCE, INGEST, PREPROCESS, TRAIN, EVALUATE;
 
+    /** The stage of command-line name {@code name}, e.g. {@code ingest}. */
+    public static PipelineStage named(String name) {
+        return valueOf(name.toUpperCase(Locale.ROOT));
+    }
+
     public String cliName() {
         return name().toLowerCase(Locale.ROOT);
     }

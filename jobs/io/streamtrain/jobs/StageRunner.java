@@ -20,7 +20,6 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Runs any sequence of stages in one process, for {@code pipeline} and for single commands alike: every stage is
@@ -32,8 +31,6 @@ import java.util.Set;
 public final class StageRunner {
 
     private static final Logger LOG = LoggerFactory.getLogger(StageRunner.class);
-    /** Stages whose runs load ND4J: its native backend loads while Spark starts. */
-    private static final Set<String> USE_ND4J = Set.of("train", "evaluate");
 
     private StageRunner() {
     }
@@ -97,7 +94,7 @@ public final class StageRunner {
 
     static List<StagePlan> plan(List<? extends Stage<?>> stages, RunContext context) {
         context.begin(stages.stream().map(Stage::name).toList(),
-                stages.stream().anyMatch(s -> USE_ND4J.contains(s.name())));
+                stages.stream().anyMatch(Stage::loadsNd4j));
         try {
             return planAll(stages, context);
         } catch (UncheckedIOException e) {

@@ -30,6 +30,11 @@ public final class TrainStage implements Stage<TrainResult> {
     }
 
     @Override
+    public boolean loadsNd4j() {
+        return true;
+    }
+
+    @Override
     public StagePlan plan(StageContext context) {
         return TrainJob.plan(context.files(), settings, context.schema(), context.warehouse(), context.runId(), start,
                 context.runsBefore("preprocess"), Sessions.requireMaster(context.sparkSettings()));

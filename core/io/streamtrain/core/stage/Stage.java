@@ -28,6 +28,14 @@ public interface Stage<R extends StageResult> {
         return false;
     }
 
+    /**
+     * Whether {@link #run} loads ND4J's native backend; the runner starts loading it while Spark starts, as both
+     * take seconds in a fresh JVM.
+     */
+    default boolean loadsNd4j() {
+        return false;
+    }
+
     /** Checks, without side effects, that the stage can run; the stages before it in this run count as done. */
     StagePlan plan(StageContext context);
 

@@ -84,6 +84,8 @@ class CommandLimitsIT {
         Ended run = waitFor(p, start, 60);
         assertThat(run.exit()).as(run.err()).isEqualTo(ExitCode.TERMINATED.code());
         assertThat(run.seconds()).isLessThan(30);
+        assertThat(run.err()).as("the guard, not the stuck hook, ended it").contains("shutdown did not finish",
+                "stuck-shutdown-hook");
     }
 
     @Test
