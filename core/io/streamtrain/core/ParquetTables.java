@@ -40,6 +40,18 @@ public final class ParquetTables {
         overwritePartitions(spark.createDataFrame(rows, table.schema()).coalesce(1), warehouse, table);
     }
 
+    /**
+     * Adds {@code rows} (plain Java rows of {@code table}'s declared columns) to {@code table} in new files, replacing
+     * none: for a table that readers list while it grows. The caller keeps it free of duplicates.
+     */
+    public static void appendRows(SparkSession spark, List<Row> rows, Warehouse warehouse, Table table) {
+        spark.createDataFrame(rows, table.schema()).coalesce(1).write()
+                .mode(SaveMode.Append)
+                .option("compression", "zstd")
+                .partitionBy(table.partitioning().toArray(String[]::new))
+                .parquet(warehouse.table(table));
+    }
+
     /** {@link #overwritePartitions} into {@code table}'s location, by its declared partitioning. */
     public static void overwritePartitions(Dataset<Row> rows, Warehouse warehouse, Table table) {
         overwritePartitions(rows, warehouse.table(table), table.partitioning().toArray(String[]::new));

@@ -6,7 +6,6 @@ import io.streamtrain.model.Minibatches;
 import io.streamtrain.model.ModelBundle;
 import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.HadoopFiles;
-import io.streamtrain.core.ParquetTables;
 import io.streamtrain.core.RecordSchema;
 import io.streamtrain.core.Sessions;
 import io.streamtrain.core.Sizing;
@@ -21,7 +20,6 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.exception.DL4JInvalidConfigException;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -146,13 +144,14 @@ public final class TrainJob {
                 : newNetwork(trainer, settings, schema, scaler, classCounts);
         TrainingState state = origin.resumed() != null ? origin.resumed().state()
                 : begin(checkpoints, lineage, scaler, origin.base(), trainRows);
-        // After every epoch: the checkpoint, and the history so far, so that sql shows a training while it runs.
+        // After every epoch: the checkpoint, then the epoch's history row, so that sql shows a training while it runs.
+        TrainingHistory written = TrainingHistory.begin(spark, files, warehouse, runId, state.history());
         List<EpochStats> history = trainer.fit(network, minibatches, validation, state, (net, reached) -> {
             checkpoints.save(net, reached);
-            writeHistory(spark, warehouse, runId, reached.history());
+            written.record(reached.history());
         }).history();
 
-        writeHistory(spark, warehouse, runId, history);
+        written.record(history);
         new ModelBundle(runId, network, scaler).save(files, warehouse, effectiveConfig, lineage);
         long examples = history.isEmpty() ? 0 : history.get(0).samples();
         return new TrainResult(runId, examples, history);
@@ -254,12 +253,5 @@ public final class TrainJob {
 
     private static int roundUp(int n, int multiple) {
         return (n + multiple - 1) / multiple * multiple;
-    }
-
-    private static void writeHistory(SparkSession spark, Warehouse warehouse, String runId, List<EpochStats> history) {
-        List<Row> rows = history.stream()
-                .map(h -> RowFactory.create(h.epoch(), h.loss(), h.validationAccuracy(), h.validationF1(), h.samples(), h.seconds(), h.samplesPerSec(), runId))
-                .toList();
-        ParquetTables.overwriteRows(spark, rows, warehouse, Table.TRAINING_HISTORY);
     }
 }
