@@ -2,7 +2,9 @@
 
 - ingest takes the Kafka records stamped before the interval's end (range mode with --until): a backfill or a retry
   of a date takes the same records every time, and records of the next day wait for the next run;
-- preprocess curates only the landing batches not curated yet (incremental), and a retry rewrites its own output;
+- preprocess curates only the landing batches not curated yet (incremental); a retry or a clear takes exactly the
+  batches its run took (a clear of an earlier date after later ones changes nothing), and batches a data gate refused
+  (exit 4) wait, without stalling later dates, for `preprocess --accept-batch` or `--drop-batch`;
 - train fine-tunes the champion on the new rows (a fresh model while there is none) and, on a retry, resumes its own
   checkpoint instead of starting over (--resume-if-checkpointed);
 - evaluate --gate promotes the model only if it beats the champion; a rejection exits with code 3, which marks the

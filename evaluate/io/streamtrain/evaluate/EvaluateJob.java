@@ -142,7 +142,7 @@ public final class EvaluateJob {
             Inputs in = load(spark, files, warehouse, settings, modelRunId, runId, background);
             phases.lap("load the models");
             List<String> labels = schema.labels();
-            TestPass.Outcome outcome = score(spark, schema, warehouse, settings, runId, in);
+            Scores.Outcome outcome = score(spark, schema, warehouse, settings, runId, in);
             long testRows = outcome.bySlice().get(Scores.ALL).sample().examples();
             CuratedTable.requireTestRows(testRows, warehouse);
             phases.lap("score, bootstrap and write predictions");
@@ -207,7 +207,7 @@ public final class EvaluateJob {
      * One pass over the test rows that writes the predictions. Curated rows hold unscaled compact features; each model
      * sees them scaled by its bundle's own scaler, as its training rows were.
      */
-    private static TestPass.Outcome score(SparkSession spark, RecordSchema schema, Warehouse warehouse,
+    private static Scores.Outcome score(SparkSession spark, RecordSchema schema, Warehouse warehouse,
                                           EvaluateSettings settings, String runId, Inputs in) {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         ModelBundle bundle = in.bundle();
@@ -228,7 +228,7 @@ public final class EvaluateJob {
      * Candidate and champion scored on the same replicates, for a gated run with a champion; a champion that is the
      * candidate itself (a re-run after its promotion) is paired with itself. Null without gate or champion.
      */
-    private static Scores.Paired pair(EvaluateSettings settings, Inputs in, TestPass.Outcome outcome) {
+    private static Scores.Paired pair(EvaluateSettings settings, Inputs in, Scores.Outcome outcome) {
         if (!settings.gate().enabled() || in.champion() == null) {
             return null;
         }

@@ -11,16 +11,18 @@ import io.streamtrain.core.Settings;
  * @param confidence      coverage of the intervals, e.g. 0.95
  * @param calibrationBins equal-width confidence bins of the expected calibration error and reliability diagram
  * @param sliceColumn     a curated column to report metrics by (e.g. batch), or empty for none
+ * @param sliceLimit      at most this many values of it get a slice of their own; the rest share one
  * @param gate            the promotion gate's rules
  */
 public record EvaluateSettings(int replicates, long seed, double confidence, int calibrationBins, String sliceColumn,
-                               GateSettings gate) {
+                               int sliceLimit, GateSettings gate) {
 
     public static final String REPLICATES = "evaluate.bootstrap.replicates";
     public static final String SEED = "evaluate.bootstrap.seed";
     public static final String CONFIDENCE = "evaluate.confidence";
     public static final String CALIBRATION_BINS = "evaluate.calibration-bins";
     public static final String SLICE_COLUMN = "evaluate.slice-column";
+    public static final String SLICE_LIMIT = "evaluate.slice-limit";
 
     /**
      * The promotion gate.
@@ -57,12 +59,13 @@ public record EvaluateSettings(int replicates, long seed, double confidence, int
     public static EvaluateSettings from(Settings s) {
         double confidence = s.doubleInRange(CONFIDENCE, 0.5, 1);
         return new EvaluateSettings(s.intInRange(REPLICATES, 0, 10_000), s.raw().getLong(SEED), confidence,
-                s.intInRange(CALIBRATION_BINS, 1, 1000), s.string(SLICE_COLUMN).strip(), GateSettings.from(s));
+                s.intInRange(CALIBRATION_BINS, 1, 1000), s.string(SLICE_COLUMN).strip(), s.intInRange(SLICE_LIMIT, 1, 10_000),
+                GateSettings.from(s));
     }
 
     /** The same settings with the gate switched on: what {@code evaluate --gate} asks for. */
     public EvaluateSettings withGate() {
-        return new EvaluateSettings(replicates, seed, confidence, calibrationBins, sliceColumn,
+        return new EvaluateSettings(replicates, seed, confidence, calibrationBins, sliceColumn, sliceLimit,
                 new GateSettings(true, gate.metric(), gate.margin(), gate.maxClassRegression(), gate.alpha()));
     }
 }

@@ -1,45 +1,41 @@
 package io.streamtrain.evaluate;
 
-import io.streamtrain.core.table.TableSchemas;
-import io.streamtrain.core.PartitionResults;
-import io.streamtrain.core.metrics.Replicates;
 import io.streamtrain.core.metrics.ScoreStats;
 import io.streamtrain.core.table.CompactFeatures;
-import io.streamtrain.model.Scaler;
+import io.streamtrain.core.table.TableSchemas;
 import io.streamtrain.model.Minibatches;
 import io.streamtrain.model.Predictor;
+import io.streamtrain.model.Scaler;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.TaskCompletionListener;
 
 import java.io.Serializable;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.NoSuchElementException;
-import java.util.Objects;
-import java.util.TreeMap;
 import java.util.function.Consumer;
 
 import static org.apache.spark.sql.functions.col;
 
 /**
- * The test rows read, scaled, scored and summarised in one pass, which is also the pass that writes the predictions:
- * each task decodes its curated rows straight into minibatches, scales them with each model's own scaler, scores them
- * with the candidate (and the champion, for the gate), adds them to its bootstrap statistics, and hands on one
- * prediction row per test row. The statistics go back to the driver with the task's result ({@link PartitionResults});
- * no prediction is collected and no row is read twice.
+ * The test rows read, scaled and scored in one pass, which is also the pass that writes the predictions: each task
+ * decodes its curated rows straight into minibatches, scales them with each model's own scaler, scores them with the
+ * candidate (and the champion, for the gate) and hands on one scored row per test row. The scored rows are cached as
+ * they are written, and {@link Scores} then sums them into bootstrap statistics from the cache, merging slice by
+ * slice on the executors: no row is scored twice, no prediction is collected, and what reaches the driver does not
+ * grow with the rows.
  */
 final class TestPass {
 
@@ -48,25 +44,26 @@ final class TestPass {
      * gives every row the same output whatever rows share its pass.
      */
     static final int SCORING_BATCH = 512;
+    /** The champion's probabilities of a row, in the cached rows only. */
+    static final String CHAMPION = "champion_probabilities";
 
     /** A model as the pass applies it: its network and the scaler it was trained with. */
     record Model(Predictor predictor, Scaler scaler) implements Serializable {
     }
 
-    /** What the pass found: the statistics by slice and, with a champion, the paired statistics. */
-    record Outcome(Map<String, Replicates> bySlice, Scores.Paired paired) {
-    }
+    private final Dataset<Row> scored;
+    private final int classes;
+    private final EvaluateSettings settings;
+    private final String sliceColumn;
+    private final boolean paired;
 
-    private final PartitionResults<Part> results;
-    private final Dataset<Row> predictions;
-    private final int partitions;
-    private final Shape shape;
-
-    private TestPass(PartitionResults<Part> results, Dataset<Row> predictions, int partitions, Shape shape) {
-        this.results = results;
-        this.predictions = predictions;
-        this.partitions = partitions;
-        this.shape = shape;
+    private TestPass(Dataset<Row> scored, int classes, EvaluateSettings settings, String sliceColumn,
+                     boolean paired) {
+        this.scored = scored;
+        this.classes = classes;
+        this.settings = settings;
+        this.sliceColumn = sliceColumn;
+        this.paired = paired;
     }
 
     /**
@@ -81,71 +78,37 @@ final class TestPass {
     static TestPass of(SparkSession spark, Dataset<Row> test, Model candidate, Model champion,
                        EvaluateSettings settings, String sliceColumn, int classes, int minPartitions) {
         List<String> columns = new ArrayList<>(List.of("id", "label", CompactFeatures.U8, CompactFeatures.F32));
+        StructType schema = TableSchemas.SCORED_TEST_ROWS;
         if (sliceColumn != null) {
             columns.add(sliceColumn);
+            schema = schema.add(test.schema().apply(sliceColumn));
+        }
+        if (champion != null) {
+            schema = schema.add(CHAMPION, DataTypes.createArrayType(DataTypes.DoubleType, false), false);
         }
         JavaRDD<Row> source = test.select(columns.stream().map(c -> col(c)).toArray(Column[]::new)).toJavaRDD();
         if (source.getNumPartitions() < minPartitions) {
             // An RDD's repartition stays lazy: the shuffle runs in the job that consumes the predictions.
             source = source.repartition(minPartitions);
         }
-        Shape shape = new Shape(classes, settings.calibrationBins(), settings.replicates(), settings.seed(),
-                sliceColumn);
-        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        PartitionResults<Part> results = PartitionResults.register(sc, Part::merge);
-        Function2<Integer, Iterator<Row>, Iterator<Row>> score = (index, it) ->
-                new Scoring(index, it, candidate, champion, shape, results);
-        JavaRDD<Row> scored = source.mapPartitionsWithIndex(score, false);
-        return new TestPass(results, spark.createDataFrame(scored, TableSchemas.SCORED_TEST_ROWS), scored.getNumPartitions(), shape);
+        boolean sliced = sliceColumn != null;
+        JavaRDD<Row> scored = source.mapPartitions(rows -> new Scoring(rows, candidate, champion, sliced), false);
+        return new TestPass(spark.createDataFrame(scored, schema).persist(StorageLevel.MEMORY_AND_DISK()), classes,
+                settings, sliceColumn, champion != null);
     }
 
     /**
      * Runs the pass: {@code sink} consumes the predictions (one row per test row: id, label, predicted class and class
-     * probabilities of the candidate) with an action that reads every row, such as a write; then the statistics of
-     * every partition are in.
+     * probabilities of the candidate) with an action that reads every row, such as a write; then the statistics are
+     * summed from the rows it cached.
      */
-    Outcome run(Consumer<Dataset<Row>> sink) {
-        sink.accept(predictions);
-        // Null when there was no partition at all.
-        Part merged = Objects.requireNonNullElseGet(results.merged(partitions), Part::new);
-        Map<String, Replicates> ordered = new LinkedHashMap<>();
-        // No test row at all: empty statistics, which the caller refuses.
-        ordered.put(Scores.ALL, merged.bySlice.containsKey(Scores.ALL) ? merged.bySlice.get(Scores.ALL)
-                : shape.replicates());
-        new TreeMap<>(merged.bySlice).forEach((k, v) -> {
-            if (!k.equals(Scores.ALL)) {
-                ordered.put(k, v);
-            }
-        });
-        Scores.Paired paired = merged.champion == null ? null : new Scores.Paired(ordered.get(Scores.ALL),
-                merged.champion, merged.onlyCandidate, merged.onlyChampion);
-        return new Outcome(ordered, paired);
-    }
-
-    /** The shape of every partition's statistics. */
-    private record Shape(int classes, int bins, int resamples, long seed, String sliceColumn)
-            implements Serializable {
-
-        Replicates replicates() {
-            return new Replicates(classes, bins, resamples, seed);
-        }
-    }
-
-    /** One partition's statistics: mutable sums, so a class rather than a record. */
-    static final class Part implements Serializable {
-        private static final long serialVersionUID = 1L;
-
-        private final HashMap<String, Replicates> bySlice = new HashMap<>();
-        private Replicates champion;
-        private long onlyCandidate;
-        private long onlyChampion;
-
-        Part merge(Part o) {
-            o.bySlice.forEach((k, v) -> bySlice.merge(k, v, Replicates::merge));
-            champion = champion == null ? o.champion : o.champion == null ? champion : champion.merge(o.champion);
-            onlyCandidate += o.onlyCandidate;
-            onlyChampion += o.onlyChampion;
-            return this;
+    Scores.Outcome run(Consumer<Dataset<Row>> sink) {
+        try {
+            sink.accept(scored.select(Arrays.stream(TableSchemas.SCORED_TEST_ROWS.fieldNames()).map(c -> col(c))
+                    .toArray(Column[]::new)));
+            return Scores.of(scored, classes, settings, sliceColumn, paired ? CHAMPION : null);
+        } finally {
+            scored.unpersist();
         }
     }
 
@@ -154,26 +117,19 @@ final class TestPass {
      * and freed at the last (or when the task ends early), and the statistics are handed back then.
      */
     private static final class Scoring implements Iterator<Row> {
-        private final int index;
         private final Iterator<Row> rows;
         private final Model candidate;
         private final Model champion;
-        private final Shape shape;
-        private final PartitionResults<Part> results;
-        private final Part part = new Part();
+        private final boolean sliced;
         private final ArrayDeque<Row> out = new ArrayDeque<>();
         private Predictor.Network mine;
         private Predictor.Network theirs;
-        private boolean done;
 
-        Scoring(int index, Iterator<Row> rows, Model candidate, Model champion, Shape shape,
-                PartitionResults<Part> results) {
-            this.index = index;
+        Scoring(Iterator<Row> rows, Model candidate, Model champion, boolean sliced) {
             this.rows = rows;
             this.candidate = candidate;
             this.champion = champion;
-            this.shape = shape;
-            this.results = results;
+            this.sliced = sliced;
         }
 
         @Override
@@ -181,10 +137,8 @@ final class TestPass {
             while (out.isEmpty() && rows.hasNext()) {
                 scoreBatch();
             }
-            if (out.isEmpty() && !done) {
-                done = true;
+            if (out.isEmpty()) {
                 close();
-                results.put(index, part);
             }
             return !out.isEmpty();
         }
@@ -217,30 +171,16 @@ final class TestPass {
                     batch.size());
             for (int r = 0; r < batch.size(); r++) {
                 Row row = batch.get(r);
-                String id = row.getString(0);
-                int label = row.getInt(1);
-                long key = Replicates.key(id);
-                add(Scores.ALL, key, label, p[r]);
-                if (shape.sliceColumn() != null) {
-                    add(shape.sliceColumn() + "=" + row.get(4), key, label, p[r]);
+                List<Object> values = new ArrayList<>(List.of(row.getString(0), row.getInt(1),
+                        ScoreStats.argmax(p[r]), Predictor.column(p[r])));
+                if (sliced) {
+                    values.add(row.get(4));
                 }
-                int predicted = ScoreStats.argmax(p[r]);
                 if (q != null) {
-                    if (part.champion == null) {
-                        part.champion = shape.replicates();
-                    }
-                    part.champion.add(key, label, q[r]);
-                    boolean right = predicted == label;
-                    boolean theirsRight = ScoreStats.argmax(q[r]) == label;
-                    part.onlyCandidate += right && !theirsRight ? 1 : 0;
-                    part.onlyChampion += theirsRight && !right ? 1 : 0;
+                    values.add(Predictor.column(q[r]));
                 }
-                out.add(RowFactory.create(id, label, predicted, Predictor.column(p[r])));
+                out.add(RowFactory.create(values.toArray()));
             }
-        }
-
-        private void add(String slice, long key, int label, double[] p) {
-            part.bySlice.computeIfAbsent(slice, k -> shape.replicates()).add(key, label, p);
         }
 
         private void close() {

@@ -16,18 +16,27 @@ import java.util.Optional;
  *                               0 disables the check
  * @param maxLabelPsi            the same for the class distribution; 0 disables it
  * @param bins                   equal-width bins over [schema.min-value, schema.max-value] of the feature histograms
+ * @param reference              a scaler file (with statistics) of trusted data that drift is measured against; empty
+ *                               for the scaler in force before each run, which a first run does not have
  */
 public record DataGate(double maxQuarantinedFraction, double maxDuplicateFraction, double maxFeaturePsi,
-                       double maxLabelPsi, int bins) {
+                       double maxLabelPsi, int bins, String reference) {
 
     public static final String MAX_QUARANTINED = "preprocess.gate.max-quarantined-fraction";
     public static final String MAX_DUPLICATES = "preprocess.gate.max-duplicate-fraction";
     public static final String MAX_FEATURE_PSI = "preprocess.gate.max-feature-psi";
     public static final String MAX_LABEL_PSI = "preprocess.gate.max-label-psi";
     public static final String BINS = "preprocess.profile.histogram-bins";
+    public static final String REFERENCE = "preprocess.gate.reference";
 
     /** No check fails: the default. */
     public static final DataGate OPEN = new DataGate(1, 1, 0, 0, 10);
+
+    /** Thresholds measuring drift against the scaler in force before each run. */
+    public DataGate(double maxQuarantinedFraction, double maxDuplicateFraction, double maxFeaturePsi,
+                    double maxLabelPsi, int bins) {
+        this(maxQuarantinedFraction, maxDuplicateFraction, maxFeaturePsi, maxLabelPsi, bins, "");
+    }
 
     public DataGate {
         if (!(maxQuarantinedFraction >= 0 && maxQuarantinedFraction <= 1)) {
@@ -50,7 +59,12 @@ public record DataGate(double maxQuarantinedFraction, double maxDuplicateFractio
 
     public static DataGate from(Settings s) {
         return new DataGate(number(s, MAX_QUARANTINED), number(s, MAX_DUPLICATES), number(s, MAX_FEATURE_PSI),
-                number(s, MAX_LABEL_PSI), s.intInRange(BINS, 2, 1000));
+                number(s, MAX_LABEL_PSI), s.intInRange(BINS, 2, 1000), s.string(REFERENCE).strip());
+    }
+
+    /** Whether a drift check is on. */
+    public boolean checksDrift() {
+        return maxFeaturePsi > 0 || maxLabelPsi > 0;
     }
 
     private static double number(Settings s, String key) {
@@ -59,6 +73,10 @@ public record DataGate(double maxQuarantinedFraction, double maxDuplicateFractio
 
     /** The first check {@code profile} breaks, as one line naming it, the value and the threshold. */
     public Optional<String> violation(DataProfile profile) {
+        if (checksDrift() && !profile.hasReference()) {
+            return Optional.of("drift checks are on (" + MAX_FEATURE_PSI + ", " + MAX_LABEL_PSI + ") and there is"
+                    + " no reference to check against yet: name a scaler file of trusted data with " + REFERENCE);
+        }
         double quarantined = profile.share(profile.quarantinedOtherThanDuplicates());
         if (quarantined > maxQuarantinedFraction) {
             return Optional.of(String.format("%.4f of the %d landed rows were quarantined (%s), more than %s = %s",

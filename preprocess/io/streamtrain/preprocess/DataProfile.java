@@ -61,6 +61,11 @@ public record DataProfile(String runId, List<String> labels, long landed, long c
         return landed == 0 ? 0 : (double) part / landed;
     }
 
+    /** Whether there is a reference with histograms to measure drift against. */
+    public boolean hasReference() {
+        return reference != null && reference.histogram() != null && reference.count() > 0;
+    }
+
     /** Whether drift can be measured: a reference and new training rows, both with histograms. */
     public boolean hasDrift() {
         return reference != null && reference.histogram() != null && reference.count() > 0 && newTrain != null

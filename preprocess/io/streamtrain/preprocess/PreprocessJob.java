@@ -7,6 +7,7 @@ import io.streamtrain.core.table.Ledger;
 import io.streamtrain.core.table.CompactFeatures;
 import io.streamtrain.core.table.Split;
 import io.streamtrain.model.Scaler;
+import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.DataGateException;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.ParquetTables;
@@ -28,11 +29,14 @@ import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -58,21 +62,19 @@ public final class PreprocessJob {
     }
 
     /**
-     * Checks, without side effects, that preprocess can run: the landing table exists, or ingest runs before it, and
-     * a re-run is of the latest run.
+     * Checks, without side effects, that preprocess can run: the landing table exists, or ingest runs before it.
      *
      * @param ingested whether ingest runs before it in the same pipeline
      */
     public static StagePlan plan(HadoopFiles files, Warehouse warehouse, boolean ingested, String runId,
-                                 boolean full) {
+                                 PreprocessSettings settings) {
+        boolean full = settings.full();
+        requireReference(files, settings.gate());
         String landing = warehouse.table(Table.LANDING);
         if (!ingested && !files.containsFile(landing, ".parquet")) {
             throw new UserException("No landing table at " + landing + ": run ingest first");
         }
         String curated = warehouse.table(Table.CURATED);
-        if (!full) {
-            Ledger.load(files, curated).before(runId);
-        }
         return new StagePlan("preprocess", List.of(landing + (full ? " (every batch)" : " (batches not yet curated)"),
                 curated + "/" + Ledger.FILE),
                 List.of(curated + "/split=*/" + CuratedTable.RUN + "=" + runId, curated + "/" + CuratedTable.SCALERS + "/" + runId
@@ -83,40 +85,109 @@ public final class PreprocessJob {
 
     public static PreprocessResult run(SparkSession spark, PreprocessSettings settings, RecordSchema schema,
                                        Warehouse warehouse, Sizing sizing, String runId) {
-        String landingPath = warehouse.table(Table.LANDING);
-        String curatedPath = warehouse.table(Table.CURATED);
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+        Ledger ledger = ledger(files, warehouse, settings);
+        if (ledger.settledEarlier(runId)) {
+            LOG.info("preprocess: run {} is committed ({}) and later runs built on it: nothing to do", runId,
+                    ledger.run(runId).orElseThrow().batches());
+            return PreprocessResult.nothing(runId, ledger.scalerVersion().orElse(null), ledger.waiting());
+        }
+        Map<String, List<String>> batchDirs = landingBatches(files, requireLanding(files, warehouse));
+        return curateBatches(spark, settings, schema, warehouse, sizing, runId, ledger,
+                batchesFor(ledger, runId, batchDirs.keySet()), batchDirs, true);
+    }
+
+    /**
+     * Carries out a user's decision on batches a gate set aside: records it in {@link Table#BATCH_DECISIONS}, then
+     * curates accepted batches as run {@code runId}, past the gate, or drops the others for good.
+     */
+    public static PreprocessResult decide(SparkSession spark, PreprocessSettings settings, RecordSchema schema,
+                                          Warehouse warehouse, Sizing sizing, String runId, BatchDecision decision) {
+        HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+        Ledger ledger = ledger(files, warehouse, settings);
+        if (ledger.contains(runId)) {
+            // A retry of an accepting run that committed: its batches are curated; nothing is left to decide.
+            return run(spark, settings, schema, warehouse, sizing, runId);
+        }
+        decision.requireWaiting(ledger.waiting());
+        ParquetTables.overwriteRows(spark, decision.rows(runId, Timestamp.from(Instant.now())), warehouse,
+                Table.BATCH_DECISIONS);
+        if (decision.kind() == BatchDecision.Kind.DROP) {
+            Ledger dropped = ledger.dropping(decision.batches());
+            dropped.save(files, warehouse.table(Table.CURATED));
+            LOG.info("preprocess: dropped {} for good ({})", decision.batches(), decision.reason());
+            return PreprocessResult.nothing(runId, dropped.scalerVersion().orElse(null), dropped.waiting());
+        }
+        Map<String, List<String>> batchDirs = landingBatches(files, requireLanding(files, warehouse));
+        return curateBatches(spark, settings, schema, warehouse, sizing, runId, ledger.released(decision.batches()),
+                decision.batches(), batchDirs, false);
+    }
+
+    /** The ledger a run starts from; {@code --full} forgets the runs but keeps the batches set aside or dropped. */
+    private static Ledger ledger(HadoopFiles files, Warehouse warehouse, PreprocessSettings settings) {
+        Ledger ledger = Ledger.load(files, warehouse.table(Table.CURATED));
+        return settings.full() ? new Ledger(List.of(), ledger.held(), ledger.dropped()) : ledger;
+    }
+
+    private static String requireLanding(HadoopFiles files, Warehouse warehouse) {
+        String landingPath = warehouse.table(Table.LANDING);
         if (!files.containsFile(landingPath, ".parquet")) {
             throw new UserException("No landing table at " + landingPath + " (no record has landed yet): run ingest"
                     + " first, and see the quarantine table if it ran");
         }
-        Ledger base = settings.full() ? Ledger.EMPTY : Ledger.load(files, curatedPath).before(runId);
-        removeUncommitted(files, warehouse, base);
+        return landingPath;
+    }
 
-        Map<String, List<String>> batchDirs = landingBatches(files, landingPath);
-        TreeSet<String> fresh = new TreeSet<>(batchDirs.keySet());
-        fresh.removeAll(base.batches());
-        if (fresh.isEmpty()) {
-            LOG.info("preprocess: every landing batch is curated already ({}); nothing to do", batchDirs.size());
-            return PreprocessResult.nothing(runId, base.scalerVersion().orElse(null));
+    /**
+     * The batches run {@code runId} takes: a re-run exactly those its run took before (or had set aside), so that
+     * batches landed since belong to the next new run; a new run every landed batch that no run has curated, set
+     * aside or dropped.
+     */
+    static List<String> batchesFor(Ledger ledger, String runId, Set<String> landed) {
+        Optional<Ledger.Run> committed = ledger.run(runId);
+        if (committed.isPresent()) {
+            return committed.get().batches();
         }
-        long bytes = fresh.stream().flatMap(b -> batchDirs.get(b).stream()).mapToLong(files::totalBytes).sum();
+        List<String> held = ledger.heldBy(runId);
+        if (!held.isEmpty()) {
+            return held;
+        }
+        TreeSet<String> fresh = new TreeSet<>(landed);
+        fresh.removeAll(ledger.settled());
+        return List.copyOf(fresh);
+    }
+
+    private static PreprocessResult curateBatches(SparkSession spark, PreprocessSettings settings,
+                                                  RecordSchema schema, Warehouse warehouse, Sizing sizing,
+                                                  String runId, Ledger ledger, List<String> batches,
+                                                  Map<String, List<String>> batchDirs, boolean gated) {
+        HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+        Ledger base = ledger.before(runId);
+        removeUncommitted(files, warehouse, base);
+        if (batches.isEmpty()) {
+            LOG.info("preprocess: every landing batch is curated or set aside already ({}); nothing to do",
+                    batchDirs.size());
+            return PreprocessResult.nothing(runId, base.scalerVersion().orElse(null), base.waiting());
+        }
+        String landingPath = warehouse.table(Table.LANDING);
+        long bytes = batches.stream().flatMap(b -> batchDirs.getOrDefault(b, List.of()).stream())
+                .mapToLong(files::totalBytes).sum();
         Dataset<Row> landing = spark.read().parquet(landingPath);
         SchemaCheck.require(landing, IngestTables.LANDING, "landing table at " + landingPath);
-        // The batch is a partition column: this reads the new batches' files only.
-        landing = landing.where(col(IngestTables.BATCH).isin(fresh.toArray()));
+        // The batch is a partition column: this reads the run's batches' files only.
+        landing = landing.where(col(IngestTables.BATCH).isin(batches.toArray()));
         long rowBytes = Sizing.rowBytes(schema.featureCount());
         try (SessionSizing ignored = SessionSizing.apply(spark, sizing, landing.count(), rowBytes, bytes)) {
-            Dataset<Row> curated = CuratedTable.committed(spark, curatedPath, base);
-            return curate(spark, landing, curated, base, List.copyOf(fresh), settings, schema, warehouse, files,
-                    sizing.rowsPerFile(rowBytes), runId);
+            Dataset<Row> curated = CuratedTable.committed(spark, warehouse.table(Table.CURATED), base);
+            return curate(spark, landing, curated, base, batches, settings, schema, warehouse, files,
+                    sizing.rowsPerFile(rowBytes), runId, gated);
         }
     }
 
     private static PreprocessResult curate(SparkSession spark, Dataset<Row> landing, Dataset<Row> curatedBefore,
                                            Ledger base, List<String> batches, PreprocessSettings settings,
                                            RecordSchema schema, Warehouse warehouse, HadoopFiles files,
-                                           long rowsPerFile, String runId) {
+                                           long rowsPerFile, String runId, boolean gated) {
         Dataset<Row> checked = Curation.check(PackedFeatures.unpacked(landing), schema);
         if (curatedBefore != null) {
             checked = Curation.againstCurated(checked, curatedBefore.select("id", "topic", "partition", "offset"));
@@ -143,8 +214,8 @@ public final class PreprocessJob {
             DataProfile profile = new DataProfile(runId, schema.labels(), outcomes.landed(), counts.total(),
                     outcomes.quarantinedByReason(), counts.classSplit(),
                     counts.total() == 0 ? null : CompactFeatures.stats(added, schema.featureCount()), newTrain,
-                    previous.map(Scaler::stats).orElse(null));
-            gate(spark, warehouse, files, profile, settings.gate());
+                    reference(files, settings.gate(), previous));
+            gate(spark, warehouse, files, profile, gated ? settings.gate() : DataGate.OPEN, base, batches);
             return commit(files, curatedPath, base, batches, scaler, outcomes, counts, runId);
         } finally {
             checked.unpersist();
@@ -233,7 +304,7 @@ public final class PreprocessJob {
                 counts.total(), quarantined, duplicates)).save(files, curatedPath);
         PreprocessResult result = new PreprocessResult(runId, batches.size(), outcomes.landed(),
                 counts.of(Split.TRAIN), counts.of(Split.VALIDATION), counts.of(Split.TEST), quarantined, duplicates,
-                scaler == null ? null : scaler.version());
+                scaler == null ? null : scaler.version(), base.waiting());
         LOG.info("preprocess: run {}: {} new batches, {} landed -> train {}, validation {}, test {}, quarantined {}"
                         + " ({} duplicates); scaler {}", runId, batches.size(), outcomes.landed(), result.train(),
                 result.validation(), result.test(), quarantined, duplicates, result.scalerVersion());
@@ -264,22 +335,58 @@ public final class PreprocessJob {
     }
 
     /**
-     * Writes the run's profile ({@code data_profile} table and {@code reports/<run-id>/data.md}), then fails the run,
-     * before it is committed, if its data breaks a threshold of {@code gate}.
+     * The statistics drift is measured against: the scaler file {@code preprocess.gate.reference} names, or the
+     * scaler in force before the run.
+     */
+    private static FeatureStats reference(HadoopFiles files, DataGate gate, Optional<Scaler> previous) {
+        if (gate.reference().isEmpty()) {
+            return previous.map(Scaler::stats).orElse(null);
+        }
+        requireReference(files, gate);
+        try {
+            return Scaler.fromJson(files.readString(gate.reference())).stats();
+        } catch (RuntimeException e) {
+            throw new ConfigException(DataGate.REFERENCE, gate.reference(), "must be a scaler file written by"
+                    + " preprocess (" + e.getMessage() + ")");
+        }
+    }
+
+    private static void requireReference(HadoopFiles files, DataGate gate) {
+        if (!gate.reference().isEmpty() && !files.exists(gate.reference())) {
+            throw new ConfigException(DataGate.REFERENCE, gate.reference(), "must be a scaler file that exists,"
+                    + " such as <warehouse>/curated/_scalers/<run-id>.json of trusted data");
+        }
+    }
+
+    /**
+     * Writes the run's profile ({@code data_profile} table and {@code reports/<run-id>/data.md}), then, if its data
+     * breaks a threshold of {@code gate}, sets its batches aside: its rows and scaler are removed, the ledger lists
+     * the batches as waiting (and no longer lists the run, for a re-run of the latest run), and the run fails.
      */
     private static void gate(SparkSession spark, Warehouse warehouse, HadoopFiles files, DataProfile profile,
-                             DataGate gate) {
+                             DataGate gate, Ledger base, List<String> batches) {
         Optional<String> violation = gate.violation(profile);
-        String verdict = violation.map(v -> "**Failed**: " + v + ". The run's rows are not committed: train does"
-                        + " not see them, and the next preprocess run checks these batches again.")
+        String runId = profile.runId();
+        String verdict = violation.map(v -> "**Failed**: " + v + ". The run's batches are set aside: train does"
+                        + " not see them, later runs curate their own batches without them, and they wait for"
+                        + " preprocess --accept-batch or --drop-batch.")
                 .orElse("Passed.");
         ParquetTables.overwriteRows(spark, profile.rows(), warehouse, Table.DATA_PROFILE);
-        files.writeString(warehouse.report(profile.runId()) + "/data.md", profile.markdown(verdict));
-        if (violation.isPresent()) {
-            throw new DataGateException("data gate: " + violation.get() + "; nothing was committed (see "
-                    + warehouse.report(profile.runId()) + "/data.md): fix the data, or raise the threshold with"
-                    + " --set and run preprocess again");
+        files.writeString(warehouse.report(runId) + "/data.md", profile.markdown(verdict));
+        if (violation.isEmpty()) {
+            return;
         }
+        String curatedPath = warehouse.table(Table.CURATED);
+        for (String dir : files.glob(curatedPath + "/" + CuratedTable.SPLIT + "=*/" + CuratedTable.RUN + "=" + runId)) {
+            files.deleteRecursively(dir);
+        }
+        files.deleteRecursively(CuratedTable.scalerPath(warehouse, runId));
+        base.holding(batches, runId, violation.get(), Instant.now().toString()).save(files, curatedPath);
+        throw new DataGateException("data gate: " + violation.get() + "; nothing was committed and batches "
+                + batches + " are set aside (see " + warehouse.report(runId) + "/data.md): later runs go on"
+                + " without them; accept them on purpose with preprocess --accept-batch " + String.join(",", batches)
+                + " --reason TEXT, drop them with --drop-batch, or raise the threshold with --set and run"
+                + " preprocess --run-id " + runId + " again");
     }
 
     /**
@@ -290,7 +397,9 @@ public final class PreprocessJob {
     private static void removeUncommitted(HadoopFiles files, Warehouse warehouse, Ledger base) {
         String curatedPath = warehouse.table(Table.CURATED);
         if (base.runs().isEmpty()) {
-            files.deleteRecursively(curatedPath);
+            // Nothing committed: every row and scaler goes, the batches set aside or dropped stay on record.
+            files.glob(curatedPath + "/" + CuratedTable.SPLIT + "=*").forEach(files::deleteRecursively);
+            files.deleteRecursively(curatedPath + "/" + CuratedTable.SCALERS);
         } else {
             for (String dir : files.glob(curatedPath + "/" + CuratedTable.SPLIT + "=*/" + CuratedTable.RUN + "=*")) {
                 String run = dir.substring(dir.lastIndexOf('=') + 1);

@@ -3,6 +3,7 @@ package io.streamtrain.preprocess;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.core.stage.StageResult;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -18,9 +19,15 @@ import java.util.Map;
  * @param quarantined   rows quarantined by preprocess (duplicates, schema misfits)
  * @param duplicates    of which duplicate ids, within the new batches or of ids curated before
  * @param scalerVersion the scaler in force after the run, or null when none is fitted yet
+ * @param waiting       batches a data gate set aside that wait for a user's decision
  */
 public record PreprocessResult(String runId, int batches, long landed, long train, long validation, long test,
-                               long quarantined, long duplicates, String scalerVersion) implements StageResult {
+                               long quarantined, long duplicates, String scalerVersion, List<String> waiting)
+        implements StageResult {
+
+    public PreprocessResult {
+        waiting = List.copyOf(waiting);
+    }
 
     @Override
     public Map<String, Double> counts() {
@@ -35,17 +42,20 @@ public record PreprocessResult(String runId, int batches, long landed, long trai
 
     @Override
     public String summary(Warehouse warehouse) {
+        String waits = waiting.isEmpty() ? "" : String.format("preprocess: %d batches set aside by the data gate wait"
+                + " for a decision (%s): preprocess --accept-batch ID --reason TEXT, or --drop-batch ID --reason"
+                + " TEXT%n", waiting.size(), String.join(", ", waiting));
         if (batches == 0) {
-            return String.format("preprocess: nothing new: every landing batch is curated (scaler %s)%n", scalerVersion);
+            return String.format("preprocess: nothing new: every landing batch is curated (scaler %s)%n%s",
+                    scalerVersion, waits);
         }
         return String.format("preprocess: %d new batches, %d landed -> train %d, validation %d, test %d,"
-                + " quarantined %d (%d duplicates); scaler %s%n", batches, landed, train, validation, test,
-                quarantined, duplicates, scalerVersion);
+                + " quarantined %d (%d duplicates); scaler %s%n%s", batches, landed, train, validation, test,
+                quarantined, duplicates, scalerVersion, waits);
     }
 
-
     /** A run that found every landing batch curated already. */
-    static PreprocessResult nothing(String runId, String scalerVersion) {
-        return new PreprocessResult(runId, 0, 0, 0, 0, 0, 0, 0, scalerVersion);
+    static PreprocessResult nothing(String runId, String scalerVersion, List<String> waiting) {
+        return new PreprocessResult(runId, 0, 0, 0, 0, 0, 0, 0, scalerVersion, waiting);
     }
 }

@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * The metrics of {@link ScoreStats} that need the predicted probabilities, not only the confusion matrix: log loss,
  * one-vs-rest ROC AUC and expected calibration error. Undefined values (no examples, a class with no positives or no
- * negatives) are NaN with a warning, as in {@link ConfusionMetrics}; macro AUC skips them.
+ * negatives) are NaN with a warning, as in {@link ConfusionMetrics}; macro AUC skips them. ROC AUC of statistics
+ * kept without its histograms is NaN, quietly.
  */
 public final class ScoreMetrics {
 
@@ -25,6 +26,9 @@ public final class ScoreMetrics {
      * above a negative counts 1, in the same bin 1/2.
      */
     public static double rocAuc(ScoreStats s, int k, String label) {
+        if (!s.hasAuc()) {
+            return Double.NaN;
+        }
         double positives = 0;
         double negatives = 0;
         for (int b = 0; b < ScoreStats.AUC_BINS; b++) {

@@ -16,9 +16,15 @@ import java.util.TreeSet;
  * atomic rename, after a run's rows, quarantine and scaler: curated rows of a run the ledger does not list are the
  * leftovers of a run that failed, and the next run deletes them before it starts. So the ledger is the commit.
  *
- * @param runs every committed preprocess run, oldest first
+ * <p>It also keeps the landing batches a data gate set aside: {@code held} ones wait for a user to accept or drop them
+ * ({@code preprocess --accept-batch}, {@code --drop-batch}), and later runs curate their own batches without them;
+ * {@code dropped} ones are never curated.
+ *
+ * @param runs    every committed preprocess run, oldest first
+ * @param held    batches set aside by a refused run, waiting for a decision
+ * @param dropped batches a user dropped
  */
-public record Ledger(List<Run> runs) {
+public record Ledger(List<Run> runs, List<Held> held, List<String> dropped) {
 
     /** The ledger's file name inside the curated table; {@code _} keeps Spark from reading it as data. */
     public static final String FILE = "_ledger.json";
@@ -42,11 +48,25 @@ public record Ledger(List<Run> runs) {
         }
     }
 
-    public Ledger {
-        runs = List.copyOf(runs);
+    /**
+     * A batch set aside.
+     *
+     * @param batch  the landing batch
+     * @param runId  the preprocess run whose gate refused it; a re-run of that run id checks it again
+     * @param reason the gate's verdict
+     * @param at     when, as an ISO-8601 instant
+     */
+    public record Held(String batch, String runId, String reason, String at) {
     }
 
-    public static final Ledger EMPTY = new Ledger(List.of());
+    public Ledger {
+        runs = List.copyOf(runs);
+        // Absent in ledgers written before batches could be set aside.
+        held = held == null ? List.of() : List.copyOf(held);
+        dropped = dropped == null ? List.of() : List.copyOf(dropped);
+    }
+
+    public static final Ledger EMPTY = new Ledger(List.of(), List.of(), List.of());
 
     /** The ledger of the curated table at {@code curatedPath}, or {@link #EMPTY} when there is none. */
     public static Ledger load(HadoopFiles files, String curatedPath) {
@@ -71,6 +91,48 @@ public record Ledger(List<Run> runs) {
         }
     }
 
+    /** Every batch curated by any run, set aside or dropped: what a new run does not take. */
+    public TreeSet<String> settled() {
+        TreeSet<String> all = batches();
+        held.forEach(h -> all.add(h.batch()));
+        all.addAll(dropped);
+        return all;
+    }
+
+    /** The committed run {@code runId}, if any. */
+    public Optional<Run> run(String runId) {
+        return runs.stream().filter(r -> r.runId().equals(runId)).findFirst();
+    }
+
+    /** The batches the gate of run {@code runId} set aside. */
+    public List<String> heldBy(String runId) {
+        return held.stream().filter(h -> h.runId().equals(runId)).map(Held::batch).toList();
+    }
+
+    /** The batches waiting for a decision, in order. */
+    public List<String> waiting() {
+        return held.stream().map(Held::batch).sorted().toList();
+    }
+
+    /** This ledger with {@code batches} set aside by run {@code runId} instead of any earlier holding of them. */
+    public Ledger holding(List<String> batches, String runId, String reason, String at) {
+        List<Held> all = new ArrayList<>(released(batches).held);
+        batches.forEach(b -> all.add(new Held(b, runId, reason, at)));
+        return new Ledger(runs, all, dropped);
+    }
+
+    /** This ledger with {@code batches} no longer held. */
+    public Ledger released(List<String> batches) {
+        return new Ledger(runs, held.stream().filter(h -> !batches.contains(h.batch())).toList(), dropped);
+    }
+
+    /** This ledger with {@code batches} dropped for good. */
+    public Ledger dropping(List<String> batches) {
+        List<String> all = new ArrayList<>(dropped);
+        all.addAll(batches);
+        return new Ledger(runs, released(batches).held, all);
+    }
+
     /** Every batch curated by any run. */
     public TreeSet<String> batches() {
         TreeSet<String> all = new TreeSet<>();
@@ -92,25 +154,30 @@ public record Ledger(List<Run> runs) {
     }
 
     /**
-     * The ledger a run of {@code runId} starts from: without its own entry when it is re-run. Only the latest run can
-     * be re-run: a later run has deduplicated against its rows and merged its scaler statistics.
+     * The ledger a run of {@code runId} starts from: without its own entry when it is the latest run, re-run. An
+     * earlier run is not re-run (a later run has deduplicated against its rows and merged its scaler statistics):
+     * the caller asks {@link #settledEarlier} first.
      */
     public Ledger before(String runId) {
         if (!contains(runId)) {
             return this;
         }
-        Run last = last().orElseThrow();
-        if (!last.runId().equals(runId)) {
-            throw new UserException("Preprocess run " + runId + " was followed by run " + last.runId()
-                    + ", which built on its rows: re-run only the latest run (" + last.runId()
-                    + "), or rebuild everything with preprocess --full");
+        if (settledEarlier(runId)) {
+            throw new UserException("Preprocess run " + runId + " was followed by run " + last().orElseThrow().runId()
+                    + ", which built on its rows: re-run only the latest run, or rebuild everything with"
+                    + " preprocess --full");
         }
-        return new Ledger(runs.subList(0, runs.size() - 1));
+        return new Ledger(runs.subList(0, runs.size() - 1), held, dropped);
+    }
+
+    /** Whether {@code runId} is committed and later runs built on it: a re-run of it has nothing to do. */
+    public boolean settledEarlier(String runId) {
+        return contains(runId) && !last().orElseThrow().runId().equals(runId);
     }
 
     public Ledger with(Run run) {
         List<Run> all = new ArrayList<>(runs);
         all.add(run);
-        return new Ledger(all);
+        return new Ledger(all, held, dropped);
     }
 }

@@ -23,6 +23,11 @@ public enum Table {
     CURATED("curated", "curated", CuratedTable.EXAMPLES, CuratedTable.SPLIT, CuratedTable.RUN),
     /** Per preprocess run: rows in, out and quarantined by reason, rows per class and split, feature stats, drift. */
     DATA_PROFILE("data_profile", "metrics/data_profile", TableSchemas.DATA_PROFILE, Columns.RUN_ID),
+    /**
+     * Landing batches a data gate set aside that a user accepted or dropped on purpose: the batch, the decision, who
+     * (the operating-system user), when and why, and the preprocess run that carried it out.
+     */
+    BATCH_DECISIONS("batch_decisions", "metrics/batch_decisions", TableSchemas.BATCH_DECISIONS, Columns.RUN_ID),
     /** Per run and epoch: loss, samples per second, wall time. */
     TRAINING_HISTORY("training_history", "metrics/training_history", TableSchemas.TRAINING_HISTORY, Columns.RUN_ID),
     /**

@@ -21,6 +21,16 @@ public final class TableSchemas {
             createStructField("run_id", DataTypes.StringType, false),
     });
 
+    /** Columns of {@link Table#BATCH_DECISIONS}. */
+    static final StructType BATCH_DECISIONS = new StructType(new StructField[]{
+            createStructField("batch", DataTypes.StringType, false),
+            createStructField("decision", DataTypes.StringType, false),
+            createStructField("reason", DataTypes.StringType, false),
+            createStructField("decided_by", DataTypes.StringType, false),
+            createStructField("decided_at", DataTypes.TimestampType, false),
+            createStructField("run_id", DataTypes.StringType, false),
+    });
+
     /** Columns of {@link Table#TRAINING_HISTORY}. */
     static final StructType TRAINING_HISTORY = new StructType(new StructField[]{
             createStructField("epoch", DataTypes.IntegerType, false),

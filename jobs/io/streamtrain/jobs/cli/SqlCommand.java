@@ -23,7 +23,7 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "sql", mixinStandardHelpOptions = true,
         description = "Run a Spark SQL query over the warehouse tables (landing, quarantine, ingest_audit, curated,"
-                + " data_profile, training_history, evaluation, confusion_matrix, predictions, decisions, scores,"
+                + " data_profile, batch_decisions, training_history, evaluation, confusion_matrix, predictions, decisions, scores,"
                 + " compression, runs).")
 public final class SqlCommand implements Callable<Integer> {
     @Mixin

@@ -48,32 +48,11 @@ public class EvaluateSparkTest extends SparkLocalTest {
     private static final int CLASSES = 4;
     private static final int ROWS = 1200;
     private static final List<String> LABELS = List.of("a", "b", "c", "d");
-    private static final StructType PREDICTIONS = new StructType(new org.apache.spark.sql.types.StructField[]{
-            createStructField("id", DataTypes.StringType, false),
-            createStructField("label", DataTypes.IntegerType, false),
-            createStructField("batch", DataTypes.StringType, false),
-            createStructField(Predictor.PROBABILITIES, DataTypes.createArrayType(DataTypes.DoubleType, false), false),
-    });
+    private static final StructType PREDICTIONS = SeededPredictions.SCHEMA;
 
     /** Seeded predictions: mostly right, over three landing batches. */
     private static List<Row> predictions() {
-        Random random = new Random(42);
-        List<Row> rows = new ArrayList<>();
-        for (int i = 0; i < ROWS; i++) {
-            int label = random.nextInt(CLASSES);
-            double[] p = new double[CLASSES];
-            double sum = 0;
-            for (int k = 0; k < CLASSES; k++) {
-                p[k] = random.nextDouble() + (k == label ? 0.8 : 0);
-                sum += p[k];
-            }
-            List<Double> probabilities = new ArrayList<>();
-            for (int k = 0; k < CLASSES; k++) {
-                probabilities.add(p[k] / sum);
-            }
-            rows.add(RowFactory.create("id-" + i, label, "b" + (i % 3), probabilities));
-        }
-        return rows;
+        return SeededPredictions.of(ROWS, CLASSES, 42, "b0", "b1", "b2");
     }
 
     private static double[] array(Row row) {
@@ -83,13 +62,14 @@ public class EvaluateSparkTest extends SparkLocalTest {
     @Test
     public void executorsGatherWhatPlainJavaGathersFromTheSameRows() {
         List<Row> rows = predictions();
-        EvaluateSettings settings = new EvaluateSettings(100, 7, 0.95, 10, "batch",
+        EvaluateSettings settings = new EvaluateSettings(100, 7, 0.95, 10, "batch", 100,
                 new EvaluateSettings.GateSettings(false, GateMetric.ACCURACY, 0, 0.02, 0.05));
         Dataset<Row> df = spark().createDataFrame(rows, PREDICTIONS).repartition(5);
         Map<String, Replicates> distributed = Scores.bySlice(df, CLASSES, settings, "batch");
 
         Replicates local = new Replicates(CLASSES, 10, 100, 7);
-        Replicates b1 = new Replicates(CLASSES, 10, 100, 7);
+        // A slice keeps ROC AUC's histograms in its sample only: a value and no interval.
+        Replicates b1 = Replicates.withoutAucIntervals(CLASSES, 10, 100, 7);
         for (Row row : rows) {
             local.add(Replicates.key(row.getString(0)), row.getInt(1), array(row));
             if (row.getString(2).equals("b1")) {
@@ -102,22 +82,20 @@ public class EvaluateSparkTest extends SparkLocalTest {
         assertThat(all.sample().examples()).isEqualTo(ROWS);
         for (int r = 1; r <= 100; r++) {
             assertThat(all.replicate(r).confusion(LABELS)).isEqualTo(local.replicate(r).confusion(LABELS));
-            assertThat(ScoreMetrics.logLoss(all.replicate(r)))
-                    .isCloseTo(ScoreMetrics.logLoss(local.replicate(r)), within(1e-12));
+            assertThat(ScoreMetrics.logLoss(all.replicate(r))).isEqualTo(ScoreMetrics.logLoss(local.replicate(r)));
         }
         assertThat(distributed.get("batch=b1").sample().confusion(LABELS)).isEqualTo(b1.sample().confusion(LABELS));
         List<MetricRow> fromSpark = MetricTable.rows("batch=b1", distributed.get("batch=b1"), LABELS, 0.95);
         List<MetricRow> fromJava = MetricTable.rows("batch=b1", b1, LABELS, 0.95);
         assertThat(fromSpark).hasSameSizeAs(fromJava);
         for (int i = 0; i < fromJava.size(); i++) {
-            // Sums of doubles (log loss, confidence) are added in another order: equal to the last bits or so.
-            assertThat(fromSpark.get(i).value()).as(fromJava.get(i).toString())
-                    .isCloseTo(fromJava.get(i).value(), within(1e-12));
+            // Sums of log loss and confidence are exact: added in another order, they give the same bits.
+            assertThat(fromSpark.get(i).value()).as(fromJava.get(i).toString()).isEqualTo(fromJava.get(i).value());
             double low = fromJava.get(i).ciLow();
             if (Double.isNaN(low)) {
                 assertThat(fromSpark.get(i).ciLow()).isNaN();
             } else {
-                assertThat(fromSpark.get(i).ciLow()).as(fromJava.get(i).toString()).isCloseTo(low, within(1e-12));
+                assertThat(fromSpark.get(i).ciLow()).as(fromJava.get(i).toString()).isEqualTo(low);
             }
         }
     }
@@ -296,7 +274,7 @@ public class EvaluateSparkTest extends SparkLocalTest {
             rows.add(i % 5 == 0 ? RowFactory.create("id-" + i, i % CLASSES, null, f32, "b" + i % 2)
                     : RowFactory.create("id-" + i, i % CLASSES, u8, null, "b" + i % 2));
         }
-        EvaluateSettings settings = new EvaluateSettings(40, 5, 0.95, 10, "batch",
+        EvaluateSettings settings = new EvaluateSettings(40, 5, 0.95, 10, "batch", 100,
                 new EvaluateSettings.GateSettings(true, GateMetric.ACCURACY, 0, 0.02, 0.05));
         Dataset<Row> df = spark().createDataFrame(rows, curated);
         // Four partitions and an empty fifth: every partition's statistics must come back, the empty one's too.
@@ -325,7 +303,7 @@ public class EvaluateSparkTest extends SparkLocalTest {
         }
 
         List<Row> predicted;
-        TestPass.Outcome outcome;
+        Scores.Outcome outcome;
         try (Predictor a = Predictor.of(jsc(), candidate, features);
              Predictor b = Predictor.of(jsc(), champion, features)) {
             TestPass pass = TestPass.of(spark(), test, new TestPass.Model(a, ours), new TestPass.Model(b, theirs),
@@ -356,7 +334,7 @@ public class EvaluateSparkTest extends SparkLocalTest {
         try (Predictor a = Predictor.of(jsc(), candidate, features)) {
             TestPass pass = TestPass.of(spark(), df.coalesce(1), new TestPass.Model(a, ours), null, settings, null,
                     CLASSES, 3);
-            TestPass.Outcome alone = pass.run(predictions -> {
+            Scores.Outcome alone = pass.run(predictions -> {
                 assertThat(predictions.rdd().getNumPartitions()).isEqualTo(3);
                 assertThat(predictions.count()).isEqualTo(300);
             });

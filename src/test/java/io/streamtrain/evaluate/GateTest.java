@@ -102,7 +102,7 @@ class GateTest {
             onlyCandidate += candidateRight && !championRight ? 1 : 0;
         }
         Scores.Paired paired = new Scores.Paired(candidate, champion, onlyCandidate, onlyChampion);
-        EvaluateSettings settings = new EvaluateSettings(200, 9, 0.95, 10, "", RULES);
+        EvaluateSettings settings = new EvaluateSettings(200, 9, 0.95, 10, "", 100, RULES);
         Decision d = EvaluateJob.decide(settings, "new", "old", paired, LABELS);
         assertThat(d.outcome()).isEqualTo(Decision.Outcome.PROMOTED);
         assertThat(d.deltaLow()).isPositive().isLessThan(d.delta());

@@ -1,8 +1,12 @@
 package io.streamtrain.jobs;
 
+import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.Warehouse;
+import io.streamtrain.core.table.Ledger;
+import io.streamtrain.core.table.Table;
 import io.streamtrain.testing.LandingFixtures;
 import io.streamtrain.testing.LocalRuns;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
@@ -20,8 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The data gate through the command line: a preprocess whose new batches break a {@code preprocess.gate.*} threshold
- * exits with code 4 and one line naming the check, the value and the key, commits nothing, and passes once the
- * threshold allows the data.
+ * exits with code 4 and one line naming the check, the value and the key, commits nothing, sets the batch aside, and
+ * passes once the threshold allows the data.
  */
 class DataGateIT {
 
@@ -67,7 +71,10 @@ class DataGateIT {
         assertThat(ours.get(0)).contains("data gate", "0.0909 of the 110 landed rows were duplicate ids",
                 "preprocess.gate.max-duplicate-fraction = 0.05");
         assertThat(stderr).doesNotContainPattern("(?m)^\\s+at [\\w$.]+\\(");
-        assertThat(tmp.resolve("warehouse/curated/_ledger.json")).doesNotExist();
+        Ledger ledger = Ledger.load(new HadoopFiles(new Configuration()), warehouse.table(Table.CURATED));
+        assertThat(ledger.runs()).isEmpty();
+        assertThat(ledger.waiting()).containsExactly("stream-0");
+        assertThat(ours.get(0)).contains("set aside", "--accept-batch stream-0");
         assertThat(Files.readString(tmp.resolve("warehouse/reports/p1/data.md"))).contains("**Failed**");
 
         assertThat(StreamTrain.execute(command("--run-id", "p1", "--set",

@@ -2,6 +2,8 @@ package io.streamtrain.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamtrain.core.HadoopFiles;
+import io.streamtrain.core.table.Ledger;
 import io.streamtrain.core.table.Table;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.testing.Fixtures;
@@ -93,6 +95,7 @@ class OutsideReaderIT {
                 "--set", "evaluate.gate.enabled=true"))).isZero();
         assertThat(StreamTrain.execute(command(root, "score", "--model", RUN, "--input", "landing",
                 "--run-id", SCORE_RUN))).isZero();
+        dropARefusedBatch(root, extra);
 
         duckDb = readWithDuckDb(root);
         Warehouse warehouse = new Warehouse(root.toString());
@@ -106,6 +109,19 @@ class OutsideReaderIT {
         } finally {
             spark.stop();
         }
+    }
+
+    /** A batch of ids curated already, refused by a duplicate gate and dropped: a row of batch_decisions. */
+    private static void dropARefusedBatch(Path root, Path again) throws Exception {
+        assertThat(StreamTrain.execute(command(root, "pipeline", "--stages", "produce,ingest", "--input",
+                again.toString(), "--format", "jsonl", "--run-id", "outside-again"))).isZero();
+        assertThat(StreamTrain.execute(command(root, "preprocess", "--run-id", "outside-gated", "--set",
+                "preprocess.gate.max-duplicate-fraction=0"))).isEqualTo(StreamTrain.DATA_GATE);
+        List<String> waiting = Ledger.load(new HadoopFiles(new org.apache.hadoop.conf.Configuration()),
+                new Warehouse(root.toString()).table(Table.CURATED)).waiting();
+        assertThat(waiting).hasSize(1);
+        assertThat(StreamTrain.execute(command(root, "preprocess", "--run-id", "outside-drop", "--drop-batch",
+                waiting.get(0), "--reason", "sent twice"))).isZero();
     }
 
     @Test
@@ -155,6 +171,8 @@ class OutsideReaderIT {
         columns(Table.SCORES, Map.of("id", TEXT, "label", WHOLE, "predicted", WHOLE, "probabilities", REALS,
                 "model_id", TEXT, "run_id", TEXT));
         lengths(Table.SCORES, "probabilities", CLASSES, CLASSES);
+        columns(Table.BATCH_DECISIONS, Map.of("batch", TEXT, "decision", TEXT, "reason", TEXT, "decided_by", TEXT,
+                "decided_at", INSTANT));
         columns(Table.TRAINING_HISTORY, Map.of("epoch", WHOLE, "loss", REAL, "validation_accuracy", REAL,
                 "validation_f1", REAL, "samples", WHOLE, "seconds", REAL, "samples_per_sec", REAL, "run_id", TEXT));
         columns(Table.DECISIONS, Map.of("candidate_model_id", TEXT, "outcome", TEXT, "candidate_value", REAL,

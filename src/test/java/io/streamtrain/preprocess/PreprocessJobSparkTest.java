@@ -7,7 +7,6 @@ import io.streamtrain.model.Scaler;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.Sizing;
 import io.streamtrain.core.table.Table;
-import io.streamtrain.core.UserException;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.testing.Fixtures;
 import io.streamtrain.testing.LandingFixtures;
@@ -111,16 +110,19 @@ public class PreprocessJobSparkTest extends SparkLocalTest {
         assertThat(Ledger.load(files, w.table(Table.CURATED)).runs()).extracting(Ledger.Run::runId)
                 .containsExactly("r1", "r2");
 
-        // The latest run re-run rewrites exactly its own output; an earlier one is refused.
+        // The latest run re-run rewrites exactly its own output; an earlier one has nothing to do.
         Set<String> before = content(w);
         long quarantinedBefore = spark().read().parquet(w.table(Table.QUARANTINE)).count();
         PreprocessResult again = preprocess(w, "r2", SETTINGS);
         assertThat(again).isEqualTo(second);
+        assertThat(again.batches()).isEqualTo(1);
         assertThat(content(w)).isEqualTo(before);
         assertThat(spark().read().parquet(w.table(Table.QUARANTINE)).count()).isEqualTo(quarantinedBefore);
         assertThat(Scaler.current(files, w).orElseThrow()).isEqualTo(afterTwo);
-        assertThatThrownBy(() -> preprocess(w, "r1", SETTINGS)).isInstanceOf(UserException.class)
-                .hasMessageContaining("re-run only the latest run (r2)");
+        assertThat(preprocess(w, "r1", SETTINGS).batches()).isZero();
+        assertThat(content(w)).isEqualTo(before);
+        assertThat(Ledger.load(files, w.table(Table.CURATED)).runs()).extracting(Ledger.Run::runId)
+                .containsExactly("r1", "r2");
 
         // --full: one run over all of landing, the same rows, and (up to rounding) the same scaler.
         PreprocessResult full = preprocess(w, "full-1", SETTINGS.withFull(true));
@@ -188,7 +190,8 @@ public class PreprocessJobSparkTest extends SparkLocalTest {
         HadoopFiles files = new HadoopFiles(spark().sparkContext().hadoopConfiguration());
         PreprocessSettings gated = SETTINGS.withGate(new DataGate(1, 1, 0.25, 0, 10));
         LandingFixtures.land(spark(), w, LandingFixtures.separable("id-", 200, 9, 0, 0, "b0"));
-        PreprocessResult first = preprocess(w, "r1", gated);
+        // A first run has no reference to measure drift against: it runs without the drift check.
+        PreprocessResult first = preprocess(w, "r1", SETTINGS);
         assertThat(Files.readString(Path.of(w.report("r1"), "data.md"))).contains("## Gate\n\nPassed.");
 
         // Much brighter images: every feature's histogram moves.
