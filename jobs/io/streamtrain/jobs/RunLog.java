@@ -9,6 +9,7 @@ import io.streamtrain.core.ParquetTables;
 import io.streamtrain.core.table.Table;
 import io.streamtrain.core.UserException;
 import io.streamtrain.core.Warehouse;
+import org.apache.hadoop.fs.FSError;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -128,7 +129,8 @@ final class RunLog {
                 }
                 ParquetTables.overwriteRows(spark, rows, warehouse, Table.RUNS);
             }
-        } catch (RuntimeException e) {
+        } catch (Exception | FSError e) {
+            // Spark's SparkException is checked, though Scala throws it unannounced; a full disk is Hadoop's FSError.
             LOG.warn("run {}: could not record the run in {} ({})", runId, warehouse.report(runId), e.toString());
         }
     }

@@ -12,7 +12,7 @@ final class StageFailure extends RuntimeException {
     private final List<String> done;
     private final String continuation;
 
-    StageFailure(String stage, List<String> done, String continuation, RuntimeException cause) {
+    StageFailure(String stage, List<String> done, String continuation, Throwable cause) {
         super(stage + " failed", cause);
         this.stage = stage;
         this.done = List.copyOf(done);

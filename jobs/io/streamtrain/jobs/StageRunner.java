@@ -4,6 +4,7 @@ import io.streamtrain.core.Sessions;
 import io.streamtrain.core.SparkSettings;
 import io.streamtrain.core.UserException;
 import io.streamtrain.core.Watchdog;
+import org.apache.hadoop.fs.FSError;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.core.kafka.KafkaConnection;
 import io.streamtrain.core.kafka.KafkaSettings;
@@ -187,7 +188,9 @@ public final class StageRunner {
             StageResult result;
             try {
                 result = stage.run(context);
-            } catch (RuntimeException e) {
+            } catch (Exception | FSError e) {
+                // Exception: Spark's Scala code throws SparkException, a checked exception Java does not see coming;
+                // FSError: Hadoop's local file system reports a failed write (a full disk) as an Error.
                 log.failed(stage.name(), startedAt, plan.writes(), e);
                 throw new StageFailure(stage.name(), done, continuation(stage), e);
             }

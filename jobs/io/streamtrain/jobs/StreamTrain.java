@@ -24,6 +24,7 @@ import picocli.CommandLine;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Optional;
 
 /**
  * The streamtrain command line.
@@ -127,9 +128,11 @@ public final class StreamTrain implements Runnable {
         if (e instanceof StageFailure failure) {
             Throwable cause = failure.getCause();
             boolean userError = isUserError(cause);
+            Optional<String> environment = userError ? Optional.empty() : EnvironmentFault.describe(cause);
             err.println(name + ": " + failure.stage() + " failed: "
-                    + (userError ? message(cause) : "internal error " + cause) + "; " + failure.aftermath());
-            if (!userError || verbose) {
+                    + (userError ? message(cause) : environment.orElse("internal error " + cause)) + "; "
+                    + failure.aftermath());
+            if ((!userError && environment.isEmpty()) || verbose) {
                 cause.printStackTrace(err);
             }
             code = cause instanceof DataGateException ? DATA_GATE : FAILED;

@@ -9,6 +9,7 @@ import kafka.server.KafkaRaftServer;
 import kafka.server.MetaProperties;
 import kafka.tools.StorageTool;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Exit;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.server.common.MetadataVersion;
 import org.slf4j.Logger;
@@ -31,6 +32,9 @@ import java.util.Properties;
  * only.
  */
 public final class EmbeddedKafka implements AutoCloseable {
+
+    /** Set when a broker of this JVM stopped on a fatal error: Kafka's halt and exit land here, see below. */
+    private static volatile boolean failed;
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
 
@@ -87,6 +91,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                     throw new IllegalStateException("Formatting the Kafka log folder " + logDir + " failed (" + rc + ")");
                 }
             }
+            keepTheJvmOnFatalErrors();
             KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM, Option.empty());
             server.startup();
             String bootstrap = "localhost:" + clientPort;
@@ -98,14 +103,50 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
+    /**
+     * Kafka halts its JVM on a fatal error of the broker, such as a log folder it can no longer write (a full disk):
+     * embedded in a command, that would end the command without a word. Instead the broker stops serving, the error is
+     * logged, and the stage that needs the broker fails with a line that names the cause.
+     */
+    private static void keepTheJvmOnFatalErrors() {
+        Exit.setHaltProcedure((status, message) -> {
+            failed = true;
+            LOG.error("The embedded Kafka broker stopped on a fatal error (Kafka would have halted the JVM with"
+                    + " status {}): {}", status, message);
+        });
+        Exit.setExitProcedure((status, message) -> {
+            failed = true;
+            LOG.error("The embedded Kafka broker stopped on a fatal error (Kafka would have ended the JVM with"
+                    + " status {}): {}", status, message);
+        });
+    }
+
     public String bootstrapServers() {
         return bootstrapServers;
     }
 
+    /**
+     * Stops the broker. One that stopped on a fatal error, before or while it shuts down, is left as it is: its
+     * controller is gone, and Kafka's own shutdown would wait five minutes for it.
+     */
     @Override
     public void close() {
-        server.shutdown();
-        server.awaitShutdown();
+        Thread stopping = new Thread(() -> {
+            server.shutdown();
+            server.awaitShutdown();
+        }, "embedded-kafka-shutdown");
+        stopping.setDaemon(true);
+        stopping.start();
+        try {
+            while (stopping.isAlive() && !failed) {
+                stopping.join(200);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (stopping.isAlive()) {
+            LOG.warn("The embedded Kafka broker failed (see above); not waiting for its shutdown");
+        }
     }
 
     /** The folder the embedded broker keeps its log in; it needs a warehouse on the local file system. */

@@ -1,6 +1,6 @@
 package io.streamtrain.jobs;
 
-import io.streamtrain.testing.Fixtures;
+import io.streamtrain.testing.ChildJvm;
 import io.streamtrain.testing.LocalRuns;
 import io.streamtrain.testing.StallingListener;
 import org.junit.jupiter.api.Test;
@@ -24,8 +24,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class CommandLimitsIT {
 
-    private static final Path ROOT = Fixtures.projectRoot();
-
     @TempDir
     Path tmp;
 
@@ -37,21 +35,13 @@ class CommandLimitsIT {
         Path warehouse = tmp.resolve("warehouse");
         Files.createDirectories(warehouse.resolve("landing"));
         Files.write(warehouse.resolve("landing/part-0.parquet"), new byte[0]);
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString()));
-        command.addAll(Files.readAllLines(ROOT.resolve("jobs/bin/lib/spark-env.sh")).stream().map(String::trim)
-                .filter(l -> l.startsWith("--add-opens=")).toList());
-        command.addAll(List.of("-Xmx1g", "-cp", System.getProperty("java.class.path"),
-                StreamTrain.class.getName()));
-        command.addAll(List.of(LocalRuns.command(warehouse, "limits", "sql",
+        List<String> command = new ArrayList<>(List.of(LocalRuns.command(warehouse, "limits", "sql",
                 "--set", "spark.conf.\"spark.extraListeners\"=" + StallingListener.class.getName())));
         for (String s : settings) {
             command.addAll(List.of("--set", s));
         }
         command.add("SELECT count(*) FROM landing");
-        return new ProcessBuilder(command).directory(ROOT.toFile())
-                .redirectOutput(tmp.resolve("out.txt").toFile()).redirectError(tmp.resolve("err.txt").toFile())
-                .start();
+        return ChildJvm.start(command, tmp.resolve("out.txt"), tmp.resolve("err.txt"));
     }
 
     private Ended waitFor(Process p, long start, int seconds) throws Exception {

@@ -36,6 +36,9 @@ public final class Fixtures {
         return new IngestRules(tinySchema(), 4096, 8, 64);
     }
 
+    /** Images in {@link #fashionSlice()}. */
+    public static final long SLICE_IMAGES = 4000;
+
     /** 3,000 training and 1,000 test images cut from Fashion-MNIST. */
     public static Path fashionSlice() {
         try {

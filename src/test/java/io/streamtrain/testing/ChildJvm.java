@@ -1,0 +1,33 @@
+package io.streamtrain.testing;
+
+import io.streamtrain.jobs.StreamTrain;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A streamtrain command in a JVM of its own, started as {@code jobs/bin/streamtrain} starts it (the launcher's Java 17
+ * flags, this build's classes): for what only a process shows, such as signals, halts and exit codes.
+ */
+public final class ChildJvm {
+
+    private ChildJvm() {
+    }
+
+    /** Starts {@code args} with {@code -Xmx1g}, stdout and stderr to {@code out} and {@code err}. */
+    public static Process start(List<String> args, Path out, Path err) throws IOException {
+        Path root = Fixtures.projectRoot();
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString()));
+        command.addAll(Files.readAllLines(root.resolve("jobs/bin/lib/spark-env.sh")).stream().map(String::trim)
+                .filter(l -> l.startsWith("--add-opens=")).toList());
+        command.addAll(List.of("-Xmx1g", "-cp", System.getProperty("java.class.path"),
+                StreamTrain.class.getName()));
+        command.addAll(args);
+        return new ProcessBuilder(command).directory(root.toFile())
+                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    }
+}
