@@ -30,7 +30,7 @@ import static org.apache.spark.sql.functions.col;
  * is collected.
  *
  * <p>Only the statistics of all rows keep ROC AUC's histograms in every replicate; a slice keeps them in its sample
- * only (its ROC AUC has a value and no interval), which makes it 40 times smaller. Slice values beyond the limit are
+ * only (its ROC AUC has a value and no interval), which makes it about 30 times smaller. Slice values beyond the limit are
  * gathered into one slice, {@code column=(other)}.
  */
 public final class Scores {

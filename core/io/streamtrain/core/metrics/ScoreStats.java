@@ -14,7 +14,7 @@ import java.util.List;
  * (half), so the value can differ from the exact one by half the share of positive-negative pairs that share a bin
  * (tests find it within 0.002 of the exact value). Its counts are ints, to keep a 200-replicate bootstrap of 10
  * classes near 8 MB: one statistics object holds at most 2^31 - 1 weighted examples per bin. Statistics made without
- * the histograms ({@link #withoutAuc}, 40 times smaller) have every metric but ROC AUC, which is NaN there.
+ * the histograms ({@link #withoutAuc}, about 30 times smaller) have every metric but ROC AUC, which is NaN there.
  *
  * <p>The summed log loss and confidences are kept as exact fixed-point sums ({@link #FIXED_POINT} units of 2^-24):
  * every sum is an integer, so merging in any order gives the same bits, and Spark may merge partitions as their
