@@ -90,6 +90,11 @@ public final class IngestJob {
         }
         OffsetRange range = ledger.find(runId).orElseGet(() -> {
             OffsetRange planned = resolve(kafka, ledger, until);
+            if (planned.size() == 0 && until != null) {
+                // A first run of an earlier date after later dates ran: their ranges took its records already.
+                LOG.warn("ingest: range run {} finds no record stamped before {} that earlier runs have not landed;"
+                        + " it lands nothing", runId, until);
+            }
             ledger.save(runId, planned);
             return planned;
         });

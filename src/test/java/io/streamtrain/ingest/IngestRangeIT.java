@@ -96,6 +96,9 @@ class IngestRangeIT {
         assertThat(StreamTrain.execute(command("ingest", "--mode", "range", "--until", endOfDay1,
                 "--run-id", "day1"))).isZero();
         assertThat(StreamTrain.execute(command("ingest", "--mode", "range", "--run-id", "day2"))).isZero();
+        // A first run of an earlier date after later dates ran: day 1 and day 2 hold its records; it lands nothing.
+        assertThat(StreamTrain.execute(command("ingest", "--mode", "range", "--until", endOfDay1,
+                "--run-id", "day0"))).isZero();
 
         Warehouse warehouse = new Warehouse(tmp.resolve("warehouse").toString());
         SparkSession spark = LocalRuns.session();
@@ -105,6 +108,7 @@ class IngestRangeIT {
             assertThat(landing.where("batch = 'range-day1'").count()).isEqualTo(60);
             assertThat(landing.where("batch = 'range-day1' AND id LIKE 'day1-%'").count()).isEqualTo(60);
             assertThat(landing.where("batch = 'range-day2' AND id LIKE 'day2-%'").count()).isEqualTo(40);
+            assertThat(landing.where("batch = 'range-day0'").count()).isZero();
         } finally {
             spark.stop();
         }
