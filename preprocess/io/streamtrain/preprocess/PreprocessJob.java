@@ -105,9 +105,13 @@ public final class PreprocessJob {
                                           Warehouse warehouse, Sizing sizing, String runId, BatchDecision decision) {
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
         Ledger ledger = ledger(files, warehouse, settings);
-        if (ledger.contains(runId)) {
-            // A retry of an accepting run that committed: its batches are curated; nothing is left to decide.
-            return run(spark, settings, schema, warehouse, sizing, runId);
+        boolean carriedOut = decision.kind() == BatchDecision.Kind.ACCEPT ? ledger.contains(runId)
+                : ledger.dropped().containsAll(decision.batches());
+        if (carriedOut) {
+            // A retry of a decision that went through: the batches are curated by this run, or dropped.
+            LOG.info("preprocess: {} of {} was carried out already; nothing to do", decision.kind().column(),
+                    decision.batches());
+            return PreprocessResult.nothing(runId, ledger.scalerVersion().orElse(null), ledger.waiting());
         }
         decision.requireWaiting(ledger.waiting());
         ParquetTables.overwriteRows(spark, decision.rows(runId, Timestamp.from(Instant.now())), warehouse,

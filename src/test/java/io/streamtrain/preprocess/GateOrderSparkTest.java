@@ -110,6 +110,11 @@ public class GateOrderSparkTest extends SparkLocalTest {
         assertThat(decision.<String>getAs("decided_by")).isEqualTo(System.getProperty("user.name"));
         assertThat(decision.<String>getAs("reason")).isEqualTo("new camera, brighter on purpose");
         assertThat((Object) decision.getAs("decided_at")).isNotNull();
+
+        // The scheduler retries the accepting command: it was carried out, so nothing changes.
+        assertThat(decide(w, "accept-b2", new BatchDecision(BatchDecision.Kind.ACCEPT, List.of("b2"),
+                "new camera, brighter on purpose")).batches()).isZero();
+        assertThat(filesHold(w, "b2")).isEqualTo(ROWS);
     }
 
     @Test
@@ -123,6 +128,7 @@ public class GateOrderSparkTest extends SparkLocalTest {
                 new BatchDecision(BatchDecision.Kind.DROP, List.of("b9"), "typo")))
                 .isInstanceOf(UserException.class).hasMessageContaining("b9").hasMessageContaining("b1");
 
+        decide(w, "drop-b1", new BatchDecision(BatchDecision.Kind.DROP, List.of("b1"), "sensor fault"));
         decide(w, "drop-b1", new BatchDecision(BatchDecision.Kind.DROP, List.of("b1"), "sensor fault"));
         land(w, "b2", "c-", 0);
         PreprocessResult day3 = preprocess(w, "day3", GATED);
