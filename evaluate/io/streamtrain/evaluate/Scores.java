@@ -92,7 +92,7 @@ public final class Scores {
             }
         });
         Paired paired = championColumn == null ? null : new Paired(all.stats,
-                all.champion != null ? all.champion : shape.champion(), all.onlyCandidate, all.onlyChampion);
+                all.champion != null ? all.champion : shape.full(), all.onlyCandidate, all.onlyChampion);
         return new Outcome(ordered, paired);
     }
 
@@ -175,14 +175,15 @@ public final class Scores {
         }
 
         Part all() {
-            return new Part(this, champion());
+            return new Part(this, full());
         }
 
         Part slice() {
             return new Part(this, Replicates.withoutAucIntervals(classes, bins, replicates, seed));
         }
 
-        Replicates champion() {
+        /** With ROC AUC's histograms in every replicate: all rows', and the champion's. */
+        Replicates full() {
             return new Replicates(classes, bins, replicates, seed);
         }
     }
@@ -209,7 +210,7 @@ public final class Scores {
                 return;
             }
             if (champion == null) {
-                champion = shape.champion();
+                champion = shape.full();
             }
             champion.add(key, label, q);
             boolean right = ScoreStats.argmax(p) == label;

@@ -23,7 +23,7 @@ enum EnvironmentFault {
 
     /** One line naming the fault behind {@code failure}, found anywhere in its chain of causes; empty for others. */
     static Optional<String> describe(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
             String message = t.getMessage();
             for (EnvironmentFault fault : values()) {
                 if (message != null && message.contains(fault.marker)) {

@@ -93,7 +93,7 @@ public final class PreprocessJob {
             return PreprocessResult.nothing(runId, ledger.scalerVersion().orElse(null), ledger.waiting());
         }
         Map<String, List<String>> batchDirs = landingBatches(files, requireLanding(files, warehouse));
-        return curateBatches(spark, settings, schema, warehouse, sizing, runId, ledger,
+        return curateBatches(spark, files, settings, schema, warehouse, sizing, runId, ledger,
                 batchesFor(ledger, runId, batchDirs.keySet()), batchDirs, true);
     }
 
@@ -123,8 +123,8 @@ public final class PreprocessJob {
             return PreprocessResult.nothing(runId, dropped.scalerVersion().orElse(null), dropped.waiting());
         }
         Map<String, List<String>> batchDirs = landingBatches(files, requireLanding(files, warehouse));
-        return curateBatches(spark, settings, schema, warehouse, sizing, runId, ledger.released(decision.batches()),
-                decision.batches(), batchDirs, false);
+        return curateBatches(spark, files, settings, schema, warehouse, sizing, runId,
+                ledger.released(decision.batches()), decision.batches(), batchDirs, false);
     }
 
     /** The ledger a run starts from; {@code --full} forgets the runs but keeps the batches set aside or dropped. */
@@ -161,11 +161,10 @@ public final class PreprocessJob {
         return List.copyOf(fresh);
     }
 
-    private static PreprocessResult curateBatches(SparkSession spark, PreprocessSettings settings,
+    private static PreprocessResult curateBatches(SparkSession spark, HadoopFiles files, PreprocessSettings settings,
                                                   RecordSchema schema, Warehouse warehouse, Sizing sizing,
                                                   String runId, Ledger ledger, List<String> batches,
                                                   Map<String, List<String>> batchDirs, boolean gated) {
-        HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
         Ledger base = ledger.before(runId);
         removeUncommitted(files, warehouse, base);
         if (batches.isEmpty()) {

@@ -43,7 +43,7 @@ final class TrainingHistory {
         String partition = warehouse.table(Table.TRAINING_HISTORY) + "/" + Table.TRAINING_HISTORY.partitioning().get(0)
                 + "=" + runId;
         int stored = files.exists(partition) ? storedEpochs(spark, partition) : 0;
-        if (stored > kept.size() || (stored > 0 && kept.isEmpty())) {
+        if (stored > kept.size()) {
             files.deleteRecursively(partition);
             stored = 0;
         }
