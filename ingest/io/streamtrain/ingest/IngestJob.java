@@ -68,10 +68,10 @@ public final class IngestJob {
         IngestChecks.requireOneMode(settings, files, warehouse);
         removeStagingLeftovers(spark.sparkContext().hadoopConfiguration(), List.of(warehouse.table(Table.LANDING),
                 warehouse.table(Table.QUARANTINE), warehouse.table(Table.INGEST_AUDIT)));
-        if (settings.mode() == IngestSettings.Mode.RANGE) {
-            return runRanges(spark, kafka, rules, warehouse, ledger, runId, settings.until());
-        }
-        return runStream(spark, kafka, settings, rules, warehouse);
+        return kafka.reading("ingest read topic " + kafka.settings().topic(), () ->
+                settings.mode() == IngestSettings.Mode.RANGE
+                        ? runRanges(spark, kafka, rules, warehouse, ledger, runId, settings.until())
+                        : runStream(spark, kafka, settings, rules, warehouse));
     }
 
     /**
@@ -125,7 +125,7 @@ public final class IngestJob {
      */
     private static OffsetRange resolve(KafkaConnection kafka, OffsetLedger ledger, Instant until) {
         String topic = kafka.settings().topic();
-        Map<String, Object> props = kafka.clientProperties();
+        Map<String, Object> props = kafka.consumerProperties();
         // End offsets of committed records only, the same bound read_committed reading stops at.
         props.put("isolation.level", "read_committed");
         try (KafkaConsumer<byte[], byte[]> consumer =
@@ -175,6 +175,9 @@ public final class IngestJob {
         options.put("failOnDataLoss", "true");
         // Only committed records of transactional producers.
         options.put("kafka.isolation.level", "read_committed");
+        // A broker that stops answering ends the read after kafka.read-timeout, not after Spark's 120 s a poll.
+        options.put("kafkaConsumer.pollTimeoutMs", String.valueOf(kafka.settings().readTimeout().toMillis()));
+        kafka.readTimeouts().forEach((key, millis) -> options.put("kafka." + key, String.valueOf(millis)));
         for (Map.Entry<String, String> e : kafka.settings().properties().entrySet()) {
             options.put("kafka." + e.getKey(), e.getValue());
         }

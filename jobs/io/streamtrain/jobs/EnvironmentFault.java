@@ -1,8 +1,10 @@
 package io.streamtrain.jobs;
 
 import io.streamtrain.core.UserException;
+import io.streamtrain.core.kafka.KafkaLostException;
 
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * Failures of the machine rather than of the program or its user, which a stage cannot help and a user can fix: they
@@ -10,24 +12,25 @@ import java.util.Optional;
  */
 enum EnvironmentFault {
     /** A write found no space left on the file system (ENOSPC), in the warehouse or in Spark's local folders. */
-    DISK_FULL("No space left on device", "the disk is full (%s): free space where the warehouse or Spark's local"
-            + " folders (spark.local.dir) are");
+    DISK_FULL(t -> t.getMessage() != null && t.getMessage().contains("No space left on device"),
+            "the disk is full (%s): free space where the warehouse or Spark's local folders (spark.local.dir) are"),
+    /** The Kafka cluster stopped answering while a command read or wrote it. */
+    KAFKA_LOST(t -> t instanceof KafkaLostException, "%s: start the broker again, or mend the network to it");
 
-    private final String marker;
+    private final Predicate<Throwable> marks;
     private final String explanation;
 
-    EnvironmentFault(String marker, String explanation) {
-        this.marker = marker;
+    EnvironmentFault(Predicate<Throwable> marks, String explanation) {
+        this.marks = marks;
         this.explanation = explanation;
     }
 
     /** One line naming the fault behind {@code failure}, found anywhere in its chain of causes; empty for others. */
     static Optional<String> describe(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            String message = t.getMessage();
             for (EnvironmentFault fault : values()) {
-                if (message != null && message.contains(fault.marker)) {
-                    return Optional.of(String.format(fault.explanation, UserException.oneLine(message)));
+                if (fault.marks.test(t)) {
+                    return Optional.of(String.format(fault.explanation, UserException.oneLine(t.getMessage())));
                 }
             }
         }

@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
 
 /**
  * A reachable Kafka cluster: the configured one, or an embedded broker started for the lifetime of this object.
@@ -29,6 +30,8 @@ public final class KafkaConnection implements AutoCloseable {
 
     /** How long planning waits for a real cluster to answer. */
     private static final long PROBE_SECONDS = 10;
+    /** Kafka's default for request.timeout.ms. */
+    private static final int DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaConnection.class);
 
@@ -53,7 +56,7 @@ public final class KafkaConnection implements AutoCloseable {
     /** The same cluster under another topic; closing the view leaves the broker running. */
     public KafkaConnection withTopic(String topic) {
         KafkaSettings s = new KafkaSettings(settings.bootstrapServers(), topic, settings.partitions(),
-                settings.embeddedPort(), settings.properties());
+                settings.embeddedPort(), settings.properties(), settings.readTimeout());
         return new KafkaConnection(s, bootstrapServers, null);
     }
 
@@ -70,6 +73,55 @@ public final class KafkaConnection implements AutoCloseable {
         Map<String, Object> props = new HashMap<>(settings.properties());
         props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         return props;
+    }
+
+    /** Consumer properties: {@link #clientProperties()}, waiting on a silent broker for {@code kafka.read-timeout}. */
+    public Map<String, Object> consumerProperties() {
+        Map<String, Object> props = clientProperties();
+        props.putAll(readTimeouts());
+        return props;
+    }
+
+    /**
+     * The client settings that bound a wait on a silent broker by {@code kafka.read-timeout}: an API call's and a
+     * request's (which Kafka requires to be no longer), unless {@code kafka.properties} sets them.
+     */
+    public Map<String, Integer> readTimeouts() {
+        int timeout = (int) settings.readTimeout().toMillis();
+        int request = Math.min(timeout, DEFAULT_REQUEST_TIMEOUT_MS);
+        Map<String, Integer> timeouts = new HashMap<>(Map.of(CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG, timeout,
+                CommonClientConfigs.REQUEST_TIMEOUT_MS_CONFIG, request));
+        timeouts.keySet().removeAll(settings.properties().keySet());
+        return timeouts;
+    }
+
+    /**
+     * Runs {@code read}, a task that reads this cluster; a failure while the cluster no longer answers is reported
+     * as its loss ({@link KafkaLostException}: one line naming the cluster), any other failure as it is.
+     */
+    public <T> T reading(String task, Supplier<T> read) {
+        try {
+            return read.get();
+        } catch (Exception e) {
+            // Spark throws its checked SparkException from Scala code without declaring it.
+            if (answers()) {
+                throw e;
+            }
+            throw new KafkaLostException(bootstrapServers, task, e);
+        }
+    }
+
+    /** Whether the cluster answers a metadata request within a few seconds, now. */
+    public boolean answers() {
+        try {
+            probe(clientProperties());
+            return true;
+        } catch (TimeoutException | ExecutionException | KafkaException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** Creates the topic with {@code kafka.partitions} partitions unless it exists. */
@@ -145,11 +197,8 @@ public final class KafkaConnection implements AutoCloseable {
         }
         Map<String, Object> props = new HashMap<>(kafka.properties());
         props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        // Fail fast: the defaults retry for a minute or more before a wrong address is reported.
-        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TimeUnit.SECONDS.toMillis(PROBE_SECONDS));
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TimeUnit.SECONDS.toMillis(PROBE_SECONDS));
-        try (Admin admin = Admin.create(props)) {
-            admin.describeCluster().nodes().get(PROBE_SECONDS, TimeUnit.SECONDS);
+        try {
+            probe(props);
         } catch (TimeoutException | ExecutionException e) {
             throw new UserException("Kafka at " + kafka.bootstrapServers() + " did not answer within " + PROBE_SECONDS
                     + " s: check " + KafkaSettings.BOOTSTRAP_SERVERS + " and the network (or security settings in "
@@ -161,6 +210,16 @@ public final class KafkaConnection implements AutoCloseable {
             throw new UserException("Kafka client settings for " + kafka.bootstrapServers() + " are unusable ("
                     + e.getClass().getSimpleName() + "): check " + KafkaSettings.BOOTSTRAP_SERVERS + " and "
                     + KafkaSettings.PROPERTIES);
+        }
+    }
+
+    /** Asks the cluster for its nodes, giving up after a few seconds: the defaults retry for a minute or more. */
+    private static void probe(Map<String, Object> props)
+            throws TimeoutException, ExecutionException, InterruptedException {
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TimeUnit.SECONDS.toMillis(PROBE_SECONDS));
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TimeUnit.SECONDS.toMillis(PROBE_SECONDS));
+        try (Admin admin = Admin.create(props)) {
+            admin.describeCluster().nodes().get(PROBE_SECONDS, TimeUnit.SECONDS);
         }
     }
 }

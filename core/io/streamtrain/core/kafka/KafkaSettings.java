@@ -4,6 +4,7 @@ import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.Redaction;
 import io.streamtrain.core.Settings;
 
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -14,15 +15,17 @@ import java.util.Map;
  * @param partitions       partitions of a topic that {@code produce} creates
  * @param embeddedPort     client port of the embedded broker, 0 for any free port
  * @param properties       passed to every consumer and producer as they are (security.protocol, sasl.*, ssl.*)
+ * @param readTimeout      how long a read waits on a broker that does not answer before the command gives up
  */
 public record KafkaSettings(String bootstrapServers, String topic, int partitions, int embeddedPort,
-                            Map<String, String> properties) {
+                            Map<String, String> properties, Duration readTimeout) {
 
     public static final String BOOTSTRAP_SERVERS = "kafka.bootstrap-servers";
     public static final String TOPIC = "kafka.topic";
     public static final String PARTITIONS = "kafka.partitions";
     public static final String EMBEDDED_PORT = "kafka.embedded-port";
     public static final String PROPERTIES = "kafka.properties";
+    public static final String READ_TIMEOUT = "kafka.read-timeout";
     public static final String EMBEDDED = "embedded";
 
     /** Settings that would break exactly-once delivery, and what to use instead. */
@@ -54,13 +57,14 @@ public record KafkaSettings(String bootstrapServers, String topic, int partition
 
     public static KafkaSettings from(Settings s) {
         return new KafkaSettings(s.nonBlank(BOOTSTRAP_SERVERS), s.nonBlank(TOPIC), s.positiveInt(PARTITIONS),
-                s.intInRange(EMBEDDED_PORT, 0, 65535), s.stringMap(PROPERTIES));
+                s.intInRange(EMBEDDED_PORT, 0, 65535), s.stringMap(PROPERTIES), s.positiveDuration(READ_TIMEOUT));
     }
 
     @Override
     public String toString() {
         return "KafkaSettings[bootstrapServers=" + bootstrapServers + ", topic=" + topic + ", partitions=" + partitions
-                + ", embeddedPort=" + embeddedPort + ", properties=" + Redaction.redact(properties) + "]";
+                + ", embeddedPort=" + embeddedPort + ", properties=" + Redaction.redact(properties) + ", readTimeout="
+                + readTimeout + "]";
     }
 
     public boolean isEmbedded() {

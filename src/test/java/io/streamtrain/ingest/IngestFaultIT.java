@@ -94,7 +94,8 @@ class IngestFaultIT {
     }
 
     private void publish(String bootstrap) {
-        KafkaSettings settings = new KafkaSettings(bootstrap, TOPIC, 2, 0, java.util.Map.of());
+        KafkaSettings settings = new KafkaSettings(bootstrap, TOPIC, 2, 0, java.util.Map.of(),
+                java.time.Duration.ofSeconds(60));
         try (KafkaConnection kafka = KafkaConnection.open(settings, new Warehouse(tmp.toString()))) {
             String zeros = "0,".repeat(783) + "0";
             Iterator<Event> events = java.util.stream.IntStream.range(0, RECORDS).mapToObj(i -> {

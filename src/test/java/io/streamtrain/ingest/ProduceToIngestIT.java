@@ -159,7 +159,7 @@ class ProduceToIngestIT {
                 ProduceSettings.FORMAT + "=jsonl", ProduceSettings.INPUT + "=\"" + input + "\"")));
         KafkaSettings k = config.kafka();
         KafkaSettings small = new KafkaSettings(k.bootstrapServers(), k.topic(), k.partitions(), k.embeddedPort(),
-                Map.of("max.request.size", "100000"));
+                Map.of("max.request.size", "100000"), k.readTimeout());
 
         UserException failure;
         try (KafkaConnection kafka = KafkaConnection.open(small, config.warehouse())) {

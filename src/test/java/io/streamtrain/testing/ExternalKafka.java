@@ -1,6 +1,7 @@
 package io.streamtrain.testing;
 
 import io.streamtrain.core.kafka.FreePorts;
+import org.apache.kafka.clients.admin.Admin;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -9,7 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -19,11 +23,14 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ExternalKafka implements AutoCloseable {
 
-    private final Process process;
+    private final Path properties;
+    private final Path log;
     private final int port;
+    private Process process;
 
-    private ExternalKafka(Process process, int port) {
-        this.process = process;
+    private ExternalKafka(Path properties, Path log, int port) {
+        this.properties = properties;
+        this.log = log;
         this.port = port;
     }
 
@@ -54,22 +61,44 @@ public final class ExternalKafka implements AutoCloseable {
         Path log = dir.resolve("broker.log");
         run(List.of("kafka.tools.StorageTool", "format", "-t", UUID.randomUUID().toString().replace("-", "")
                 .substring(0, 22), "-c", properties.toString()), log).waitFor(2, TimeUnit.MINUTES);
-        Process broker = run(List.of("kafka.Kafka", properties.toString()), log);
-        ExternalKafka kafka = new ExternalKafka(broker, port);
+        ExternalKafka kafka = new ExternalKafka(properties, log, port);
+        kafka.restart();
+        return kafka;
+    }
+
+    /** Kills the broker's JVM with SIGKILL, as a crashed machine or the OOM killer would. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor();
+    }
+
+    /**
+     * Starts the broker again on its log folder and port (after {@link #kill}); returns once it serves metadata, which
+     * after an unclean stop waits for its log recovery.
+     */
+    public void restart() throws IOException, InterruptedException {
+        process = run(List.of("kafka.Kafka", properties.toString()), log);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (!kafka.accepts()) {
-            if (!broker.isAlive() || System.nanoTime() > deadline) {
-                kafka.close();
+        while (!accepts() || !servesMetadata()) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                close();
                 throw new IllegalStateException("the Kafka broker did not start; see " + log);
             }
             Thread.sleep(500);
         }
-        return kafka;
     }
 
     /** host:port for bootstrap.servers. */
     public String bootstrapServers() {
         return "127.0.0.1:" + port;
+    }
+
+    private boolean servesMetadata() throws InterruptedException {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers(), "request.timeout.ms", 2_000,
+                "default.api.timeout.ms", 2_000))) {
+            return !admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty();
+        } catch (ExecutionException | TimeoutException e) {
+            return false;
+        }
     }
 
     private boolean accepts() {
