@@ -141,20 +141,26 @@ public final class HadoopFiles {
      */
     public void writeBytes(String path, byte[] content) {
         Path target = new Path(path);
-        Path tmp = new Path(target.getParent(), "._tmp-" + target.getName() + "-" + UUID.randomUUID());
+        String tmpPrefix = "._tmp-" + target.getName() + "-";
+        Path tmp = new Path(target.getParent(), tmpPrefix + UUID.randomUUID());
         try {
             FileSystem fs = target.getFileSystem(conf);
             if (fs instanceof LocalFileSystem local) {
                 replaceLocally(local, target, tmp, content);
-                return;
+            } else {
+                fs.mkdirs(target.getParent());
+                try (FSDataOutputStream out = fs.create(tmp, true)) {
+                    out.write(content);
+                }
+                // One rename that replaces the target: readers see the old file or the new one, never neither
+                // (atomic on HDFS; object stores copy).
+                FileContext.getFileContext(fs.getUri(), conf).rename(tmp, target, Options.Rename.OVERWRITE);
             }
-            fs.mkdirs(target.getParent());
-            try (FSDataOutputStream out = fs.create(tmp, true)) {
-                out.write(content);
+            // What a writer killed before its rename left of the same file.
+            for (FileStatus leftover : fs.listStatus(target.getParent(),
+                    p -> p.getName().startsWith(tmpPrefix))) {
+                fs.delete(leftover.getPath(), false);
             }
-            // One rename that replaces the target: readers see the old file or the new one, never neither
-            // (atomic on HDFS; object stores copy).
-            FileContext.getFileContext(fs.getUri(), conf).rename(tmp, target, Options.Rename.OVERWRITE);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write " + path, e);
         }

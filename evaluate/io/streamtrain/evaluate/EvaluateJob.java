@@ -194,7 +194,7 @@ public final class EvaluateJob {
                 () -> ModelBundle.load(files, warehouse, modelId));
         Future<History> historyRead = background.submit(
                 () -> History.read(spark, warehouse, ModelBundle.runOf(modelId)));
-        Dataset<Row> test = CuratedTable.split(spark, warehouse, Split.TEST);
+        Dataset<Row> test = TestRows.of(spark, files, warehouse, runId);
         String slice = sliceColumn(test, settings.sliceColumn());
         ModelBundle bundle = join(loading);
         String champion = settings.gate().enabled() ? championBefore(spark, files, warehouse, runId) : null;

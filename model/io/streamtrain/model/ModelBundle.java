@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
+import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 
@@ -42,9 +43,9 @@ public record ModelBundle(String runId, MultiLayerNetwork network, Scaler scaler
     public static final String EXPLANATIONS = "explanations.html";
 
     /**
-     * Writes the bundle, then moves {@code latest} to it (an atomic replace, after everything else is written). What
-     * earlier weights of the same run id left (compressed copies, explanations) is deleted first: it no longer
-     * describes this model.
+     * Writes the bundle, moves {@code latest} to it (an atomic replace), and writes the lineage last: a bundle with its
+     * lineage is complete ({@link #complete}), and {@code latest} named it once. What earlier weights of the same run
+     * id left (compressed copies, explanations) is deleted first: it no longer describes this model.
      */
     public void save(HadoopFiles files, Warehouse warehouse, String effectiveConfig, Lineage lineage) {
         String dir = warehouse.model(runId);
@@ -53,8 +54,14 @@ public record ModelBundle(String runId, MultiLayerNetwork network, Scaler scaler
         files.writeBytes(dir + "/" + MODEL, serialize(network));
         files.writeString(dir + "/" + SCALER, scaler.toJson());
         files.writeString(dir + "/" + CONFIG, effectiveConfig);
-        files.writeString(dir + "/" + Lineage.FILE, lineage.toJson());
         files.writeString(warehouse.latestModelPointer(), runId + "\n");
+        files.writeString(dir + "/" + Lineage.FILE, lineage.toJson());
+    }
+
+    /** Whether {@link #save} of bundle {@code runId} went to its end. */
+    public static boolean complete(HadoopFiles files, Warehouse warehouse, String runId) {
+        String dir = warehouse.model(runId);
+        return Stream.of(MODEL, SCALER, CONFIG, Lineage.FILE).allMatch(f -> files.exists(dir + "/" + f));
     }
 
     /** The lineage of bundle {@code runId}; a warm start cannot tell new data from old without it. */

@@ -33,7 +33,9 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -88,9 +90,10 @@ public final class PreprocessJob {
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
         Ledger ledger = ledger(files, warehouse, settings);
         if (ledger.settledEarlier(runId)) {
+            Ledger.Run run = ledger.run(runId).orElseThrow();
             LOG.info("preprocess: run {} is committed ({}) and later runs built on it: nothing to do", runId,
-                    ledger.run(runId).orElseThrow().batches());
-            return PreprocessResult.nothing(runId, ledger.scalerVersion().orElse(null), ledger.waiting());
+                    run.batches());
+            return PreprocessResult.committed(run, splitRows(spark, warehouse, run), ledger.waiting());
         }
         Map<String, List<String>> batchDirs = landingBatches(files, requireLanding(files, warehouse));
         return curateBatches(spark, files, settings, schema, warehouse, sizing, runId, ledger,
@@ -296,6 +299,20 @@ public final class PreprocessJob {
                 .option("maxRecordsPerFile", rowsPerFile)
                 .partitionBy(CuratedTable.SPLIT, CuratedTable.RUN)
                 .parquet(curatedPath);
+    }
+
+    /** The rows committed run {@code run} curated, by split: what it reported when it ran. */
+    private static Map<Split, Long> splitRows(SparkSession spark, Warehouse warehouse, Ledger.Run run) {
+        Map<Split, Long> rows = new EnumMap<>(Split.class);
+        if (run.curated() > 0) {
+            String curated = warehouse.table(Table.CURATED);
+            for (Row r : spark.read().option("basePath", curated)
+                    .parquet(curated + "/" + CuratedTable.SPLIT + "=*/" + CuratedTable.RUN + "=" + run.runId())
+                    .groupBy(CuratedTable.SPLIT).count().collectAsList()) {
+                rows.put(Split.valueOf(r.getString(0).toUpperCase(Locale.ROOT)), r.getLong(1));
+            }
+        }
+        return rows;
     }
 
     /** Commits the run in the {@link Ledger}, last: until then, readers and the next run ignore its rows. */

@@ -1,6 +1,8 @@
 package io.streamtrain.preprocess;
 
 import io.streamtrain.core.Warehouse;
+import io.streamtrain.core.table.Ledger;
+import io.streamtrain.core.table.Split;
 import io.streamtrain.core.stage.StageResult;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,6 +54,14 @@ public record PreprocessResult(String runId, int batches, long landed, long trai
         return String.format("preprocess: %d new batches, %d landed -> train %d, validation %d, test %d,"
                 + " quarantined %d (%d duplicates); scaler %s%n%s", batches, landed, train, validation, test,
                 quarantined, duplicates, scalerVersion, waits);
+    }
+
+    /** A committed run run again: what it curated when it ran, and the batches that wait now. */
+    static PreprocessResult committed(Ledger.Run run, Map<Split, Long> splitRows, List<String> waiting) {
+        return new PreprocessResult(run.runId(), run.batches().size(), run.landed(),
+                splitRows.getOrDefault(Split.TRAIN, 0L), splitRows.getOrDefault(Split.VALIDATION, 0L),
+                splitRows.getOrDefault(Split.TEST, 0L), run.quarantined(), run.duplicates(), run.scalerVersion(),
+                waiting);
     }
 
     /** A run that found every landing batch curated already. */

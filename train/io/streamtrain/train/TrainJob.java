@@ -106,6 +106,10 @@ public final class TrainJob {
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
         Checkpoints checkpoints = new Checkpoints(files, Checkpoints.dir(warehouse, runId));
         Origin origin = origin(files, warehouse, runId, start, checkpoints);
+        if (finishedBefore(files, warehouse, runId, settings, origin)) {
+            List<EpochStats> history = origin.resumed().state().history();
+            return new TrainResult(runId, history.isEmpty() ? 0 : history.get(0).samples(), history);
+        }
         Dataset<Row> curatedTrain = CuratedTable.split(spark, warehouse, Split.TRAIN);
         Scaler scaler = scaler(files, warehouse, schema, origin);
         Dataset<Row> train = origin.pin(origin.unseen(curatedTrain));
@@ -155,6 +159,25 @@ public final class TrainJob {
         new ModelBundle(runId, network, scaler).save(files, warehouse, effectiveConfig, lineage);
         long examples = history.isEmpty() ? 0 : history.get(0).samples();
         return new TrainResult(runId, examples, history);
+    }
+
+    /**
+     * A resumed run whose training ended and whose bundle is complete: a retry after success, or a scheduler's clear
+     * of an earlier date. It changes nothing (saving again would move {@code models/latest} back to it).
+     */
+    private static boolean finishedBefore(HadoopFiles files, Warehouse warehouse, String runId, TrainSettings settings,
+                                          Origin origin) {
+        if (origin.resumed() == null) {
+            return false;
+        }
+        TrainingState state = origin.resumed().state();
+        boolean ended = state.completedEpochs() >= settings.epochs()
+                || state.exhausted(settings.earlyStoppingPatience());
+        if (ended && ModelBundle.complete(files, warehouse, runId)) {
+            LOG.info("train: run {} finished before and its bundle is complete; nothing to do", runId);
+            return true;
+        }
+        return false;
     }
 
     /**

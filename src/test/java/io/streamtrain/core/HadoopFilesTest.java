@@ -48,4 +48,18 @@ class HadoopFilesTest {
             assertThat(listed.map(p -> p.getFileName().toString())).containsExactly("state.json");
         }
     }
+
+    /** A writer killed between writing its temporary file and renaming it left the file; the next write removes it. */
+    @Test
+    void theNextWriteRemovesWhatAKilledWriterLeft() throws Exception {
+        HadoopFiles files = new HadoopFiles(new Configuration());
+        Files.writeString(dir.resolve("._tmp-run.json-5c3e0b8e-killed"), "{\"half\":");
+        Files.writeString(dir.resolve("._tmp-other.json-5c3e0b8e-in-flight"), "{}");
+
+        files.writeString(dir.resolve("run.json").toUri().toString(), "{\"stages\":[]}");
+        try (var listed = Files.list(dir)) {
+            assertThat(listed.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder("run.json", "._tmp-other.json-5c3e0b8e-in-flight");
+        }
+    }
 }

@@ -1,8 +1,8 @@
 package io.streamtrain.jobs;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.Warehouse;
+import io.streamtrain.testing.DagCommands;
 import io.streamtrain.testing.Fixtures;
 import io.streamtrain.testing.LocalRuns;
 import io.streamtrain.model.Lineage;
@@ -10,15 +10,12 @@ import io.streamtrain.model.ModelBundle;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -30,7 +27,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class AirflowDagIT {
 
-    private static final Path ROOT = Fixtures.projectRoot();
     /** Small and quick: the DAG's commands are what is tested, not the model. */
     private static final String[] QUICK = {"--set", "train.epochs=2", "--set", "train.mlp.hidden-layers=[32]"};
 
@@ -42,10 +38,10 @@ class AirflowDagIT {
         // Today and tomorrow: today's records, published now, fall in today's interval; tomorrow's are published
         // after today's run and before tomorrow's.
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
-        List<List<String>> day1 = commands(today);
-        List<List<String>> day2 = commands(today.plusDays(1));
-        String id1 = runId(day1.get(0));
-        String id2 = runId(day2.get(0));
+        List<List<String>> day1 = DagCommands.of(today);
+        List<List<String>> day2 = DagCommands.of(today.plusDays(1));
+        String id1 = DagCommands.runId(day1.get(0));
+        String id2 = DagCommands.runId(day2.get(0));
 
         assertThat(StreamTrain.execute(local("produce", "--input", Fixtures.fashionSlice().toString(),
                 "--format", "idx"))).isZero();
@@ -94,10 +90,7 @@ class AirflowDagIT {
 
     /** The DAG's command for the test's warehouse and the embedded broker: its --conf replaced by the local one. */
     private String[] local(List<String> dagCommand) {
-        List<String> args = new ArrayList<>(dagCommand);
-        int conf = args.indexOf("--conf");
-        args.remove(conf + 1);
-        args.remove(conf);
+        List<String> args = DagCommands.withoutConf(dagCommand);
         args.addAll(List.of(QUICK));
         return local(args.toArray(String[]::new));
     }
@@ -105,27 +98,5 @@ class AirflowDagIT {
     private String[] local(String... args) {
         return LocalRuns.command(tmp.resolve("warehouse"), "airflow-it", args[0],
                 Arrays.copyOfRange(args, 1, args.length));
-    }
-
-    private static String runId(List<String> command) {
-        return command.get(command.indexOf("--run-id") + 1);
-    }
-
-    /** What dag_commands.py prints for {@code day}: per task, the streamtrain arguments. */
-    private static List<List<String>> commands(LocalDate day) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("python3", ROOT.resolve("jobs/airflow/dag_commands.py").toString(),
-                ROOT.resolve("jobs/airflow/streamtrain_dag.py").toString(), day.toString())
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(out).isZero();
-        ObjectMapper json = new ObjectMapper();
-        List<List<String>> commands = new ArrayList<>();
-        for (String line : out.strip().split("\n")) {
-            List<String> task = Arrays.asList(json.readValue(line, String[].class));
-            commands.add(task.subList(1, task.size()));
-        }
-        assertThat(commands).extracting(c -> c.get(0)).containsExactly("ingest", "preprocess", "train", "evaluate");
-        return commands;
     }
 }
