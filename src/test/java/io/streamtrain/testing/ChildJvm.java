@@ -19,13 +19,18 @@ public final class ChildJvm {
 
     /** Starts {@code args} with {@code -Xmx1g}, stdout and stderr to {@code out} and {@code err}. */
     public static Process start(List<String> args, Path out, Path err) throws IOException {
+        return start(StreamTrain.class, args, out, err);
+    }
+
+    /** Starts class {@code main} of this build with {@code args}, as {@link #start(List, Path, Path)} does. */
+    public static Process start(Class<?> main, List<String> args, Path out, Path err) throws IOException {
         Path root = Fixtures.projectRoot();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString()));
         command.addAll(Files.readAllLines(root.resolve("jobs/bin/lib/spark-env.sh")).stream().map(String::trim)
                 .filter(l -> l.startsWith("--add-opens=")).toList());
         command.addAll(List.of("-Xmx1g", "-cp", System.getProperty("java.class.path"),
-                StreamTrain.class.getName()));
+                main.getName()));
         command.addAll(args);
         return new ProcessBuilder(command).directory(root.toFile())
                 .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
