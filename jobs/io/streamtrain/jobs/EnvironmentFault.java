@@ -25,13 +25,21 @@ enum EnvironmentFault {
         this.explanation = explanation;
     }
 
-    /** One line naming the fault behind {@code failure}, found anywhere in its chain of causes; empty for others. */
+    /**
+     * One line naming the fault behind {@code failure}, found anywhere in its chain of causes (the deepest cause that
+     * shows it, whose message is the plainest); empty for others. The first fault in declaration order wins: a broker
+     * that stopped answering because its disk filled is a full disk.
+     */
     static Optional<String> describe(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            for (EnvironmentFault fault : values()) {
+        for (EnvironmentFault fault : values()) {
+            Throwable deepest = null;
+            for (Throwable t = failure; t != null; t = t.getCause()) {
                 if (fault.marks.test(t)) {
-                    return Optional.of(String.format(fault.explanation, UserException.oneLine(t.getMessage())));
+                    deepest = t;
                 }
+            }
+            if (deepest != null) {
+                return Optional.of(String.format(fault.explanation, UserException.oneLine(deepest.getMessage())));
             }
         }
         return Optional.empty();
