@@ -8,12 +8,9 @@ public final class KafkaLostException extends RuntimeException {
 
     private static final int MAX_SYMPTOM = 240;
 
-    private final String bootstrapServers;
-
     public KafkaLostException(String bootstrapServers, String task, Throwable cause) {
         super("Kafka at " + bootstrapServers + " stopped answering while " + task + " (" + symptom(cause) + ")",
                 cause);
-        this.bootstrapServers = bootstrapServers;
     }
 
     /** The innermost cause's first line: a Spark job's failure message carries its executor's whole stack trace. */
@@ -25,9 +22,5 @@ public final class KafkaLostException extends RuntimeException {
         String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
         String first = message.lines().findFirst().orElse("").strip();
         return first.length() <= MAX_SYMPTOM ? first : first.substring(0, MAX_SYMPTOM) + "...";
-    }
-
-    public String bootstrapServers() {
-        return bootstrapServers;
     }
 }
