@@ -50,6 +50,11 @@ public record KafkaSettings(String bootstrapServers, String topic, int partition
                         "is not allowed because it would break exactly-once ingest: " + instead);
             }
         }
+        if (readTimeout.toMillis() > Integer.MAX_VALUE) {
+            // Kafka's clients take their timeouts as int milliseconds.
+            throw new ConfigException(READ_TIMEOUT, readTimeout, "must be at most 24 days (Kafka's clients count it in"
+                    + " int milliseconds)");
+        }
         if (!topic.matches("[A-Za-z0-9._-]{1,249}")) {
             throw new ConfigException(TOPIC, topic, "must be 1-249 characters of letters, digits, '.', '_' or '-'");
         }

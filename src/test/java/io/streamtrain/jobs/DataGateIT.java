@@ -6,15 +6,13 @@ import io.streamtrain.core.table.Ledger;
 import io.streamtrain.core.table.Table;
 import io.streamtrain.testing.LandingFixtures;
 import io.streamtrain.testing.LocalRuns;
+import io.streamtrain.testing.Stderr;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,19 +52,11 @@ class DataGateIT {
             spark.stop();
         }
 
-        PrintStream err = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        int exit;
-        try {
-            System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            exit = StreamTrain.execute(command("--run-id", "p1", "--set",
-                    "preprocess.gate.max-duplicate-fraction=0.05"));
-        } finally {
-            System.setErr(err);
-        }
-        String stderr = captured.toString(StandardCharsets.UTF_8);
-        assertThat(exit).as(stderr).isEqualTo(StreamTrain.DATA_GATE);
-        List<String> ours = stderr.lines().filter(l -> l.startsWith("streamtrain")).toList();
+        Stderr run = Stderr.of(() -> StreamTrain.execute(command("--run-id", "p1", "--set",
+                "preprocess.gate.max-duplicate-fraction=0.05")));
+        String stderr = run.stderr();
+        assertThat(run.exit()).as(stderr).isEqualTo(StreamTrain.DATA_GATE);
+        List<String> ours = run.lines("streamtrain");
         assertThat(ours).hasSize(1);
         assertThat(ours.get(0)).contains("data gate", "0.0909 of the 110 landed rows were duplicate ids",
                 "preprocess.gate.max-duplicate-fraction = 0.05");

@@ -4,14 +4,13 @@ import io.streamtrain.core.table.Table;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.testing.LandingFixtures;
 import io.streamtrain.testing.LocalRuns;
+import io.streamtrain.testing.Stderr;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.util.Arrays;
-import java.io.PrintStream;
-import java.io.ByteArrayOutputStream;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -98,18 +97,11 @@ class EncryptionIT {
 
     /** Without the keys, a reader of the curated table is told in one line what to give, before any job starts. */
     private void keylessIsRefused(String... args) {
-        PrintStream err = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        int exit;
-        try {
-            System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            exit = StreamTrain.execute(command(args[0], null, Arrays.copyOfRange(args, 1, args.length)));
-        } finally {
-            System.setErr(err);
-        }
-        String stderr = captured.toString(StandardCharsets.UTF_8);
-        assertThat(exit).as(stderr).isEqualTo(StreamTrain.USAGE);
-        List<String> ours = stderr.lines().filter(l -> l.startsWith("streamtrain")).toList();
+        Stderr run = Stderr.of(() -> StreamTrain.execute(command(args[0], null,
+                Arrays.copyOfRange(args, 1, args.length))));
+        String stderr = run.stderr();
+        assertThat(run.exit()).as(stderr).isEqualTo(StreamTrain.USAGE);
+        List<String> ours = run.lines("streamtrain");
         assertThat(ours).as(stderr).hasSize(1);
         assertThat(ours.get(0)).contains("curated", "encrypted", "encryption.kms", "encryption.master-key-file");
         assertThat(stderr).doesNotContainPattern("(?m)^\\s+at [\\w$.]+\\(");

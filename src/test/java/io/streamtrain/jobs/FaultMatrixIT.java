@@ -11,7 +11,9 @@ import io.streamtrain.testing.ChildJvm;
 import io.streamtrain.testing.DagCommands;
 import io.streamtrain.testing.ExternalKafka;
 import io.streamtrain.testing.Fixtures;
+import io.streamtrain.testing.Folders;
 import io.streamtrain.testing.LocalRuns;
+import io.streamtrain.testing.Stderr;
 import io.streamtrain.testing.WarehouseSnapshot;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.kafka.clients.admin.Admin;
@@ -22,11 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.io.PrintStream;
-import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -40,7 +38,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -143,18 +140,18 @@ class FaultMatrixIT {
         String id1 = days.get(0).runId();
         String id2 = days.get(1).runId();
         Map<String, KillPoint> kills = new HashMap<>();
-        kills.put(first.get(0), new KillPoint("inside ingest", () -> writing(w.table(Table.LANDING))));
+        kills.put(first.get(0), new KillPoint("inside ingest", () -> Folders.writing(Path.of(w.table(Table.LANDING)))));
         kills.put(first.get(1), new KillPoint("after preprocess committed", () -> committedPreprocess(w, id1)));
-        kills.put(first.get(2), new KillPoint("inside train", () -> hasParquet(
-                w.table(Table.TRAINING_HISTORY) + "/run_id=" + id1)));
-        kills.put(first.get(3), new KillPoint("after evaluate committed", () -> hasParquet(
-                w.table(Table.DECISIONS) + "/run_id=" + id1)));
+        kills.put(first.get(2), new KillPoint("inside train", () -> Folders.holds(
+                Path.of(w.table(Table.TRAINING_HISTORY), "run_id=" + id1), FaultMatrixIT::isParquet)));
+        kills.put(first.get(3), new KillPoint("after evaluate committed", () -> Folders.holds(
+                Path.of(w.table(Table.DECISIONS), "run_id=" + id1), FaultMatrixIT::isParquet)));
         kills.put(second.get(0), new KillPoint("after ingest committed", () -> contains(
                 w.internal("ingest/ranges") + "/" + id2 + ".json", "\"committed\":true")));
-        kills.put(second.get(1), new KillPoint("inside preprocess", () -> writing(w.table(Table.CURATED))));
+        kills.put(second.get(1), new KillPoint("inside preprocess", () -> Folders.writing(Path.of(w.table(Table.CURATED)))));
         kills.put(second.get(2), new KillPoint("after train committed", () -> Files.exists(
                 Path.of(w.root(), "models", id2, "model.zip"))));
-        kills.put(second.get(3), new KillPoint("inside evaluate", () -> writing(w.root() + "/metrics")));
+        kills.put(second.get(3), new KillPoint("inside evaluate", () -> Folders.writing(Path.of(w.root(), "metrics"))));
         return kills;
     }
 
@@ -284,11 +281,11 @@ class FaultMatrixIT {
          */
         void loseBrokerDuring(List<String> task) throws Exception {
             throttle(THROTTLED);
-            String landing = new Warehouse(warehouse.toString()).table(Table.LANDING);
+            Path landing = Path.of(new Warehouse(warehouse.toString()).table(Table.LANDING));
             long[] killedAt = new long[1];
             Thread killer = new Thread(() -> {
                 try {
-                    while (!writing(landing)) {
+                    while (!Folders.writing(landing)) {
                         Thread.sleep(20);
                     }
                     kafka.kill();
@@ -298,22 +295,13 @@ class FaultMatrixIT {
                 }
             }, "broker-killer");
             killer.start();
-            PrintStream err = System.err;
-            ByteArrayOutputStream captured = new ByteArrayOutputStream();
-            int exit;
-            try {
-                System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-                exit = run(task);
-            } finally {
-                System.setErr(err);
-            }
+            Stderr lost = Stderr.of(() -> run(task));
             double seconds = (System.nanoTime() - killedAt[0]) / 1e9;
             killer.join(TimeUnit.SECONDS.toMillis(LIMIT_SECONDS));
-            String stderr = captured.toString(StandardCharsets.UTF_8);
-            assertThat(exit).as("%s: %s with its broker lost: %s", name, key(task), stderr)
+            assertThat(lost.exit()).as("%s: %s with its broker lost: %s", name, key(task), lost.stderr())
                     .isEqualTo(StreamTrain.FAILED);
-            List<String> ours = stderr.lines().filter(l -> l.startsWith("streamtrain ingest:")).toList();
-            assertThat(ours).as(stderr).hasSize(1);
+            List<String> ours = lost.lines("streamtrain ingest:");
+            assertThat(ours).as(lost.stderr()).hasSize(1);
             assertThat(ours.get(0)).contains("Kafka at " + kafka.bootstrapServers() + " stopped answering",
                     "to continue:", "--run-id " + DagCommands.runId(task)).doesNotContain("internal error");
             assertThat(seconds).as("seconds from the broker's kill to the end of ingest")
@@ -394,24 +382,7 @@ class FaultMatrixIT {
         }
     }
 
-    private static boolean writing(String dir) {
-        return anyFile(dir, f -> f.contains("_temporary"));
-    }
-
-    private static boolean hasParquet(String dir) {
-        return anyFile(dir, f -> f.endsWith(".parquet"));
-    }
-
-    private static boolean anyFile(String dir, java.util.function.Predicate<String> test) {
-        Path path = Path.of(dir);
-        if (!Files.isDirectory(path)) {
-            return false;
-        }
-        try (Stream<Path> files = Files.walk(path)) {
-            return files.anyMatch(f -> test.test(f.toString()));
-        } catch (IOException | UncheckedIOException e) {
-            // A folder removed while listed: Spark moves its task outputs into place.
-            return false;
-        }
+    private static boolean isParquet(Path file) {
+        return file.toString().endsWith(".parquet");
     }
 }

@@ -6,20 +6,17 @@ import io.streamtrain.core.table.Ledger;
 import io.streamtrain.core.table.Table;
 import io.streamtrain.testing.ChildJvm;
 import io.streamtrain.testing.Fixtures;
+import io.streamtrain.testing.Folders;
 import io.streamtrain.testing.LocalRuns;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -70,7 +67,7 @@ class SigtermMidStageIT {
     private void terminateOnceSeen(String[] args, Path output, String stage) throws Exception {
         Process p = ChildJvm.start(List.of(args), tmp.resolve(stage + ".out"), tmp.resolve(stage + ".err"));
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        while (p.isAlive() && !holds(output, f -> f.toString().endsWith(".parquet"))
+        while (p.isAlive() && !Folders.holds(output, f -> f.toString().endsWith(".parquet"))
                 && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
@@ -87,17 +84,5 @@ class SigtermMidStageIT {
         assertThat(ended).as("%s ended after SIGTERM: %s", stage, err).isTrue();
         assertThat(p.exitValue()).as(err).isEqualTo(ExitCode.TERMINATED.code());
         assertThat(seconds).as(err).isLessThan(30);
-    }
-
-    private static boolean holds(Path dir, Predicate<Path> file) {
-        if (!Files.isDirectory(dir)) {
-            return false;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            return files.anyMatch(file);
-        } catch (IOException | UncheckedIOException e) {
-            // A file removed while listed: Spark moves its task outputs into place.
-            return false;
-        }
     }
 }

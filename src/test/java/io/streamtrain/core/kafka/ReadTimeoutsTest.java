@@ -1,5 +1,6 @@
 package io.streamtrain.core.kafka;
 
+import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.Warehouse;
 import org.junit.jupiter.api.Test;
 
@@ -7,6 +8,7 @@ import java.time.Duration;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** kafka.read-timeout bounds every wait of a consumer on a silent broker, within what Kafka's clients accept. */
 class ReadTimeoutsTest {
@@ -29,5 +31,12 @@ class ReadTimeoutsTest {
         KafkaConnection kafka = connection(Duration.ofSeconds(15), Map.of("request.timeout.ms", "5000"));
         assertThat(kafka.readTimeouts()).containsOnlyKeys("default.api.timeout.ms");
         assertThat(kafka.consumerProperties()).containsEntry("request.timeout.ms", "5000");
+    }
+
+    @Test
+    void aTimeoutKafkasClientsCannotHoldIsRefusedByItsKey() {
+        assertThatThrownBy(() -> connection(Duration.ofDays(30), Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(KafkaSettings.READ_TIMEOUT)
+                .hasMessageContaining("at most 24 days");
     }
 }
