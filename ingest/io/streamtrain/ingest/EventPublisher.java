@@ -2,6 +2,7 @@ package io.streamtrain.ingest;
 
 import io.streamtrain.core.Watchdog;
 import io.streamtrain.core.kafka.KafkaConnection;
+import io.streamtrain.core.kafka.KafkaSettings;
 import io.streamtrain.core.RecordSchema;
 import io.streamtrain.core.UserException;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -175,11 +176,17 @@ public final class EventPublisher {
         }
     }
 
+    /** The producer's transactional id: the user's, else one per topic. */
+    static String transactionalId(KafkaSettings kafka) {
+        return kafka.properties().getOrDefault(ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                "streamtrain-produce-" + kafka.topic());
+    }
+
     /** Kafka's producer settings with the transactions, acknowledgements and batching a produce relies on. */
     private Map<String, Object> producerProperties(String topic) {
         Map<String, Object> props = kafka.clientProperties();
         // One id per topic: a new producer fences a crashed one and aborts its open transaction at once.
-        props.putIfAbsent(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "streamtrain-produce-" + topic);
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(kafka.settings()));
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         // Throughput: ~2 KB JSON records batch and compress well.

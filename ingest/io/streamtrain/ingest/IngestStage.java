@@ -3,6 +3,9 @@ package io.streamtrain.ingest;
 import io.streamtrain.core.stage.Stage;
 import io.streamtrain.core.stage.StageContext;
 import io.streamtrain.core.stage.StagePlan;
+import org.apache.kafka.common.acl.AclOperation;
+
+import java.util.EnumSet;
 
 /** Reads the topic exactly once into landing and quarantine (see {@link IngestJob}). */
 public final class IngestStage implements Stage<IngestResult> {
@@ -31,6 +34,13 @@ public final class IngestStage implements Stage<IngestResult> {
     public StagePlan plan(StageContext context) {
         return IngestChecks.ingest(settings, context.kafkaSettings(), context.warehouse(), context.files(),
                 context.runsBefore(ProduceStage.NAME));
+    }
+
+    /** Whether this client may read the topic: a missing ACL ends the command here, not in Spark's tasks. */
+    @Override
+    public void check(StageContext context) {
+        context.kafka().requireAccess(context.kafkaSettings().topic(), EnumSet.of(AclOperation.DESCRIBE,
+                AclOperation.READ), null);
     }
 
     @Override

@@ -2,13 +2,16 @@ package io.streamtrain.ingest;
 
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.core.kafka.KafkaConnection;
+import io.streamtrain.core.kafka.KafkaSettings;
 import io.streamtrain.core.stage.Stage;
 import io.streamtrain.core.stage.StageContext;
 import io.streamtrain.core.stage.StagePlan;
 import io.streamtrain.core.stage.StageResult;
+import org.apache.kafka.common.acl.AclOperation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.EnumSet;
 import java.util.Map;
 
 /** Publishes the configured input to the topic in transactions, once per run id (see {@link EventPublisher}). */
@@ -58,6 +61,14 @@ public final class ProduceStage implements Stage<ProduceStage.Result> {
     public StagePlan plan(StageContext context) {
         ledger(context).requireSameInput(context.runId(), settings.describe(), context.kafkaSettings().topic());
         return IngestChecks.produce(settings, context.schema(), context.kafkaSettings(), context.warehouse());
+    }
+
+    /** Whether this client may write the topic with its transactional id: a missing ACL ends the command here. */
+    @Override
+    public void check(StageContext context) {
+        KafkaSettings kafka = context.kafkaSettings();
+        context.kafka().requireAccess(kafka.topic(), EnumSet.of(AclOperation.DESCRIBE, AclOperation.WRITE),
+                EventPublisher.transactionalId(kafka));
     }
 
     @Override

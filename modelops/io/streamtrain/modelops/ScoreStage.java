@@ -7,7 +7,9 @@ import io.streamtrain.core.stage.StagePlan;
 import io.streamtrain.core.stage.StageResult;
 import io.streamtrain.core.table.Table;
 import io.streamtrain.ingest.IngestRules;
+import org.apache.kafka.common.acl.AclOperation;
 
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -65,12 +67,19 @@ public final class ScoreStage implements Stage<ScoreStage.Result> {
                 settings, modelId, input, context.runId());
     }
 
-    /** A topic on the embedded broker can only be looked for once the broker runs. */
+    /**
+     * A topic on the embedded broker can only be looked for once the broker runs; on any broker, a missing ACL to
+     * read it ends the command here.
+     */
     @Override
     public void check(StageContext context) {
         if (input.isKafka() && context.kafkaSettings().isEmbedded()) {
             ScoreJob.requireTopic(context.kafka().clientProperties(), input.location(),
                     context.kafka().bootstrapServers());
+        }
+        if (input.isKafka()) {
+            context.kafka().requireAccess(input.location(), EnumSet.of(AclOperation.DESCRIBE, AclOperation.READ),
+                    null);
         }
     }
 

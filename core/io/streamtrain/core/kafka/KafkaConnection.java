@@ -11,6 +11,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -20,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
 
@@ -124,6 +126,14 @@ public final class KafkaConnection implements AutoCloseable {
         }
     }
 
+    /**
+     * Fails with one line unless this client may do {@code needed} on {@code topic} and, if not null, use
+     * {@code transactionalId} ({@link KafkaAccess#require}).
+     */
+    public void requireAccess(String topic, Set<AclOperation> needed, String transactionalId) {
+        KafkaAccess.require(clientProperties(), bootstrapServers, topic, needed, transactionalId);
+    }
+
     /** Creates the topic with {@code kafka.partitions} partitions unless it exists. */
     public void ensureTopic() {
         try (Admin admin = Admin.create(clientProperties())) {
@@ -199,10 +209,14 @@ public final class KafkaConnection implements AutoCloseable {
         props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         try {
             probe(props);
-        } catch (TimeoutException | ExecutionException e) {
-            throw new UserException("Kafka at " + kafka.bootstrapServers() + " did not answer within " + PROBE_SECONDS
-                    + " s: check " + KafkaSettings.BOOTSTRAP_SERVERS + " and the network (or security settings in "
-                    + KafkaSettings.PROPERTIES + "), or set it to embedded for a local broker");
+        } catch (ExecutionException e) {
+            UserException refusal = KafkaAccess.refusal(kafka.bootstrapServers(), e.getCause());
+            if (refusal != null) {
+                throw refusal;
+            }
+            throw unanswered(kafka);
+        } catch (TimeoutException e) {
+            throw unanswered(kafka);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new UserException("Interrupted while reaching Kafka at " + kafka.bootstrapServers());
@@ -211,6 +225,12 @@ public final class KafkaConnection implements AutoCloseable {
                     + e.getClass().getSimpleName() + "): check " + KafkaSettings.BOOTSTRAP_SERVERS + " and "
                     + KafkaSettings.PROPERTIES);
         }
+    }
+
+    private static UserException unanswered(KafkaSettings kafka) {
+        return new UserException("Kafka at " + kafka.bootstrapServers() + " did not answer within " + PROBE_SECONDS
+                + " s: check " + KafkaSettings.BOOTSTRAP_SERVERS + " and the network (or security settings in "
+                + KafkaSettings.PROPERTIES + "), or set it to embedded for a local broker");
     }
 
     /** Asks the cluster for its nodes, giving up after a few seconds: the defaults retry for a minute or more. */

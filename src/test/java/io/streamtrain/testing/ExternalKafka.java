@@ -9,6 +9,7 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -19,49 +20,86 @@ import java.util.concurrent.TimeUnit;
 /**
  * A single-node Kafka broker in a JVM of its own (KRaft, broker and controller in one process, on loopback), started
  * from Kafka's own main classes in the packaged jar as a real deployment starts them: {@code kafka.tools.StorageTool
- * format}, then {@code kafka.Kafka server.properties}.
+ * format}, then {@code kafka.Kafka server.properties}: of the clients' own version, or of another version with a
+ * SASL_SSL listener and ACLs ({@link KafkaSecurity}).
  */
 public final class ExternalKafka implements AutoCloseable {
 
     private final Path properties;
     private final Path log;
     private final int port;
+    private final String classpath;
+    private final Map<String, Object> adminProperties;
     private Process process;
 
-    private ExternalKafka(Path properties, Path log, int port) {
+    private ExternalKafka(Path properties, Path log, int port, String classpath, Map<String, Object> adminProperties) {
         this.properties = properties;
         this.log = log;
         this.port = port;
+        this.classpath = classpath;
+        this.adminProperties = adminProperties;
     }
 
-    /** Formats a log folder under {@code dir} and starts the broker; returns once it accepts connections. */
+    /**
+     * Formats a log folder under {@code dir} and starts a PLAINTEXT broker of the clients' own version (this build's
+     * classpath); returns once it accepts connections.
+     */
     public static ExternalKafka start(Path dir) throws IOException, InterruptedException {
+        Path root = Fixtures.projectRoot();
+        String classpath = root.resolve("target/streamtrain.jar") + ":"
+                + Files.readString(root.resolve("target/provided.classpath")).trim();
+        return startOn(dir, classpath, null);
+    }
+
+    /**
+     * The same for a broker of Kafka {@code version} on its own classpath ({@link KafkaBrokers}) whose one client
+     * listener is SASL_SSL as {@code security} sets it up, with ACLs enforced.
+     */
+    public static ExternalKafka start(Path dir, String version, KafkaSecurity security)
+            throws IOException, InterruptedException {
+        return startOn(dir, KafkaBrokers.classpath(version), security);
+    }
+
+    private static ExternalKafka startOn(Path dir, String classpath, KafkaSecurity security)
+            throws IOException, InterruptedException {
         int[] ports = FreePorts.reserve(2);
         int port = ports[0];
         int controller = ports[1];
+        String listener = security == null ? "PLAINTEXT" : "SASL_SSL";
         Path logs = dir.resolve("kafka-logs");
         Path properties = dir.resolve("server.properties");
         Files.createDirectories(dir);
-        Files.writeString(properties, String.join("\n",
+        List<String> lines = new ArrayList<>(List.of(
                 "process.roles=broker,controller",
                 "node.id=1",
                 "controller.quorum.voters=1@127.0.0.1:" + controller,
-                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controller,
-                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                "listeners=" + listener + "://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controller,
+                "advertised.listeners=" + listener + "://127.0.0.1:" + port,
                 "controller.listener.names=CONTROLLER",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-                "inter.broker.listener.name=PLAINTEXT",
+                "listener.security.protocol.map=" + listener + ":" + listener + ",CONTROLLER:PLAINTEXT",
+                "inter.broker.listener.name=" + listener,
                 "log.dirs=" + logs,
                 // One node: the internal topics cannot have more replicas than that.
                 "offsets.topic.replication.factor=1",
                 "transaction.state.log.replication.factor=1",
                 "transaction.state.log.min.isr=1",
-                "group.initial.rebalance.delay.ms=0",
-                ""));
+                "group.initial.rebalance.delay.ms=0"));
+        List<String> format = new ArrayList<>(List.of("kafka.tools.StorageTool", "format", "-t",
+                UUID.randomUUID().toString().replace("-", "").substring(0, 22), "-c", properties.toString()));
+        Map<String, Object> admin = new HashMap<>();
+        if (security != null) {
+            lines.addAll(security.serverProperties());
+            format.addAll(security.formatArguments());
+            admin.putAll(security.adminProperties());
+        }
+        lines.add("");
+        Files.writeString(properties, String.join("\n", lines));
         Path log = dir.resolve("broker.log");
-        run(List.of("kafka.tools.StorageTool", "format", "-t", UUID.randomUUID().toString().replace("-", "")
-                .substring(0, 22), "-c", properties.toString()), log).waitFor(2, TimeUnit.MINUTES);
-        ExternalKafka kafka = new ExternalKafka(properties, log, port);
+        Process formatting = run(classpath, format, log);
+        if (!formatting.waitFor(2, TimeUnit.MINUTES) || formatting.exitValue() != 0) {
+            throw new IllegalStateException("formatting the broker's log folder failed; see " + log);
+        }
+        ExternalKafka kafka = new ExternalKafka(properties, log, port, classpath, admin);
         kafka.restart();
         return kafka;
     }
@@ -76,12 +114,14 @@ public final class ExternalKafka implements AutoCloseable {
      * after an unclean stop waits for its log recovery.
      */
     public void restart() throws IOException, InterruptedException {
-        process = run(List.of("kafka.Kafka", properties.toString()), log);
+        process = run(classpath, List.of("kafka.Kafka", properties.toString()), log);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (!accepts() || !servesMetadata()) {
             if (!process.isAlive() || System.nanoTime() > deadline) {
                 close();
-                throw new IllegalStateException("the Kafka broker did not start; see " + log);
+                List<String> lines = Files.readAllLines(log);
+                throw new IllegalStateException("the Kafka broker did not start; its log ends: "
+                        + String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size())));
             }
             Thread.sleep(500);
         }
@@ -93,8 +133,10 @@ public final class ExternalKafka implements AutoCloseable {
     }
 
     private boolean servesMetadata() throws InterruptedException {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers(), "request.timeout.ms", 2_000,
-                "default.api.timeout.ms", 2_000))) {
+        Map<String, Object> props = new HashMap<>(adminProperties);
+        props.putAll(Map.of("bootstrap.servers", bootstrapServers(), "request.timeout.ms", 2_000,
+                "default.api.timeout.ms", 2_000));
+        try (Admin admin = Admin.create(props)) {
             return !admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty();
         } catch (ExecutionException | TimeoutException e) {
             return false;
@@ -110,10 +152,14 @@ public final class ExternalKafka implements AutoCloseable {
         }
     }
 
-    private static Process run(List<String> mainAndArgs, Path log) throws IOException {
-        Path root = Fixtures.projectRoot();
-        String classpath = root.resolve("target/streamtrain.jar") + ":"
-                + Files.readString(root.resolve("target/provided.classpath")).trim();
+    /** Settings of an administrator's client: a super user on a secured broker. */
+    public Map<String, Object> adminProperties() {
+        Map<String, Object> props = new HashMap<>(adminProperties);
+        props.put("bootstrap.servers", bootstrapServers());
+        return props;
+    }
+
+    private static Process run(String classpath, List<String> mainAndArgs, Path log) throws IOException {
         List<String> command = new ArrayList<>(List.of("java", "-Xmx512m", "-cp", classpath));
         command.addAll(mainAndArgs);
         return new ProcessBuilder(command).redirectErrorStream(true)
