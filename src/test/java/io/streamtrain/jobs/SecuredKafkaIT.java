@@ -20,11 +20,16 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -33,7 +38,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * JVM of its own with its own classpath) with one SASL_SSL listener (SCRAM-SHA-512 over TLS, a test authority made
  * with keytool) and ACLs that give streamtrain's principal only what the docs list. The clients stay Spark's 3.4.1.
  * The password reaches the client as the docs say, through an environment variable in the {@code --conf} file, and
- * is the sentinel secret of {@link SecretFixtures}: it must not show in anything a command prints.
+ * is the sentinel secret of {@link SecretFixtures}: it must not show in anything a command prints or in any file of
+ * the warehouse.
  *
  * <p>Produce, ingest, the stages after it and scoring from the topic work end to end; a wrong password, a truststore
  * that does not hold the broker's authority and each missing ACL end the command before it starts (exit 2) with one
@@ -101,7 +107,9 @@ class SecuredKafkaIT {
             revoke(admin, security.allow(ResourceType.TOPIC, TOPIC, PatternType.LITERAL, AclOperation.WRITE));
             refused(run(conf, printed, "produce", "--synthetic", "10"), "describe the topic " + TOPIC);
 
-            assertThat(String.join("\n", printed)).as("what the commands printed").contains("streamtrain")
+            assertThat(String.join("\n", printed)).as("what the commands printed").contains("evaluate:")
+                    .contains("streamtrain produce:").doesNotContain(SecretFixtures.SENTINEL);
+            assertThat(warehouseFiles()).as("the warehouse's files").contains("sasl.jaas.config")
                     .doesNotContain(SecretFixtures.SENTINEL);
         }
     }
@@ -145,12 +153,33 @@ class SecuredKafkaIT {
         return conf;
     }
 
+    /** Runs a command in this JVM; what it prints on both streams is added to {@code printed}. */
     private static Stderr run(Path conf, List<String> printed, String subcommand, String... args) {
         List<String> all = new ArrayList<>(List.of(subcommand, "--conf", conf.toString()));
         all.addAll(List.of(args));
-        Stderr run = Stderr.of(() -> StreamTrain.execute(all.toArray(String[]::new)));
+        PrintStream out = System.out;
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        Stderr run;
+        try {
+            System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
+            run = Stderr.of(() -> StreamTrain.execute(all.toArray(String[]::new)));
+        } finally {
+            System.setOut(out);
+        }
+        printed.add(stdout.toString(StandardCharsets.UTF_8));
         printed.add(run.stderr());
         return run;
+    }
+
+    /** The warehouse's files, as bytes read as text: the model bundle's config.conf, ledgers, reports, tables. */
+    private String warehouseFiles() throws IOException {
+        StringBuilder text = new StringBuilder();
+        try (Stream<Path> files = Files.walk(tmp.resolve("warehouse"))) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                text.append(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1));
+            }
+        }
+        return text.toString();
     }
 
     private long rows(Table table, String where) {
