@@ -46,12 +46,7 @@ public final class InOrder {
             level = level.mapToPair(t -> new Tuple2<>(t._1() / FAN_IN, t)).groupByKey(count)
                     .mapToPair(group -> new Tuple2<>(group._1(), inOrder(group._2(), merge)));
         }
-        List<Tuple2<Integer, T>> top = new ArrayList<>(level.collect());
-        T acc = first;
-        for (T part : sorted(top)) {
-            acc = acc == null ? part : merge.apply(acc, part);
-        }
-        return acc;
+        return foldByIndex(first, level.collect(), merge);
     }
 
     /** The same without a starting value; null when the RDD holds nothing. */
@@ -69,19 +64,18 @@ public final class InOrder {
     }
 
     private static <T> T inOrder(Iterable<Tuple2<Integer, T>> children, Merge<T> merge) {
-        List<Tuple2<Integer, T>> list = new ArrayList<>();
-        children.forEach(list::add);
-        T acc = null;
-        for (T child : sorted(list)) {
-            acc = acc == null ? child : merge.apply(acc, child);
-        }
-        return acc;
+        return foldByIndex(null, children, merge);
     }
 
-    private static <T> List<T> sorted(List<Tuple2<Integer, T>> indexed) {
-        indexed.sort(Comparator.comparing(Tuple2::_1));
-        List<T> values = new ArrayList<>(indexed.size());
-        indexed.forEach(t -> values.add(t._2()));
-        return values;
+    /** {@code first} merged with the values of {@code indexed} in the order of their indexes. */
+    private static <T> T foldByIndex(T first, Iterable<Tuple2<Integer, T>> indexed, Merge<T> merge) {
+        List<Tuple2<Integer, T>> sorted = new ArrayList<>();
+        indexed.forEach(sorted::add);
+        sorted.sort(Comparator.comparing(Tuple2::_1));
+        T acc = first;
+        for (Tuple2<Integer, T> t : sorted) {
+            acc = acc == null ? t._2() : merge.apply(acc, t._2());
+        }
+        return acc;
     }
 }

@@ -46,17 +46,17 @@ public final class KafkaAccess {
             if (t instanceof SaslAuthenticationException) {
                 return new UserException("Kafka at " + servers + " refused the login of " + KafkaSettings.PROPERTIES
                         + ".\"sasl.jaas.config\" (" + t.getMessage() + "): check its user name and password, and"
-                        + " that the user exists for " + KafkaSettings.PROPERTIES + ".\"sasl.mechanism\"");
+                        + " that the user exists for " + KafkaSettings.PROPERTIES + ".\"sasl.mechanism\"", t);
             }
             if (t instanceof SslAuthenticationException) {
                 return new UserException("The TLS handshake with Kafka at " + servers + " failed (" + deepest(t)
                         + "): if the broker's certificate is not trusted, set " + KafkaSettings.PROPERTIES
-                        + ".\"ssl.truststore.location\" to a truststore holding the authority that signed it");
+                        + ".\"ssl.truststore.location\" to a truststore holding the authority that signed it", t);
             }
             if (t instanceof AuthenticationException) {
                 return new UserException("Kafka at " + servers + " refused this client (" + t.getClass()
                         .getSimpleName() + ": " + t.getMessage() + "): check the security settings in "
-                        + KafkaSettings.PROPERTIES);
+                        + KafkaSettings.PROPERTIES, t);
             }
         }
         return null;

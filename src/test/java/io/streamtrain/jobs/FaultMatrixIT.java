@@ -311,7 +311,7 @@ class FaultMatrixIT {
         }
 
         private void throttle(Double bytesPerSecond) throws Exception {
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            try (Admin admin = Admin.create(kafka.adminProperties())) {
                 ClientQuotaEntity everyClient = new ClientQuotaEntity(
                         Collections.singletonMap(ClientQuotaEntity.CLIENT_ID, null));
                 admin.alterClientQuotas(List.of(new ClientQuotaAlteration(everyClient,
