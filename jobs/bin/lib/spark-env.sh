@@ -22,6 +22,13 @@ opens=(
   --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
 )
 
+# The cluster's client configuration, as Spark's own launcher puts it on the classpath: HADOOP_CONF_DIR and
+# YARN_CONF_DIR (core-site.xml, hdfs-site.xml, yarn-site.xml), for --master yarn and hdfs:// paths.
+hadoop_conf=""
+for dir in "${HADOOP_CONF_DIR:-}" "${YARN_CONF_DIR:-}"; do
+  [[ -n "$dir" ]] && hadoop_conf="$hadoop_conf$dir:"
+done
+
 require_jar() {
   if [[ ! -f "$jar" || ! -f "$provided" ]]; then
     echo "streamtrain: $jar is not built; run: mvn -B -DskipTests package" >&2

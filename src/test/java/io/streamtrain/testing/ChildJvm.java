@@ -17,6 +17,12 @@ public final class ChildJvm {
     private ChildJvm() {
     }
 
+    /** The Java 17 flags the launcher passes to every JVM it starts ({@code jobs/bin/lib/spark-env.sh}). */
+    public static List<String> opens() throws IOException {
+        return Files.readAllLines(Fixtures.projectRoot().resolve("jobs/bin/lib/spark-env.sh")).stream()
+                .map(String::trim).filter(l -> l.startsWith("--add-opens=")).toList();
+    }
+
     /** Starts {@code args} with {@code -Xmx1g}, stdout and stderr to {@code out} and {@code err}. */
     public static Process start(List<String> args, Path out, Path err) throws IOException {
         return start(StreamTrain.class, args, out, err);
@@ -27,8 +33,7 @@ public final class ChildJvm {
         Path root = Fixtures.projectRoot();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString()));
-        command.addAll(Files.readAllLines(root.resolve("jobs/bin/lib/spark-env.sh")).stream().map(String::trim)
-                .filter(l -> l.startsWith("--add-opens=")).toList());
+        command.addAll(opens());
         command.addAll(List.of("-Xmx1g", "-cp", System.getProperty("java.class.path"),
                 main.getName()));
         command.addAll(args);
