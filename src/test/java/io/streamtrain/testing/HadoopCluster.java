@@ -92,6 +92,11 @@ public final class HadoopCluster implements AutoCloseable {
         return state.resolve("target");
     }
 
+    /** The servers' log (warnings and errors of the NameNode, DataNode, ResourceManager and NodeManagers). */
+    public java.nio.file.Path log() {
+        return state.resolve("hadoop.log");
+    }
+
     /** A Hadoop client of this cluster's file system. */
     public FileSystem client() throws IOException {
         Configuration conf = new Configuration(false);

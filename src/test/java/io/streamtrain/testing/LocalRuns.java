@@ -20,6 +20,11 @@ public final class LocalRuns {
 
     /** {@code <subcommand> --conf conf/local.conf} on the given warehouse and topic, then {@code args}. */
     public static String[] command(Path warehouse, String topic, String subcommand, String... args) {
+        return command(warehouse.toString(), topic, subcommand, args);
+    }
+
+    /** The same on a warehouse given by any Hadoop URI ({@code hdfs://...}). */
+    public static String[] command(String warehouse, String topic, String subcommand, String... args) {
         List<String> all = new ArrayList<>(List.of(subcommand, "--conf", LOCAL,
                 "--set", "warehouse=" + warehouse,
                 "--set", "kafka.topic=" + topic,
