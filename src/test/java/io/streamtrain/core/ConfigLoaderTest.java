@@ -31,7 +31,7 @@ class ConfigLoaderTest {
         assertThat(local.spark().conf()).containsEntry("spark.master", "local[*]");
         AppConfig cluster = AppConfig.from(ConfigLoader.load(Fixtures.projectRoot().resolve("conf/cluster.conf"),
                 List.of()));
-        assertThat(cluster.warehouse().root()).startsWith("s3a://");
+        assertThat(cluster.warehouse().root()).startsWith("hdfs://");
         assertThat(cluster.kafka().isEmbedded()).isFalse();
         assertThat(cluster.spark().conf()).doesNotContainKey("spark.master");
     }
