@@ -107,7 +107,7 @@ public final class MiniHadoop {
     private static void requireHealthy(MiniYARNCluster yarn) throws InterruptedException {
         for (int waited = 0; waited < 30; waited++) {
             List<RMNode> nodes = List.copyOf(yarn.getResourceManager().getRMContext().getRMNodes().values());
-            if (nodes.stream().allMatch(n -> n.getState().isUnusable() == false && n.getHealthReport().isEmpty())) {
+            if (nodes.stream().allMatch(n -> !n.getState().isUnusable() && n.getHealthReport().isEmpty())) {
                 return;
             }
             Thread.sleep(1000);

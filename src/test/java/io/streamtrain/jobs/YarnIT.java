@@ -109,13 +109,13 @@ class YarnIT {
 
     @AfterAll
     static void stop() throws Exception {
+        if (kafka != null) {
+            kafka.close();
+        }
         if (hadoop != null) {
             hadoop.close();
             // The NodeManagers' memory checks were on and never fired (they log a container over its limit).
-            assertThat(Files.readString(hadoop.log())).doesNotContain("memory limit");
-        }
-        if (kafka != null) {
-            kafka.close();
+            assertThat(Files.readString(hadoop.log(), StandardCharsets.ISO_8859_1)).doesNotContain("memory limit");
         }
     }
 
