@@ -71,6 +71,21 @@ class LauncherIT {
         assertThat(tmp.resolve("empty")).doesNotExist();
     }
 
+    @Test
+    void yarnWithoutTheClustersConfigurationIsRefusedWithOneLine() throws Exception {
+        List<String> command = List.of("bash", ROOT.resolve("jobs/bin/spark-submit").toString(), "--master", "yarn",
+                ROOT.resolve("target/streamtrain.jar").toString(), "sql", "--conf", "conf/local.conf", "SELECT 1");
+        ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true);
+        pb.environment().remove("HADOOP_CONF_DIR");
+        pb.environment().remove("YARN_CONF_DIR");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(1, TimeUnit.MINUTES)).isTrue();
+
+        assertThat(p.exitValue()).as(out).isEqualTo(2);
+        assertThat(out.lines().toList()).singleElement().asString().contains("HADOOP_CONF_DIR");
+    }
+
     private Launch launch(String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("bash", ROOT.resolve("jobs/bin/streamtrain").toString()));
         command.addAll(List.of(args));
