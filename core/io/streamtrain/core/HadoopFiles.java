@@ -2,6 +2,7 @@ package io.streamtrain.core;
 
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.CommonPathCapabilities;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileStatus;
@@ -25,8 +26,8 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * Small files (pointers, JSON side cars, reports) on any Hadoop file system: local, HDFS or S3. Every write goes
- * through a temporary name and one replacing rename.
+ * Small files (pointers, JSON side cars, reports) on any Hadoop file system: local, HDFS or S3. Every write replaces
+ * a file whole ({@link #writeBytes}).
  */
 public final class HadoopFiles {
 
@@ -136,8 +137,9 @@ public final class HadoopFiles {
     }
 
     /**
-     * Writes to a hidden temporary sibling and renames it over {@code path}: a reader, also after a crash at any
-     * moment, finds the old content or the new.
+     * Replaces {@code path}'s content so that a reader, also after a crash at any moment, finds the old content or the
+     * new. On a file system with renames, through a hidden temporary sibling renamed over the file; on an object store
+     * whose output streams publish an object only when closed (S3A), by writing the object itself.
      */
     public void writeBytes(String path, byte[] content) {
         Path target = new Path(path);
@@ -145,6 +147,10 @@ public final class HadoopFiles {
         Path tmp = new Path(target.getParent(), tmpPrefix + UUID.randomUUID());
         try {
             FileSystem fs = target.getFileSystem(conf);
+            if (fs.hasPathCapability(target, CommonPathCapabilities.ABORTABLE_STREAM)) {
+                putWhole(fs, target, content);
+                return;
+            }
             if (fs instanceof LocalFileSystem local) {
                 replaceLocally(local, target, tmp, content);
             } else {
@@ -164,6 +170,22 @@ public final class HadoopFiles {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write " + path, e);
         }
+    }
+
+    /**
+     * One object written in one piece: S3 makes it visible when its upload completes, replacing the old one, and a
+     * stream aborted on a failure publishes nothing. A rename there would copy the object, and leave the temporary
+     * one behind if the writer died between the copy and the delete.
+     */
+    private static void putWhole(FileSystem fs, Path target, byte[] content) throws IOException {
+        FSDataOutputStream out = fs.create(target, true);
+        try {
+            out.write(content);
+        } catch (IOException | RuntimeException e) {
+            out.abort();
+            throw e;
+        }
+        out.close();
     }
 
     /**

@@ -3,10 +3,10 @@ package io.streamtrain.core;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
 import io.streamtrain.core.table.Table;
+import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
 
 import java.util.Map;
 
@@ -24,9 +24,7 @@ public final class ParquetTables {
      * the same run id rewrites its own output and nothing else, so it can never duplicate a row.
      */
     public static void overwritePartitions(Dataset<Row> rows, String path, String... partitionColumns) {
-        rows.write()
-                .mode(SaveMode.Overwrite)
-                .option("partitionOverwriteMode", "dynamic")
+        WarehouseCommit.of(path).replacingPartitions(rows.write())
                 .option("compression", "zstd")
                 .partitionBy(partitionColumns)
                 .parquet(path);
@@ -45,11 +43,18 @@ public final class ParquetTables {
      * none: for a table that readers list while it grows. The caller keeps it free of duplicates.
      */
     public static void appendRows(SparkSession spark, List<Row> rows, Warehouse warehouse, Table table) {
-        spark.createDataFrame(rows, table.schema()).coalesce(1).write()
-                .mode(SaveMode.Append)
+        adding(spark.createDataFrame(rows, table.schema()).coalesce(1), warehouse.table(table))
                 .option("compression", "zstd")
                 .partitionBy(table.partitioning().toArray(String[]::new))
                 .parquet(warehouse.table(table));
+    }
+
+    /**
+     * A writer of {@code rows} that adds new files under {@code path} and replaces none, committed as the path's file
+     * system needs ({@link WarehouseCommit}): the caller sets the format, options and partitioning.
+     */
+    public static DataFrameWriter<Row> adding(Dataset<Row> rows, String path) {
+        return WarehouseCommit.of(path).adding(rows.write());
     }
 
     /** {@link #overwritePartitions} into {@code table}'s location, by its declared partitioning. */

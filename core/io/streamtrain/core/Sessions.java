@@ -3,7 +3,9 @@ package io.streamtrain.core;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import scala.Option;
+import scala.Tuple2;
 
+import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -22,6 +24,11 @@ public final class Sessions {
     public static SparkSession create(SparkSettings settings) {
         // Settings given by spark-submit arrive as system properties; SparkConf reads them.
         SparkConf submitted = new SparkConf();
+        Map<String, String> fromSubmit = new HashMap<>();
+        for (Tuple2<String, String> setting : submitted.getAll()) {
+            fromSubmit.put(setting._1(), setting._2());
+        }
+        settings.commit().requireCompatible(fromSubmit, k -> "spark-submit --conf " + k);
         SparkSession.Builder builder = SparkSession.builder().appName(settings.appName());
         for (Map.Entry<String, String> e : settings.conf().entrySet()) {
             if (!submitted.contains(e.getKey())) {
@@ -38,7 +45,14 @@ public final class Sessions {
         }
         // Parquet's crypto factory reads the KMS from the Hadoop configuration, on the driver and on executors.
         settings.encryption().hadoopConf().forEach((k, v) -> builder.config("spark.hadoop." + k, v));
-        requireMaster(settings);
+        String master = requireMaster(settings);
+        if (isLocal(master)) {
+            settings.commit().localStaging().forEach((k, v) -> {
+                if (!submitted.contains(k) && !settings.conf().containsKey(k)) {
+                    builder.config(k, v);
+                }
+            });
+        }
         SparkSession spark = builder.getOrCreate();
         // Long steps report their progress (tasks, records/s, time left), whichever stage runs them.
         SparkProgress.watch(spark.sparkContext());
@@ -52,7 +66,7 @@ public final class Sessions {
      * malformed one before anything starts.
      */
     public static String requireMaster(SparkSettings settings) {
-        String key = SparkSettings.CONF + ".\"spark.master\"";
+        String key = SparkSettings.key("spark.master");
         Option<String> submitted = new SparkConf().getOption("spark.master");
         String master = submitted.isDefined() ? submitted.get() : settings.conf().get("spark.master");
         if (master == null) {

@@ -1,5 +1,6 @@
 package io.streamtrain.core;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -10,8 +11,10 @@ import java.util.Map;
  *                {@code --conf} on the command line always win
  * @param sizing  partition and file sizes
  * @param encryption Parquet modular encryption, which every session must know to read encrypted tables
+ * @param commit  how table writes commit on the warehouse's file system; its session settings are in {@code conf}
  */
-public record SparkSettings(String appName, Map<String, String> conf, Sizing sizing, EncryptionSettings encryption) {
+public record SparkSettings(String appName, Map<String, String> conf, Sizing sizing, EncryptionSettings encryption,
+                            WarehouseCommit commit) {
 
     public static final String APP_NAME = "spark.app-name";
     public static final String CONF = "spark.conf";
@@ -20,19 +23,25 @@ public record SparkSettings(String appName, Map<String, String> conf, Sizing siz
         conf = Map.copyOf(conf);
     }
 
-    /** Settings without encryption. */
-    public SparkSettings(String appName, Map<String, String> conf, Sizing sizing) {
-        this(appName, conf, sizing, EncryptionSettings.OFF);
-    }
-
     @Override
     public String toString() {
         return "SparkSettings[appName=" + appName + ", conf=" + Redaction.redact(conf) + ", sizing=" + sizing
                 + ", encryption="
-                + (encryption.enabled() ? encryption.kms() : "off") + "]";
+                + (encryption.enabled() ? encryption.kms() : "off") + ", commit=" + commit + "]";
     }
 
+    /** The settings under {@code spark}, with what the warehouse's commit needs added to {@code spark.conf}. */
     public static SparkSettings from(Settings s) {
-        return new SparkSettings(s.nonBlank(APP_NAME), s.stringMap(CONF), Sizing.from(s), EncryptionSettings.from(s));
+        String warehouse = Warehouse.from(s).root();
+        WarehouseCommit commit = WarehouseCommit.of(warehouse);
+        Map<String, String> given = s.stringMap(CONF);
+        Map<String, String> conf = new LinkedHashMap<>(commit.sessionConf(warehouse, given, SparkSettings::key));
+        conf.putAll(given);
+        return new SparkSettings(s.nonBlank(APP_NAME), conf, Sizing.from(s), EncryptionSettings.from(s), commit);
+    }
+
+    /** How messages name the {@code spark.conf} key {@code sparkKey}. */
+    public static String key(String sparkKey) {
+        return CONF + ".\"" + sparkKey + "\"";
     }
 }

@@ -23,7 +23,6 @@ import io.streamtrain.core.table.IngestTables;
 import io.streamtrain.core.table.Reason;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
@@ -277,23 +276,22 @@ public final class PreprocessJob {
     }
 
     private static void writeQuarantine(Dataset<Row> checked, Warehouse warehouse, String runId) {
-        Curation.rejected(checked, Curation.QUARANTINE_BATCH_PREFIX + runId).write()
-                .mode(SaveMode.Append)
+        String quarantine = warehouse.table(Table.QUARANTINE);
+        ParquetTables.adding(Curation.rejected(checked, Curation.QUARANTINE_BATCH_PREFIX + runId), quarantine)
                 .option("compression", "zstd")
                 .partitionBy(IngestTables.BATCH)
-                .parquet(warehouse.table(Table.QUARANTINE));
+                .parquet(quarantine);
     }
 
     /** The accepted rows, split by id and stored unscaled and compact, under this run's partition of each split. */
     private static void writeCurated(Dataset<Row> checked, PreprocessSettings settings, String curatedPath,
                                      long rowsPerFile, String runId) {
-        CompactFeatures.similarTogether(CompactFeatures.encode(CompactFeatures.withIntensity(
+        Dataset<Row> curated = CompactFeatures.similarTogether(CompactFeatures.encode(CompactFeatures.withIntensity(
                         Curation.assignSplit(Curation.accepted(checked), settings)
                                 .select("id", "label", CuratedTable.FEATURES, "topic", "partition", "offset",
                                         IngestTables.BATCH, CuratedTable.SPLIT)))
-                        .withColumn(CuratedTable.RUN, lit(runId)), CuratedTable.SPLIT, CuratedTable.RUN)
-                .write()
-                .mode(SaveMode.Append)
+                        .withColumn(CuratedTable.RUN, lit(runId)), CuratedTable.SPLIT, CuratedTable.RUN);
+        ParquetTables.adding(curated, curatedPath)
                 .options(settings.encryption().writeOptions(CompactFeatures.PARQUET_COLUMNS))
                 .option("compression", "zstd")
                 .option("maxRecordsPerFile", rowsPerFile)

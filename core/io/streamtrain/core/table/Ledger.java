@@ -12,8 +12,8 @@ import java.util.Optional;
 import java.util.TreeSet;
 
 /**
- * Which landing batches the curated table holds, run by run: {@code curated/_ledger.json}. It is written last, with one
- * atomic rename, after a run's rows, quarantine and scaler: curated rows of a run the ledger does not list are the
+ * Which landing batches the curated table holds, run by run: {@code curated/_ledger.json}. It is written last and whole
+ * ({@link HadoopFiles#writeBytes}), after a run's rows, quarantine and scaler: curated rows of a run the ledger does not list are the
  * leftovers of a run that failed, and the next run deletes them before it starts. So the ledger is the commit.
  *
  * <p>It also keeps the landing batches a data gate set aside: {@code held} ones wait for a user to accept or drop them
@@ -82,7 +82,7 @@ public record Ledger(List<Run> runs, List<Held> held, List<String> dropped) {
         }
     }
 
-    /** Writes the ledger with one replacing rename: the commit of a run. */
+    /** Writes the ledger whole, replacing the old one: the commit of a run. */
     public void save(HadoopFiles files, String curatedPath) {
         try {
             files.writeString(curatedPath + "/" + FILE, JSON.writeValueAsString(this));

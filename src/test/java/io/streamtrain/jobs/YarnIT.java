@@ -222,9 +222,10 @@ class YarnIT {
     @Test
     void ingestKilledInsideMicroBatchesAndABrokerRestartLandEveryRecordOnceOnHdfs() throws Exception {
         URI warehouse = hdfs("/user/streamtrain/kill-warehouse");
-        Submit produce = client("produce", "--conf", conf.toString(), "--synthetic", Integer.toString(KILL_RECORDS),
-                "--set", "kafka.topic=yarn-kill", "--set", "warehouse=" + warehouse);
-        assertThat(produce.exit()).as(produce.err()).isZero();
+        // Produce uses no Spark: it runs in this JVM, and only ingest is killed.
+        assertThat(StreamTrain.execute(LocalRuns.command(warehouse.toString(), "yarn-kill", "produce",
+                "--synthetic", Integer.toString(KILL_RECORDS),
+                "--set", "kafka.bootstrap-servers=\"" + kafka.bootstrapServers() + "\""))).isZero();
         Path commits = new Path(warehouse.resolve(warehouse.getPath() + "/_checkpoints/ingest/commits"));
         Random random = new Random(20261207);
         for (int kill = 0; kill < 2; kill++) {
