@@ -1,5 +1,6 @@
 package io.streamtrain.core;
 
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import scala.Option;
@@ -46,12 +47,16 @@ public final class Sessions {
         // Parquet's crypto factory reads the KMS from the Hadoop configuration, on the driver and on executors.
         settings.encryption().hadoopConf().forEach((k, v) -> builder.config("spark.hadoop." + k, v));
         String master = requireMaster(settings);
+        Map<String, String> effective = new HashMap<>(settings.conf());
+        effective.putAll(fromSubmit);
         if (isLocal(master)) {
             settings.commit().localStaging().forEach((k, v) -> {
-                if (!submitted.contains(k) && !settings.conf().containsKey(k)) {
+                if (!effective.containsKey(k)) {
                     builder.config(k, v);
                 }
             });
+        } else {
+            settings.commit().requireSharedStaging(effective, new Configuration().get("fs.defaultFS"));
         }
         SparkSession spark = builder.getOrCreate();
         // Long steps report their progress (tasks, records/s, time left), whichever stage runs them.

@@ -45,9 +45,15 @@ public enum WarehouseCommit {
     /** What the session must hold for an S3A warehouse; a different value for any of these breaks the commit. */
     private static final Map<String, String> S3A_SESSION = s3aSession();
 
-    /** S3A keys that hold credentials, also per bucket ({@code fs.s3a.bucket.<name>.secret.key}). */
+    /** Where the staging committer keeps each task's list of pending uploads until the job's commit. */
+    static final String STAGING_PATH = "spark.hadoop.fs.s3a.committer.staging.tmp.path";
+
+    /**
+     * S3A keys that hold credentials, also per bucket ({@code fs.s3a.bucket.<name>.secret.key}, where a bucket's name
+     * may hold dots).
+     */
     private static final Pattern S3A_CREDENTIAL = Pattern.compile(
-            "spark\\.hadoop\\.fs\\.s3a\\.(bucket\\.[^.]+\\.)?(access\\.key|secret\\.key|session\\.token)");
+            "spark\\.hadoop\\.fs\\.s3a\\.(bucket\\..+\\.)?(access\\.key|secret\\.key|session\\.token)");
 
     private static Map<String, String> s3aSession() {
         Map<String, String> conf = new LinkedHashMap<>();
@@ -58,6 +64,9 @@ public enum WarehouseCommit {
                 "org.apache.hadoop.fs.s3a.commit.S3ACommitterFactory");
         // The one S3A committer that can replace a job's partitions and leave the others.
         conf.put("spark.hadoop.fs.s3a.committer.name", "partitioned");
+        // By default a job's commit aborts every pending upload under its destination, also another job's: streaming
+        // ingest, score and preprocess all write quarantine/. A bucket lifecycle rule removes abandoned uploads instead.
+        conf.put("spark.hadoop.fs.s3a.committer.abort.pending.uploads", "false");
         // Spark's default checkpoint manager writes a temporary file and renames it; S3A's output streams publish an
         // object only when closed and can be aborted instead, so a log entry is written whole or not at all.
         conf.put("spark.sql.streaming.checkpointFileManagerClass",
@@ -120,6 +129,7 @@ public enum WarehouseCommit {
         }
     }
 
+    /** Refuses a classpath without {@code className}, from {@code artifact}, naming both. */
     static void requireOnClasspath(String warehouse, String className, String artifact) {
         try {
             Class.forName(className, false, WarehouseCommit.class.getClassLoader());
@@ -132,13 +142,36 @@ public enum WarehouseCommit {
     }
 
     /**
-     * Where a local master's staging committer keeps its job's bookkeeping: the system's temporary folder. Hadoop's
-     * default is {@code tmp/staging} on the cluster's file system, which on a machine without one is under the
-     * working directory. A cluster's default, on HDFS, is shared by the driver and the executors as it must be.
+     * Where a local master's staging committer keeps its job's bookkeeping: a folder of this user's in the system's
+     * temporary folder. Hadoop's default is {@code tmp/staging} on the default file system, which on a machine without
+     * HDFS is under the working directory.
      */
     public Map<String, String> localStaging() {
-        return this == RENAME ? Map.of() : Map.of("spark.hadoop.fs.s3a.committer.staging.tmp.path",
-                new Path("file", null, System.getProperty("java.io.tmpdir") + "/streamtrain-s3a-staging").toString());
+        return this == RENAME ? Map.of() : Map.of(STAGING_PATH, new Path("file", null,
+                System.getProperty("java.io.tmpdir") + "/streamtrain-s3a-staging-" + System.getProperty("user.name"))
+                .toString());
+    }
+
+    /**
+     * Refuses a cluster whose executors could not hand their uploads to the driver: each task records its pending
+     * uploads under {@code fs.s3a.committer.staging.tmp.path}, by default {@code tmp/staging} on the default file
+     * system. On a cluster without HDFS ({@code fs.defaultFS} is {@code file:}) that is each machine's own disk, and
+     * the job's commit would find nothing to complete.
+     *
+     * @param sparkConf the session's Spark settings, spark-submit's included
+     * @param defaultFs Hadoop's {@code fs.defaultFS} from its own configuration files, unless Spark's settings set it
+     */
+    public void requireSharedStaging(Map<String, String> sparkConf, String defaultFs) {
+        if (this == RENAME || sparkConf.containsKey(STAGING_PATH)) {
+            return;
+        }
+        String fs = sparkConf.getOrDefault("spark.hadoop.fs.defaultFS", defaultFs);
+        if (fs == null || fs.startsWith("file:")) {
+            throw new ConfigException("an s3a:// warehouse on a cluster needs " + SparkSettings.key(STAGING_PATH)
+                    + " set to a folder the driver and every executor share (hdfs://... or a shared mount): the"
+                    + " default file system is " + fs + ", each machine's own disk, where the driver cannot see what"
+                    + " the executors staged");
+        }
     }
 
     /** {@code writer} set to replace exactly the partitions its rows fall in. */

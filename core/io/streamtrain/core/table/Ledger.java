@@ -12,9 +12,10 @@ import java.util.Optional;
 import java.util.TreeSet;
 
 /**
- * Which landing batches the curated table holds, run by run: {@code curated/_ledger.json}. It is written last and whole
- * ({@link HadoopFiles#writeBytes}), after a run's rows, quarantine and scaler: curated rows of a run the ledger does not list are the
- * leftovers of a run that failed, and the next run deletes them before it starts. So the ledger is the commit.
+ * Which landing batches the curated table holds, run by run: {@code curated/_ledger.json}. It is written last and
+ * whole ({@link HadoopFiles#writeBytes}), after a run's rows, quarantine and scaler: curated rows of a run the ledger
+ * does not list are the leftovers of a run that failed, and the next run deletes them before it starts. So the ledger
+ * is the commit.
  *
  * <p>It also keeps the landing batches a data gate set aside: {@code held} ones wait for a user to accept or drop them
  * ({@code preprocess --accept-batch}, {@code --drop-batch}), and later runs curate their own batches without them;

@@ -1,19 +1,23 @@
 package io.streamtrain.core;
 
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.CommonPathCapabilities;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The small files the pipeline commits by rename (checkpoint state, run logs, ledgers) on the local file system. */
+/** The small files the pipeline commits whole (checkpoint state, run logs, ledgers, pointers). */
 class HadoopFilesTest {
 
     @TempDir
@@ -46,6 +50,46 @@ class HadoopFilesTest {
         assertThat(files.readString(path)).isEqualTo("{\"epoch\":3, \"longer\": true}");
         try (var listed = Files.list(dir)) {
             assertThat(listed.map(p -> p.getFileName().toString())).containsExactly("state.json");
+        }
+    }
+
+    /**
+     * On a store whose output streams publish an object only when closed (S3A), a small file is written as itself,
+     * whole: a file system that says so and refuses every rename still gets its pointer replaced.
+     */
+    @Test
+    void onAStoreThatPublishesOnCloseAFileIsWrittenWithoutARename() throws Exception {
+        Configuration conf = new Configuration();
+        conf.set("fs.publishes.impl", PublishesOnClose.class.getName());
+        conf.setBoolean("fs.publishes.impl.disable.cache", true);
+        HadoopFiles files = new HadoopFiles(conf);
+        String pointer = "publishes://" + dir.resolve("champion").toAbsolutePath();
+
+        files.writeString(pointer, "run-1\n");
+        files.writeString(pointer, "run-2\n");
+
+        assertThat(files.readString(pointer)).isEqualTo("run-2\n");
+        try (var listed = Files.list(dir)) {
+            assertThat(listed.map(p -> p.getFileName().toString())).containsExactly("champion");
+        }
+    }
+
+    /** The local disk under another scheme, claiming S3A's abortable streams and refusing renames. */
+    public static final class PublishesOnClose extends RawLocalFileSystem {
+        @Override
+        public URI getUri() {
+            return URI.create("publishes:///");
+        }
+
+        @Override
+        public boolean hasPathCapability(Path path, String capability) throws IOException {
+            return capability.equals(CommonPathCapabilities.ABORTABLE_STREAM) || super.hasPathCapability(path,
+                    capability);
+        }
+
+        @Override
+        public boolean rename(Path src, Path dst) {
+            throw new UnsupportedOperationException("no renames on this store: " + src + " -> " + dst);
         }
     }
 

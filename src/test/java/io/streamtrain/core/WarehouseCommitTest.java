@@ -36,6 +36,7 @@ class WarehouseCommitTest {
         assertThat(s3.conf())
                 .containsEntry("spark.sql.sources.commitProtocolClass", WarehouseCommit.COMMIT_PROTOCOL)
                 .containsEntry("spark.hadoop.fs.s3a.committer.name", "partitioned")
+                .containsEntry("spark.hadoop.fs.s3a.committer.abort.pending.uploads", "false")
                 .containsEntry("spark.sql.streaming.checkpointFileManagerClass",
                         "org.apache.spark.internal.io.cloud.AbortableStreamBasedCheckpointFileManager")
                 // The user's own settings stay.
@@ -50,7 +51,8 @@ class WarehouseCommitTest {
     @Test
     void credentialsInTheConfigurationAreRefusedWithoutEchoingThem() {
         for (String key : List.of("spark.hadoop.fs.s3a.secret.key", "spark.hadoop.fs.s3a.access.key",
-                "spark.hadoop.fs.s3a.session.token", "spark.hadoop.fs.s3a.bucket.logs.secret.key")) {
+                "spark.hadoop.fs.s3a.session.token", "spark.hadoop.fs.s3a.bucket.logs.secret.key",
+                "spark.hadoop.fs.s3a.bucket.logs.example.com.access.key")) {
             assertThatThrownBy(() -> spark("warehouse=\"" + S3 + "\"", "spark.conf.\"" + key + "\"=\"hunter2-x\""))
                     .isInstanceOf(ConfigException.class)
                     .hasMessageContaining("spark.conf.\"" + key + "\"")
@@ -89,9 +91,25 @@ class WarehouseCommitTest {
     }
 
     @Test
+    void aClusterWithoutASharedFileSystemIsRefusedUnlessTheStagingFolderIsNamed() {
+        assertThatThrownBy(() -> WarehouseCommit.S3A_STAGING.requireSharedStaging(Map.of(), "file:///"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("spark.conf.\"spark.hadoop.fs.s3a.committer.staging.tmp.path\"")
+                .hasMessageContaining("the default file system is file:///");
+        assertThatThrownBy(() -> WarehouseCommit.S3A_STAGING.requireSharedStaging(
+                Map.of("spark.hadoop.fs.defaultFS", "file:///"), "hdfs://namenode:8020"))
+                .isInstanceOf(ConfigException.class);
+        WarehouseCommit.S3A_STAGING.requireSharedStaging(Map.of(), "hdfs://namenode:8020");
+        WarehouseCommit.S3A_STAGING.requireSharedStaging(Map.of(WarehouseCommit.STAGING_PATH, "file:/mnt/shared/x"),
+                "file:///");
+        WarehouseCommit.RENAME.requireSharedStaging(Map.of(), "file:///");
+    }
+
+    @Test
     void aLocalMasterStagesUnderTheTemporaryFolderAndAnHdfsWarehouseNeedsNothing() {
-        assertThat(WarehouseCommit.S3A_STAGING.localStaging().get("spark.hadoop.fs.s3a.committer.staging.tmp.path"))
-                .isEqualTo("file:" + System.getProperty("java.io.tmpdir") + "/streamtrain-s3a-staging");
+        assertThat(WarehouseCommit.S3A_STAGING.localStaging().get(WarehouseCommit.STAGING_PATH))
+                .isEqualTo("file:" + System.getProperty("java.io.tmpdir") + "/streamtrain-s3a-staging-"
+                        + System.getProperty("user.name"));
         assertThat(WarehouseCommit.RENAME.localStaging()).isEmpty();
         assertThat(WarehouseCommit.RENAME.sessionConf("/tmp/w", Map.of(), AS_IS)).isEmpty();
     }

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 import static org.apache.spark.sql.functions.col;
@@ -43,6 +44,8 @@ class S3IT {
     private static final String ACCESS_KEY = "s3-it-access";
     private static final String SECRET_KEY = "s3-it-secret-5b09e7";
     private static final int KILL_RECORDS = 3000;
+    /** Numbers each launch's output files, so that a failure's are still there when the test ends. */
+    private static final AtomicInteger LAUNCHES = new AtomicInteger();
     private static ExternalKafka kafka;
     private static S3Server s3;
     private static Path conf;
@@ -88,7 +91,7 @@ class S3IT {
      * of adding to it, nothing temporary is left, and the tables have the layout their declarations give.
      */
     @Test
-    void everyStageRunsOnAnS3WarehouseAndCommitsWithoutRenames() throws Exception {
+    void everyStageRunsOnAnS3WarehouseAndEveryTableCommitsThroughS3AsPartitionedCommitter() throws Exception {
         Launch pipeline = launch("pipeline", "--input", Fixtures.fashionSlice().toString(), "--format", "idx",
                 "--run-id", "s3-1");
         assertThat(pipeline.exit()).as(pipeline.err()).isZero();
@@ -141,8 +144,8 @@ class S3IT {
         assertThat(predictions.count()).isEqualTo(test.count()).isPositive();
         assertThat(offsets(spark, warehouse, Table.LANDING, Table.QUARANTINE)).isEqualTo(
                 Map.of("records", Fixtures.SLICE_IMAGES, "distinct", Fixtures.SLICE_IMAGES));
-        assertThat(offsets(spark, warehouse, Table.SCORES, Table.QUARANTINE).get("distinct"))
-                .isEqualTo(Fixtures.SLICE_IMAGES);
+        assertThat(offsets(spark, warehouse, Table.SCORES, Table.QUARANTINE)).isEqualTo(
+                Map.of("records", Fixtures.SLICE_IMAGES, "distinct", Fixtures.SLICE_IMAGES));
     }
 
     /**
@@ -161,15 +164,20 @@ class S3IT {
         Random random = new Random(20261207);
         for (int kill = 0; kill < 2; kill++) {
             long committed = commitCount(commits);
+            Path err = STATE.resolve("kill-ingest-" + kill + ".err");
             Process ingest = start(Map.of(), killIngest(warehouseUri), STATE.resolve("kill-ingest-" + kill + ".out"),
-                    STATE.resolve("kill-ingest-" + kill + ".err"));
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-            while (ingest.isAlive() && System.nanoTime() < deadline && commitCount(commits) <= committed) {
-                Thread.sleep(100);
+                    err);
+            try {
+                long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+                while (ingest.isAlive() && System.nanoTime() < deadline && commitCount(commits) <= committed) {
+                    Thread.sleep(100);
+                }
+                Thread.sleep(random.nextInt(2000));
+                assertThat(ingest.isAlive()).as("ingest %d was still in its micro-batches when killed; see %s", kill,
+                        err).isTrue();
+            } finally {
+                ingest.destroyForcibly().waitFor();
             }
-            Thread.sleep(random.nextInt(2000));
-            assertThat(ingest.isAlive()).as("ingest %d was still in its micro-batches when killed", kill).isTrue();
-            ingest.destroyForcibly().waitFor();
         }
         Launch resumed = launch(killIngest(warehouseUri));
         assertThat(resumed.exit()).as(resumed.err()).isZero();
@@ -265,15 +273,17 @@ class S3IT {
 
     /**
      * {@code jobs/bin/streamtrain <args> --conf s3.conf} (unless {@code args} name a configuration), with the S3
-     * credentials in the environment and {@code env} over them; waits up to 5 minutes.
+     * credentials in the environment and {@code env} over them; waits up to 8 minutes.
      */
     private static Launch launch(Map<String, String> env, String... args) throws IOException, InterruptedException {
-        Path out = STATE.resolve("launch.out");
-        Path err = STATE.resolve("launch.err");
+        int n = LAUNCHES.incrementAndGet();
+        Path out = STATE.resolve("launch-" + n + "-" + args[0] + ".out");
+        Path err = STATE.resolve("launch-" + n + "-" + args[0] + ".err");
         Process p = start(env, List.of(args), out, err);
-        if (!p.waitFor(5, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new AssertionError("jobs/bin/streamtrain " + String.join(" ", args) + " ran past 5 minutes");
+        if (!p.waitFor(8, TimeUnit.MINUTES)) {
+            p.destroyForcibly().waitFor();
+            throw new AssertionError("jobs/bin/streamtrain " + String.join(" ", args) + " ran past 8 minutes; see "
+                    + err);
         }
         return new Launch(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
                 Files.readString(err, StandardCharsets.UTF_8));

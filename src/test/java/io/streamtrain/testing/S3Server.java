@@ -3,9 +3,10 @@ package io.streamtrain.testing;
 import io.streamtrain.core.kafka.FreePorts;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -77,10 +78,17 @@ public final class S3Server implements AutoCloseable {
         return server;
     }
 
+    /** Whether S3 answers on the port: an unsigned request gets S3's XML error, not another server's reply. */
     private boolean accepts() {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(endpoint.getHost(), endpoint.getPort()), 1000);
-            return true;
+        try {
+            HttpURLConnection http = (HttpURLConnection) endpoint.toURL().openConnection();
+            http.setConnectTimeout(1000);
+            http.setReadTimeout(5000);
+            int status = http.getResponseCode();
+            try (InputStream body = http.getErrorStream() != null ? http.getErrorStream() : http.getInputStream()) {
+                return status == HttpURLConnection.HTTP_FORBIDDEN
+                        && new String(body.readAllBytes(), StandardCharsets.UTF_8).contains("<Code>AccessDenied</Code>");
+            }
         } catch (IOException e) {
             return false;
         }
