@@ -88,10 +88,12 @@ class SecretSentinelIT {
                 // A broker that is not there: found before anything starts, with the client's secrets configured.
                 assertThat(run(conf, warehouse, "produce", "--synthetic", "10",
                         "--set", "kafka.bootstrap-servers=127.0.0.1:1")).isEqualTo(2);
-                // A failure inside a running Spark session: a file system that needs the S3A credentials. The query
-                // changed nothing, so it is the user's to fix with exit 2.
-                assertThat(run(conf, warehouse, "sql", "SELECT count(*) FROM parquet.`s3a://b1/table`"))
-                        .isEqualTo(2);
+                // A failure inside a running Spark session: a file system that needs the S3A credentials, at an
+                // endpoint no one answers. The query changed nothing, so it is the user's to fix with exit 2. Without
+                // the two limits the AWS SDK and S3A retry the unknown host for many minutes.
+                assertThat(run(conf, warehouse, "sql", "SELECT count(*) FROM parquet.`s3a://b1/table`",
+                        "--set", "spark.conf.\"spark.hadoop.fs.s3a.attempts.maximum\"=\"0\"",
+                        "--set", "spark.conf.\"spark.hadoop.fs.s3a.retry.limit\"=\"0\"")).isEqualTo(2);
             });
         } finally {
             log.stop();
