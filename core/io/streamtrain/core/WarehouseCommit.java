@@ -24,7 +24,38 @@ public enum WarehouseCommit {
      * Local disks and HDFS, where a rename is cheap and atomic: tasks write under a temporary folder that Hadoop's
      * file output committer renames into place, and Spark's dynamic partition overwrite replaces the partitions.
      */
-    RENAME,
+    RENAME {
+        @Override
+        public Map<String, String> sessionConf(String warehouse, Map<String, String> conf,
+                                               UnaryOperator<String> key) {
+            return Map.of();
+        }
+
+        @Override
+        public void requireCompatible(Map<String, String> conf, UnaryOperator<String> key) {
+            // Hadoop's file output committer and Spark's dynamic overwrite take no settings of streamtrain's.
+        }
+
+        @Override
+        public Map<String, String> localStaging() {
+            return Map.of();
+        }
+
+        @Override
+        public void requireSharedStaging(Map<String, String> sparkConf, String defaultFs) {
+            // Tasks rename their files into place themselves; nothing is handed to the driver.
+        }
+
+        @Override
+        public DataFrameWriter<Row> replacingPartitions(DataFrameWriter<Row> writer) {
+            return writer.mode(SaveMode.Overwrite).option("partitionOverwriteMode", "dynamic");
+        }
+
+        @Override
+        public DataFrameWriter<Row> adding(DataFrameWriter<Row> writer) {
+            return writer.mode(SaveMode.Append);
+        }
+    },
 
     /**
      * S3 through S3A. S3 has no rename (S3A copies every byte, one object after another), so a renaming commit is slow
@@ -33,7 +64,72 @@ public enum WarehouseCommit {
      * committers refuse Spark's dynamic partition overwrite; the partitioned committer replaces the partitions of
      * the job's own files itself when its conflict mode is {@code replace}.
      */
-    S3A_STAGING;
+    S3A_STAGING {
+        @Override
+        public Map<String, String> sessionConf(String warehouse, Map<String, String> conf,
+                                               UnaryOperator<String> key) {
+            for (String k : conf.keySet()) {
+                if (S3A_CREDENTIAL.matcher(k).matches()) {
+                    throw new ConfigException(key.apply(k), conf.get(k), "credentials never go in a configuration"
+                            + " file; export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) or use"
+                            + " the AWS provider chain (instance profile, web identity), and remove the key");
+                }
+            }
+            requireCompatible(conf, key);
+            requireOnClasspath(warehouse, S3A_FILE_SYSTEM, "hadoop-aws");
+            requireOnClasspath(warehouse, COMMIT_PROTOCOL, "spark-hadoop-cloud");
+            return S3A_SESSION;
+        }
+
+        @Override
+        public void requireCompatible(Map<String, String> conf, UnaryOperator<String> key) {
+            for (Map.Entry<String, String> needed : S3A_SESSION.entrySet()) {
+                String given = conf.get(needed.getKey());
+                if (given != null && !given.trim().equals(needed.getValue())) {
+                    throw new ConfigException(key.apply(needed.getKey()), given, "an s3a:// warehouse needs '"
+                            + needed.getValue() + "' here (re-runs replace their partitions through it); remove the"
+                            + " setting");
+                }
+            }
+            String conflict = conf.get("spark.hadoop." + CONFLICT_MODE);
+            if (conflict != null) {
+                throw new ConfigException(key.apply("spark.hadoop." + CONFLICT_MODE), conflict,
+                        "streamtrain sets it per write (replace or append); remove the setting");
+            }
+        }
+
+        @Override
+        public Map<String, String> localStaging() {
+            String folder = System.getProperty("java.io.tmpdir") + "/streamtrain-s3a-staging-"
+                    + System.getProperty("user.name");
+            return Map.of(STAGING_PATH, new Path("file", null, folder).toString());
+        }
+
+        @Override
+        public void requireSharedStaging(Map<String, String> sparkConf, String defaultFs) {
+            if (sparkConf.containsKey(STAGING_PATH)) {
+                return;
+            }
+            String fs = sparkConf.getOrDefault("spark.hadoop.fs.defaultFS", defaultFs);
+            if (fs == null || fs.startsWith("file:")) {
+                throw new ConfigException("an s3a:// warehouse on a cluster needs "
+                        + SparkSettings.key(STAGING_PATH) + " set to a folder the driver and every executor share"
+                        + " (hdfs://... or a shared mount): the default file system is " + fs + ", each machine's own"
+                        + " disk, where the driver cannot see what the executors staged");
+            }
+        }
+
+        @Override
+        public DataFrameWriter<Row> replacingPartitions(DataFrameWriter<Row> writer) {
+            // Write options reach the job's Hadoop configuration, where the committer reads its conflict mode.
+            return writer.mode(SaveMode.Append).option(CONFLICT_MODE, "replace");
+        }
+
+        @Override
+        public DataFrameWriter<Row> adding(DataFrameWriter<Row> writer) {
+            return writer.mode(SaveMode.Append).option(CONFLICT_MODE, "append");
+        }
+    };
 
     /** spark-hadoop-cloud's commit protocol, which asks Hadoop's committer factory for the path's committer. */
     static final String COMMIT_PROTOCOL = "org.apache.spark.internal.io.cloud.PathOutputCommitProtocol";
@@ -65,7 +161,8 @@ public enum WarehouseCommit {
         // The one S3A committer that can replace a job's partitions and leave the others.
         conf.put("spark.hadoop.fs.s3a.committer.name", "partitioned");
         // By default a job's commit aborts every pending upload under its destination, also another job's: streaming
-        // ingest, score and preprocess all write quarantine/. A bucket lifecycle rule removes abandoned uploads instead.
+        // ingest, score and preprocess all write quarantine/. A bucket lifecycle rule removes abandoned uploads
+        // instead.
         conf.put("spark.hadoop.fs.s3a.committer.abort.pending.uploads", "false");
         // Spark's default checkpoint manager writes a temporary file and renames it; S3A's output streams publish an
         // object only when closed and can be aborted instead, so a log entry is written whole or not at all.
@@ -88,46 +185,38 @@ public enum WarehouseCommit {
      * @param conf      the user's {@code spark.conf}
      * @param key       how the messages name a key of {@code conf}
      */
-    public Map<String, String> sessionConf(String warehouse, Map<String, String> conf,
-                                           UnaryOperator<String> key) {
-        if (this == RENAME) {
-            return Map.of();
-        }
-        for (String k : conf.keySet()) {
-            if (S3A_CREDENTIAL.matcher(k).matches()) {
-                throw new ConfigException(key.apply(k), conf.get(k), "credentials never go in a configuration file;"
-                        + " export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) or use the AWS"
-                        + " provider chain (instance profile, web identity), and remove the key");
-            }
-        }
-        requireCompatible(conf, key);
-        requireOnClasspath(warehouse, S3A_FILE_SYSTEM, "hadoop-aws");
-        requireOnClasspath(warehouse, COMMIT_PROTOCOL, "spark-hadoop-cloud");
-        return S3A_SESSION;
-    }
+    public abstract Map<String, String> sessionConf(String warehouse, Map<String, String> conf,
+                                                    UnaryOperator<String> key);
 
     /**
      * Refuses any setting in {@code conf} that this commit needs at another value: from spark-submit, which would
      * otherwise win over the session's own.
      */
-    public void requireCompatible(Map<String, String> conf, UnaryOperator<String> key) {
-        if (this == RENAME) {
-            return;
-        }
-        for (Map.Entry<String, String> needed : S3A_SESSION.entrySet()) {
-            String given = conf.get(needed.getKey());
-            if (given != null && !given.trim().equals(needed.getValue())) {
-                throw new ConfigException(key.apply(needed.getKey()), given, "an s3a:// warehouse needs '"
-                        + needed.getValue() + "' here (re-runs replace their partitions through it); remove the"
-                        + " setting");
-            }
-        }
-        String conflict = conf.get("spark.hadoop." + CONFLICT_MODE);
-        if (conflict != null) {
-            throw new ConfigException(key.apply("spark.hadoop." + CONFLICT_MODE), conflict,
-                    "streamtrain sets it per write (replace or append); remove the setting");
-        }
-    }
+    public abstract void requireCompatible(Map<String, String> conf, UnaryOperator<String> key);
+
+    /**
+     * Where a local master's staging committer keeps its job's bookkeeping: a folder of this user's in the system's
+     * temporary folder. Hadoop's default is {@code tmp/staging} on the default file system, which on a machine without
+     * HDFS is under the working directory.
+     */
+    public abstract Map<String, String> localStaging();
+
+    /**
+     * Refuses a cluster whose executors could not hand their uploads to the driver: each task records its pending
+     * uploads under {@code fs.s3a.committer.staging.tmp.path}, by default {@code tmp/staging} on the default file
+     * system. On a cluster without HDFS ({@code fs.defaultFS} is {@code file:}) that is each machine's own disk, and
+     * the job's commit would find nothing to complete.
+     *
+     * @param sparkConf the session's Spark settings, spark-submit's included
+     * @param defaultFs Hadoop's {@code fs.defaultFS} from its own configuration files, unless Spark's settings set it
+     */
+    public abstract void requireSharedStaging(Map<String, String> sparkConf, String defaultFs);
+
+    /** {@code writer} set to replace exactly the partitions its rows fall in. */
+    public abstract DataFrameWriter<Row> replacingPartitions(DataFrameWriter<Row> writer);
+
+    /** {@code writer} set to add new files and replace none. */
+    public abstract DataFrameWriter<Row> adding(DataFrameWriter<Row> writer);
 
     /** Refuses a classpath without {@code className}, from {@code artifact}, naming both. */
     static void requireOnClasspath(String warehouse, String className, String artifact) {
@@ -141,50 +230,4 @@ public enum WarehouseCommit {
         }
     }
 
-    /**
-     * Where a local master's staging committer keeps its job's bookkeeping: a folder of this user's in the system's
-     * temporary folder. Hadoop's default is {@code tmp/staging} on the default file system, which on a machine without
-     * HDFS is under the working directory.
-     */
-    public Map<String, String> localStaging() {
-        return this == RENAME ? Map.of() : Map.of(STAGING_PATH, new Path("file", null,
-                System.getProperty("java.io.tmpdir") + "/streamtrain-s3a-staging-" + System.getProperty("user.name"))
-                .toString());
-    }
-
-    /**
-     * Refuses a cluster whose executors could not hand their uploads to the driver: each task records its pending
-     * uploads under {@code fs.s3a.committer.staging.tmp.path}, by default {@code tmp/staging} on the default file
-     * system. On a cluster without HDFS ({@code fs.defaultFS} is {@code file:}) that is each machine's own disk, and
-     * the job's commit would find nothing to complete.
-     *
-     * @param sparkConf the session's Spark settings, spark-submit's included
-     * @param defaultFs Hadoop's {@code fs.defaultFS} from its own configuration files, unless Spark's settings set it
-     */
-    public void requireSharedStaging(Map<String, String> sparkConf, String defaultFs) {
-        if (this == RENAME || sparkConf.containsKey(STAGING_PATH)) {
-            return;
-        }
-        String fs = sparkConf.getOrDefault("spark.hadoop.fs.defaultFS", defaultFs);
-        if (fs == null || fs.startsWith("file:")) {
-            throw new ConfigException("an s3a:// warehouse on a cluster needs " + SparkSettings.key(STAGING_PATH)
-                    + " set to a folder the driver and every executor share (hdfs://... or a shared mount): the"
-                    + " default file system is " + fs + ", each machine's own disk, where the driver cannot see what"
-                    + " the executors staged");
-        }
-    }
-
-    /** {@code writer} set to replace exactly the partitions its rows fall in. */
-    public DataFrameWriter<Row> replacingPartitions(DataFrameWriter<Row> writer) {
-        return this == RENAME
-                ? writer.mode(SaveMode.Overwrite).option("partitionOverwriteMode", "dynamic")
-                // Write options reach the job's Hadoop configuration, where the committer reads its conflict mode.
-                : writer.mode(SaveMode.Append).option(CONFLICT_MODE, "replace");
-    }
-
-    /** {@code writer} set to add new files and replace none. */
-    public DataFrameWriter<Row> adding(DataFrameWriter<Row> writer) {
-        return this == RENAME ? writer.mode(SaveMode.Append)
-                : writer.mode(SaveMode.Append).option(CONFLICT_MODE, "append");
-    }
 }
