@@ -10,8 +10,6 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.SparkConf;
-import scala.Tuple2;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -58,9 +56,7 @@ public final class HadoopFiles {
     private static HadoopFiles withSparkHadoopSettings(Map<String, String> settings) {
         Configuration conf = new Configuration();
         Map<String, String> all = new HashMap<>(settings);
-        for (Tuple2<String, String> p : new SparkConf().getAll()) {
-            all.put(p._1(), p._2());
-        }
+        all.putAll(SparkSettings.submitted());
         all.forEach((k, v) -> {
             if (k.startsWith("spark.hadoop.")) {
                 conf.set(k.substring("spark.hadoop.".length()), v);
@@ -143,14 +139,14 @@ public final class HadoopFiles {
      */
     public void writeBytes(String path, byte[] content) {
         Path target = new Path(path);
-        String tmpPrefix = "._tmp-" + target.getName() + "-";
-        Path tmp = new Path(target.getParent(), tmpPrefix + UUID.randomUUID());
         try {
             FileSystem fs = target.getFileSystem(conf);
             if (fs.hasPathCapability(target, CommonPathCapabilities.ABORTABLE_STREAM)) {
                 putWhole(fs, target, content);
                 return;
             }
+            String tmpPrefix = "._tmp-" + target.getName() + "-";
+            Path tmp = new Path(target.getParent(), tmpPrefix + UUID.randomUUID());
             if (fs instanceof LocalFileSystem local) {
                 replaceLocally(local, target, tmp, content);
             } else {

@@ -4,7 +4,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import scala.Option;
-import scala.Tuple2;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -25,10 +24,7 @@ public final class Sessions {
     public static SparkSession create(SparkSettings settings) {
         // Settings given by spark-submit arrive as system properties; SparkConf reads them.
         SparkConf submitted = new SparkConf();
-        Map<String, String> fromSubmit = new HashMap<>();
-        for (Tuple2<String, String> setting : submitted.getAll()) {
-            fromSubmit.put(setting._1(), setting._2());
-        }
+        Map<String, String> fromSubmit = SparkSettings.submitted();
         settings.commit().requireCompatible(fromSubmit, k -> "spark-submit --conf " + k);
         SparkSession.Builder builder = SparkSession.builder().appName(settings.appName());
         for (Map.Entry<String, String> e : settings.conf().entrySet()) {

@@ -1,5 +1,9 @@
 package io.streamtrain.core;
 
+import org.apache.spark.SparkConf;
+import scala.Tuple2;
+
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -38,6 +42,15 @@ public record SparkSettings(String appName, Map<String, String> conf, Sizing siz
         Map<String, String> conf = new LinkedHashMap<>(commit.sessionConf(warehouse, given, SparkSettings::key));
         conf.putAll(given);
         return new SparkSettings(s.nonBlank(APP_NAME), conf, Sizing.from(s), EncryptionSettings.from(s), commit);
+    }
+
+    /** The Spark settings spark-submit gave this JVM (as system properties, which {@link SparkConf} reads). */
+    public static Map<String, String> submitted() {
+        Map<String, String> out = new HashMap<>();
+        for (Tuple2<String, String> setting : new SparkConf().getAll()) {
+            out.put(setting._1(), setting._2());
+        }
+        return out;
     }
 
     /** How messages name the {@code spark.conf} key {@code sparkKey}. */
