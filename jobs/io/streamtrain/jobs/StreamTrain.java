@@ -31,7 +31,7 @@ import java.util.Optional;
  *
  * <p>Locally: {@code jobs/bin/streamtrain pipeline --conf conf/local.conf}. On a cluster:
  * <pre>
- * spark-submit --master yarn --deploy-mode cluster \
+ * spark-submit --master yarn --deploy-mode cluster --conf spark.yarn.maxAppAttempts=1 \
  *   --driver-java-options "-Dlog4j2.configurationFile=log4j2.properties" \
  *   --files conf/cluster.conf,conf/log4j2.properties \
  *   target/streamtrain.jar pipeline --conf cluster.conf --run-id 2026-11-23

@@ -68,33 +68,26 @@ class ClusterIT {
         }
     }
 
+    /**
+     * Client mode: the driver is spark-submit's JVM and the stages' tasks run in the Workers' executors. One
+     * application for the four Spark stages (YarnIT submits each stage as its own application).
+     */
     @Test
-    void everyStageRunsAsItsOwnApplicationInClientModeAndAccountsForEveryRecord() throws Exception {
-        Submit produce = client("produce", "--input", Fixtures.fashionSlice().toString(), "--format", "idx");
-        assertThat(produce.exit()).as(produce.err()).isZero();
-        assertThat(produce.out()).contains("produce:    4000 records published");
+    void thePipelineRunsInClientModeOnTheWorkersExecutorsAndAccountsForEveryRecord() throws Exception {
+        // Produce uses no Spark: it runs in this JVM.
+        assertThat(StreamTrain.execute("produce", "--conf", conf.toString(), "--input",
+                Fixtures.fashionSlice().toString(), "--format", "idx")).isZero();
 
-        Submit ingest = client("ingest", "--run-id", "client-1");
-        assertThat(ingest.exit()).as(ingest.err()).isZero();
-        Matcher counts = INGEST.matcher(ingest.out());
-        assertThat(counts.find()).as(ingest.out()).isTrue();
+        Submit pipeline = client("pipeline", "--stages", "ingest,preprocess,train,evaluate", "--run-id", "client-1");
+        assertThat(pipeline.exit()).as(pipeline.err()).isZero();
+        Matcher counts = INGEST.matcher(pipeline.out());
+        assertThat(counts.find()).as(pipeline.out()).isTrue();
         long read = Long.parseLong(counts.group(1));
         long landed = Long.parseLong(counts.group(2));
         long quarantined = Long.parseLong(counts.group(3));
         assertThat(read).isEqualTo(4000);
         assertThat(landed + quarantined).isEqualTo(read);
-
-        Submit again = client("ingest", "--run-id", "client-2");
-        assertThat(again.exit()).as(again.err()).isZero();
-        assertThat(again.out()).as("a second ingest finds nothing new").containsPattern("ingest: +0 read");
-
-        for (String stage : List.of("preprocess", "train")) {
-            Submit s = client(stage, "--run-id", "client-1");
-            assertThat(s.exit()).as(stage + ": " + s.err()).isZero();
-        }
-        Submit evaluate = client("evaluate", "--run-id", "client-1", "--model", "client-1");
-        assertThat(evaluate.exit()).as(evaluate.err()).isZero();
-        assertThat(accuracy(evaluate.out())).as("ten classes: chance is 0.1").isGreaterThan(0.6);
+        assertThat(accuracy(pipeline.out())).as("ten classes: chance is 0.1").isGreaterThan(0.6);
 
         Submit sql = client("sql", "SELECT count(*) AS landed_rows FROM landing");
         assertThat(sql.exit()).as(sql.err()).isZero();
@@ -107,9 +100,8 @@ class ClusterIT {
 
     @Test
     void thePipelineRunsInADriverThatAWorkerStartedWithTheConfigShippedByName() throws Exception {
-        Submit produce = client("produce", "--input", Fixtures.fashionSlice().toString(), "--format", "idx",
-                "--set", "kafka.topic=cluster-mode");
-        assertThat(produce.exit()).as(produce.err()).isZero();
+        assertThat(StreamTrain.execute("produce", "--conf", conf.toString(), "--input",
+                Fixtures.fashionSlice().toString(), "--format", "idx", "--set", "kafka.topic=cluster-mode")).isZero();
 
         Submit pipeline = cluster("pipeline", "--stages", "ingest,preprocess,train,evaluate", "--conf",
                 conf.getFileName().toString(), "--set", "kafka.topic=cluster-mode", "--set",
