@@ -81,12 +81,14 @@ public final class IngestBench {
             spark.streams().addListener(batches);
             CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
             double jitSeconds;
-            try {
+            String breakdown;
+            try (PhaseProfile profile = PhaseProfile.start()) {
                 long jit0 = jit.getTotalCompilationTime();
                 long t0 = System.nanoTime();
                 result = IngestJob.run(spark, kafka, config.ingest(), config.ingestRules(), warehouse, topic);
                 ingestSeconds = (System.nanoTime() - t0) / 1e9;
                 jitSeconds = (jit.getTotalCompilationTime() - jit0) / 1e3;
+                breakdown = profile.stop(Path.of(System.getProperty("java.io.tmpdir"), topic + ".jfr"), PHASES);
                 landedBytes = size(spark, warehouse.table(Table.LANDING));
             } finally {
                 spark.stop();
@@ -104,15 +106,45 @@ public final class IngestBench {
                     "consumer_records_per_sec=%.0f consumer_seconds=%.1f (plain kafka-clients consumer, bytes only)",
                     "ingest_ratio=%.3f",
                     "%s",
+                    "ingest_breakdown=%s",
                     "parse_compress_records_per_sec=%.0f parse_compress_ratio=%.3f (no Kafka, Spark or Parquet: only"
                             + " parsing, validating, packing and zstd, in memory on %d threads)",
                     "json_bytes_per_record=%.0f landed_bytes_per_record=%.0f%n"),
                     records, topic, config.kafka().partitions(), ingestRate, ingestSeconds, consumerRate,
-                    consumerSeconds, ingestRate / consumerRate, batches.describe(consumerRate, jitSeconds),
+                    consumerSeconds, ingestRate / consumerRate, batches.describe(consumerRate, jitSeconds), breakdown,
                     floorRate, floorRate / consumerRate, cores,
                     (double) jsonBytes.get() / records, (double) landedBytes / records);
         }
     }
+
+    /**
+     * Ingest's phases, as {@link PhaseProfile} sorts its samples: writing Parquet (encoding and zstd), committing
+     * (the output committer, the checkpoint's logs, the offset ledger), parsing and validating the JSON values,
+     * converting between Spark's row formats, and reading from Kafka (a fetch's wait included). A sample goes to the
+     * first that names a frame of its stack: a row read from Kafka passes through Spark's generated code, which is
+     * therefore not named.
+     */
+    private static final List<PhaseProfile.Phase> PHASES = List.of(
+            new PhaseProfile.Phase("parquet_encode_compress", List.of("org.apache.parquet.", "com.github.luben.zstd.",
+                    "org.apache.spark.sql.execution.datasources.parquet.")),
+            new PhaseProfile.Phase("commit", List.of("org.apache.hadoop.mapreduce.lib.output.FileOutputCommitter",
+                    "org.apache.spark.internal.io.", "org.apache.spark.mapred.SparkHadoopMapRedUtil",
+                    "org.apache.spark.sql.execution.datasources.SQLHadoopMapReduceCommitProtocol",
+                    "org.apache.spark.sql.execution.streaming.HDFSMetadataLog",
+                    "org.apache.spark.sql.execution.streaming.CheckpointFileManager",
+                    "org.apache.spark.sql.execution.streaming.FileContextBasedCheckpointFileManager",
+                    "org.apache.hadoop.fs.s3a.commit.", "io.streamtrain.core.HadoopFiles", "io.streamtrain.ingest.OffsetLedger")),
+            new PhaseProfile.Phase("decode_validate", List.of("io.streamtrain.ingest.RecordParser",
+                    "io.streamtrain.ingest.RecordScanner", "io.streamtrain.ingest.ParsedRecord",
+                    "io.streamtrain.core.table.PackedFeatures")),
+            new PhaseProfile.Phase("to_spark_rows", List.of("org.apache.spark.sql.kafka010.KafkaRecordToRowConverter",
+                    "org.apache.spark.sql.catalyst.expressions.GeneratedClass$SpecificUnsafeProjection",
+                    "org.apache.spark.sql.catalyst.expressions.GeneratedClass$SpecificSafeProjection",
+                    "org.apache.spark.sql.catalyst.expressions.UnsafeProjection",
+                    "org.apache.spark.sql.catalyst.expressions.codegen.", "org.apache.spark.sql.catalyst.encoders.",
+                    "org.apache.spark.sql.catalyst.CatalystTypeConverters", "org.apache.spark.sql.catalyst.expressions.Unsafe",
+                    "org.apache.spark.sql.RowFactory", "org.apache.spark.sql.catalyst.expressions.GenericRow")),
+            new PhaseProfile.Phase("kafka_fetch", List.of("org.apache.kafka.", "org.apache.spark.sql.kafka010.")));
 
     /** Deletes the benchmark's topic when the run ends. */
     private interface TopicDeleter extends AutoCloseable {

@@ -69,13 +69,14 @@ public final class TrainBench {
                         + " (best of samples/s at%s: %d threads)",
                 "spark_samples_per_sec=%.0f spark_seconds=%.1f spark_test_accuracy=%.4f (local, %d workers, %s)",
                 "spark_wall_seconds=%.1f (also building the minibatch cache once and scoring the loss every epoch)",
-                "train_ratio=%.3f accuracy_delta=%+.4f wall_ratio=%.3f%n"),
+                "train_ratio=%.3f accuracy_delta=%+.4f wall_ratio=%.3f",
+                "epoch_breakdown=%s%n"),
                 s.architecture().describe(), s.hiddenLayers(), s.optimizer().updater().name().toLowerCase(Locale.ROOT),
                 s.optimizer().learningRate(), s.batchSize(), epochs, in.trainCount(), cores,
                 singleRate, single.seconds(), single.accuracy(), single.tried(), single.threads(),
                 sparkRate, spark.seconds(), spark.accuracy(), spark.workers(), s.distribution().describe(),
                 spark.wallSeconds(), sparkRate / singleRate, spark.accuracy() - single.accuracy(),
-                single.seconds() / spark.wallSeconds());
+                single.seconds() / spark.wallSeconds(), spark.breakdown());
     }
 
     /** The fastest single-JVM run: its fit seconds, test accuracy and native threads, and the samples/s of each try. */
@@ -105,8 +106,25 @@ public final class TrainBench {
     }
 
     /** Spark's run: the epochs' fit seconds, its whole fit call's seconds, test accuracy and workers. */
-    private record Distributed(double seconds, double wallSeconds, double accuracy, int workers) {
+    private record Distributed(double seconds, double wallSeconds, double accuracy, int workers, String breakdown) {
     }
+
+    /**
+     * A training epoch's phases, as {@link PhaseProfile} sorts its samples: scoring (the loss after each epoch, on the
+     * executors), building DL4J's minibatches from the cached arrays, averaging (the workers' results collected and
+     * averaged, the parameters broadcast), and fitting (forward and backward passes and the updater, in DL4J and
+     * ND4J). A sample goes to the first that names a frame of its stack.
+     */
+    private static final List<PhaseProfile.Phase> PHASES = List.of(
+            new PhaseProfile.Phase("scoring", List.of("io.streamtrain.model.DistributedScorer", "org.nd4j.evaluation.")),
+            new PhaseProfile.Phase("minibatch_decode", List.of("io.streamtrain.train.CachedMinibatch",
+                    "io.streamtrain.model.Minibatches")),
+            new PhaseProfile.Phase("averaging", List.of("org.deeplearning4j.spark.impl.paramavg.aggregator.",
+                    "org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster.processResults",
+                    "org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingWorker.getFinalResult",
+                    "io.streamtrain.train.CountedParameterAveraging", "org.apache.spark.broadcast.")),
+            new PhaseProfile.Phase("forward_backward", List.of("org.deeplearning4j.nn.", "org.deeplearning4j.optimize.",
+                    "org.nd4j.")));
 
     /** streamtrain: Spark local mode, one native thread per task slot (shared/RECIPES.md). */
     private static Distributed distributed(AppConfig config, Inputs in, int epochs, int cores) {
@@ -122,14 +140,19 @@ public final class TrainBench {
                     trainer.partitionsFor(in.trainCount())).map(CachedMinibatch::toDataSet);
             MultiLayerNetwork distributed = trainer.newNetwork(784, config.schema().classCount());
             long t1 = System.nanoTime();
-            List<EpochStats> history = trainer.fit(distributed, rdd, null, TrainingState.start(), (net, state) -> { })
-                    .history();
+            List<EpochStats> history;
+            String breakdown;
+            try (PhaseProfile profile = PhaseProfile.start()) {
+                history = trainer.fit(distributed, rdd, null, TrainingState.start(), (net, state) -> { }).history();
+                breakdown = profile.stop(Path.of(System.getProperty("java.io.tmpdir"),
+                        "bench-train-" + System.currentTimeMillis() + ".jfr"), PHASES);
+            }
             double wallSeconds = (System.nanoTime() - t1) / 1e9;
             // The epochs' fit time alone, as the single JVM is timed: its minibatches are built before its clock
             // starts, and it scores no loss per epoch.
             double seconds = history.stream().mapToDouble(EpochStats::fitSeconds).sum();
             threads(cores);
-            return new Distributed(seconds, wallSeconds, accuracy(distributed, in.test()), workers);
+            return new Distributed(seconds, wallSeconds, accuracy(distributed, in.test()), workers, breakdown);
         } finally {
             spark.stop();
         }

@@ -1,0 +1,123 @@
+package io.streamtrain.jobs.bench;
+
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordedFrame;
+import jdk.jfr.consumer.RecordedStackTrace;
+import jdk.jfr.consumer.RecordedThread;
+import jdk.jfr.consumer.RecordingFile;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.StringJoiner;
+import java.util.regex.Pattern;
+
+/**
+ * Where a benchmark's time goes, from Java Flight Recorder's own samples of this JVM: the threads that do the work
+ * (Spark's task threads, a streaming query's driver thread, {@code main}), sampled in Java code
+ * ({@code jdk.ExecutionSample}) and in native code ({@code jdk.NativeMethodSample}: zstd, ND4J's kernels, socket
+ * reads), each sample put in the first phase, in the order given, with a frame anywhere on its stack that the phase
+ * names. A thread parked, waiting or sleeping does no work and is not counted. The recording is kept for Mission
+ * Control or {@code jfr print}.
+ */
+final class PhaseProfile implements AutoCloseable {
+
+    /** One phase of the work: its name and the class (or class.method) prefixes of frames that belong to it. */
+    record Phase(String name, List<String> frames) {
+        boolean matches(RecordedStackTrace stack) {
+            for (RecordedFrame f : stack.getFrames()) {
+                String where = f.getMethod().getType().getName() + "." + f.getMethod().getName();
+                for (String prefix : frames) {
+                    if (where.startsWith(prefix)) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+    }
+
+    private static final Pattern WORKERS = Pattern.compile(
+            "Executor task launch worker.*|stream execution thread.*|main");
+    /** Native methods a thread waits in: a sample there is a thread doing nothing. */
+    private static final List<String> WAITING = List.of("jdk.internal.misc.Unsafe.park", "java.lang.Object.wait",
+            "java.lang.Thread.sleep");
+    private static final Duration PERIOD = Duration.ofMillis(10);
+
+    private final Recording recording = new Recording();
+
+    private PhaseProfile() {
+        recording.enable("jdk.ExecutionSample").withPeriod(PERIOD);
+        recording.enable("jdk.NativeMethodSample").withPeriod(PERIOD);
+        recording.setToDisk(true);
+        recording.start();
+    }
+
+    /** Starts sampling this JVM. */
+    static PhaseProfile start() {
+        return new PhaseProfile();
+    }
+
+    /**
+     * Stops sampling, writes the recording to {@code file} and returns its breakdown: each phase's share of the
+     * samples, then {@code other} (the workers' samples no phase names) and the number of samples.
+     */
+    String stop(Path file, List<Phase> phases) {
+        recording.stop();
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            recording.dump(file);
+            Map<String, Long> counts = new LinkedHashMap<>();
+            phases.forEach(p -> counts.put(p.name(), 0L));
+            counts.put("other", 0L);
+            long total = 0;
+            for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
+                if (counts(e)) {
+                    RecordedStackTrace stack = e.getStackTrace();
+                    String phase = phases.stream().filter(p -> p.matches(stack)).map(Phase::name).findFirst()
+                            .orElse("other");
+                    counts.merge(phase, 1L, Long::sum);
+                    total++;
+                }
+            }
+            StringJoiner line = new StringJoiner(",");
+            for (Map.Entry<String, Long> c : counts.entrySet()) {
+                line.add(String.format(Locale.ROOT, "%s:%.2f", c.getKey(), total == 0 ? 0 : (double) c.getValue()
+                        / total));
+            }
+            return String.format(Locale.ROOT, "%s (shares of %d JFR samples of the working threads; recording %s)",
+                    line, total, file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write or read the profile " + file, e);
+        }
+    }
+
+    /** Whether the event is a sample of a working thread that was not waiting. */
+    private static boolean counts(RecordedEvent e) {
+        String type = e.getEventType().getName();
+        if (!type.equals("jdk.ExecutionSample") && !type.equals("jdk.NativeMethodSample")) {
+            return false;
+        }
+        RecordedThread thread = e.getThread("sampledThread");
+        RecordedStackTrace stack = e.getStackTrace();
+        if (thread == null || stack == null || stack.getFrames().isEmpty()
+                || !WORKERS.matcher(String.valueOf(thread.getJavaName())).matches()) {
+            return false;
+        }
+        RecordedFrame top = stack.getFrames().get(0);
+        String where = top.getMethod().getType().getName() + "." + top.getMethod().getName();
+        return WAITING.stream().noneMatch(where::equals);
+    }
+
+    @Override
+    public void close() {
+        recording.close();
+    }
+}
