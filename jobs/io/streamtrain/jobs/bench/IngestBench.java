@@ -109,22 +109,23 @@ public final class IngestBench {
                     "ingest_breakdown=%s",
                     "parse_compress_records_per_sec=%.0f parse_compress_ratio=%.3f (no Kafka, Spark or Parquet: only"
                             + " parsing, validating, packing and zstd, in memory on %d threads)",
+                    "ingest_floor_ratio=%.3f (ingest_records_per_sec over parse_compress_records_per_sec)",
                     "json_bytes_per_record=%.0f landed_bytes_per_record=%.0f%n"),
                     records, topic, config.kafka().partitions(), ingestRate, ingestSeconds, consumerRate,
                     consumerSeconds, ingestRate / consumerRate, batches.describe(consumerRate, jitSeconds), breakdown,
-                    floorRate, floorRate / consumerRate, cores,
+                    floorRate, floorRate / consumerRate, cores, ingestRate / floorRate,
                     (double) jsonBytes.get() / records, (double) landedBytes / records);
         }
     }
 
     /**
-     * Ingest's phases, as {@link PhaseProfile} sorts its samples: writing Parquet (encoding and zstd), committing
+     * Ingest's phases, as {@link PhaseProfile} sorts its samples: loading classes, writing Parquet (encoding and zstd), committing
      * (the output committer, the checkpoint's logs, the offset ledger), parsing and validating the JSON values,
      * converting between Spark's row formats, and reading from Kafka (a fetch's wait included). A sample goes to the
      * first that names a frame of its stack: a row read from Kafka passes through Spark's generated code, which is
      * therefore not named.
      */
-    private static final List<PhaseProfile.Phase> PHASES = List.of(
+    private static final List<PhaseProfile.Phase> PHASES = List.of(PhaseProfile.CLASS_LOADING,
             new PhaseProfile.Phase("parquet_encode_compress", List.of("org.apache.parquet.", "com.github.luben.zstd.",
                     "org.apache.spark.sql.execution.datasources.parquet.")),
             new PhaseProfile.Phase("commit", List.of("org.apache.hadoop.mapreduce.lib.output.FileOutputCommitter",

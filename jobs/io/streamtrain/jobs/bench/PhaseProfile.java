@@ -44,6 +44,10 @@ final class PhaseProfile implements AutoCloseable {
         }
     }
 
+    /** Loading classes, first in every breakdown: a class loaded under any phase is start-up, not that phase. */
+    static final Phase CLASS_LOADING = new Phase("class_loading", List.of("java.lang.ClassLoader.",
+            "jdk.internal.loader.", "java.util.jar.", "java.util.zip.ZipFile", "java.lang.invoke.MethodHandleNatives.link"));
+
     private static final Pattern WORKERS = Pattern.compile(
             "Executor task launch worker.*|stream execution thread.*|main");
     /** Native methods a thread waits in: a sample there is a thread doing nothing. */

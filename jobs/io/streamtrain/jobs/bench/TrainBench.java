@@ -110,12 +110,12 @@ public final class TrainBench {
     }
 
     /**
-     * A training epoch's phases, as {@link PhaseProfile} sorts its samples: scoring (the loss after each epoch, on the
+     * A training epoch's phases, as {@link PhaseProfile} sorts its samples: loading classes, scoring (the loss after each epoch, on the
      * executors), building DL4J's minibatches from the cached arrays, averaging (the workers' results collected and
      * averaged, the parameters broadcast), and fitting (forward and backward passes and the updater, in DL4J and
      * ND4J). A sample goes to the first that names a frame of its stack.
      */
-    private static final List<PhaseProfile.Phase> PHASES = List.of(
+    private static final List<PhaseProfile.Phase> PHASES = List.of(PhaseProfile.CLASS_LOADING,
             new PhaseProfile.Phase("scoring", List.of("io.streamtrain.model.DistributedScorer", "org.nd4j.evaluation.")),
             new PhaseProfile.Phase("minibatch_decode", List.of("io.streamtrain.train.CachedMinibatch",
                     "io.streamtrain.model.Minibatches")),
