@@ -69,9 +69,7 @@ public final class IngestBench {
              KafkaConnection kafka = cluster.withTopic(topic);
              TopicDeleter deleter = kafka::deleteTopic) {
             new EventPublisher(kafka).publish(events(images, records, jsonBytes));
-
             double consumerSeconds = plainConsumer(kafka, records);
-
             SparkSession spark = Sessions.create(config.spark());
             double ingestSeconds;
             IngestResult result;
