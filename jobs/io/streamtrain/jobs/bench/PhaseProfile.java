@@ -83,7 +83,7 @@ final class PhaseProfile implements AutoCloseable {
             counts.put("other", 0L);
             long total = 0;
             for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
-                if (counts(e)) {
+                if (isWorkingSample(e)) {
                     RecordedStackTrace stack = e.getStackTrace();
                     String phase = phases.stream().filter(p -> p.matches(stack)).map(Phase::name).findFirst()
                             .orElse("other");
@@ -104,7 +104,7 @@ final class PhaseProfile implements AutoCloseable {
     }
 
     /** Whether the event is a sample of a working thread that was not waiting. */
-    private static boolean counts(RecordedEvent e) {
+    private static boolean isWorkingSample(RecordedEvent e) {
         String type = e.getEventType().getName();
         if (!type.equals("jdk.ExecutionSample") && !type.equals("jdk.NativeMethodSample")) {
             return false;
