@@ -31,16 +31,9 @@ final class PhaseProfile implements AutoCloseable {
 
     /** One phase of the work: its name and the class (or class.method) prefixes of frames that belong to it. */
     record Phase(String name, List<String> frames) {
-        boolean matches(RecordedStackTrace stack) {
-            for (RecordedFrame f : stack.getFrames()) {
-                String where = f.getMethod().getType().getName() + "." + f.getMethod().getName();
-                for (String prefix : frames) {
-                    if (where.startsWith(prefix)) {
-                        return true;
-                    }
-                }
-            }
-            return false;
+        /** Whether any of {@code stack}'s frames, named {@code class.method}, is one of this phase's. */
+        boolean matches(List<String> stack) {
+            return stack.stream().anyMatch(where -> frames.stream().anyMatch(where::startsWith));
         }
     }
 
@@ -84,7 +77,7 @@ final class PhaseProfile implements AutoCloseable {
             long total = 0;
             for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
                 if (isWorkingSample(e)) {
-                    RecordedStackTrace stack = e.getStackTrace();
+                    List<String> stack = e.getStackTrace().getFrames().stream().map(PhaseProfile::name).toList();
                     String phase = phases.stream().filter(p -> p.matches(stack)).map(Phase::name).findFirst()
                             .orElse("other");
                     counts.merge(phase, 1L, Long::sum);
@@ -115,9 +108,12 @@ final class PhaseProfile implements AutoCloseable {
                 || !WORKERS.matcher(String.valueOf(thread.getJavaName())).matches()) {
             return false;
         }
-        RecordedFrame top = stack.getFrames().get(0);
-        String where = top.getMethod().getType().getName() + "." + top.getMethod().getName();
-        return WAITING.stream().noneMatch(where::equals);
+        return !WAITING.contains(name(stack.getFrames().get(0)));
+    }
+
+    /** A frame as {@code class.method}, what phases and {@link #WAITING} name. */
+    private static String name(RecordedFrame frame) {
+        return frame.getMethod().getType().getName() + "." + frame.getMethod().getName();
     }
 
     @Override
