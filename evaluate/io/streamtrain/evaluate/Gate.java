@@ -8,10 +8,11 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The promotion gate's rules, as a pure function of what was measured: the candidate replaces the champion only if
- * the gate's metric improves by at least the margin, McNemar's paired test on the same rows finds the difference in
- * errors significant at alpha, and no class's F1 falls by more than the allowed regression. The first model, with no
- * champion to beat, is promoted.
+ * The promotion gate's rules, as a pure function of what was measured. Under superiority the candidate replaces the
+ * champion only if the gate's metric improves by at least the margin and McNemar's paired test on the same rows finds
+ * the difference in errors significant at alpha; under non-inferiority, if the paired bootstrap interval of the
+ * difference lies above minus the non-inferiority margin. Under both, no class's F1 may fall by more than the allowed
+ * regression. The first model, with no champion to beat, is promoted.
  */
 public final class Gate {
 
@@ -45,20 +46,8 @@ public final class Gate {
             return decision(Decision.Outcome.KEPT, metric, m, p, List.of("the candidate is the champion already"));
         }
         List<String> reasons = new ArrayList<>();
-        boolean pass = true;
-        double delta = m.candidateValue() - m.championValue();
-        boolean improved = delta > 0 && delta >= rules.margin();
-        pass &= improved;
-        reasons.add(String.format(Locale.ROOT, "%s %s: %.4f against the champion's %.4f, a change of %+.4f%s (%s %.4f)",
-                metric.describe(), improved ? "improves" : "does not improve enough", m.candidateValue(),
-                m.championValue(), delta, Double.isNaN(m.deltaLow()) ? ""
-                        : String.format(Locale.ROOT, ", paired-bootstrap interval [%s, %s]", fixed(m.deltaLow()),
-                        fixed(m.deltaHigh())), "margin", rules.margin()));
-        boolean significant = rules.alpha() >= 1 || p < rules.alpha();
-        pass &= significant;
-        reasons.add(String.format(Locale.ROOT, "McNemar's test: %d rows only the candidate gets right, %d only the"
-                        + " champion; p = %.4g %s alpha %s", m.onlyCandidate(), m.onlyChampion(), p,
-                significant ? "passes" : "fails", rules.alpha()));
+        boolean pass = rules.rule() == EvaluateSettings.GateSettings.Rule.NON_INFERIORITY
+                ? noWorse(rules, metric, m, p, reasons) : better(rules, metric, m, p, reasons);
         List<String> regressed = new ArrayList<>();
         for (int k = 0; k < m.labels().size(); k++) {
             double drop = m.championF1()[k] - m.candidateF1()[k];
@@ -73,6 +62,45 @@ public final class Gate {
                 : String.format(Locale.ROOT, "F1 falls by more than %s for %s", rules.maxClassRegression(),
                 String.join(", ", regressed)));
         return decision(pass ? Decision.Outcome.PROMOTED : Decision.Outcome.REJECTED, metric, m, p, reasons);
+    }
+
+    /** Superiority: the metric improves by at least the margin, and McNemar's test finds the change significant. */
+    private static boolean better(EvaluateSettings.GateSettings rules, GateMetric metric, Measured m, double p,
+                                  List<String> reasons) {
+        double delta = m.candidateValue() - m.championValue();
+        boolean improved = delta > 0 && delta >= rules.margin();
+        reasons.add(String.format(Locale.ROOT, "%s %s: %.4f against the champion's %.4f, a change of %+.4f%s (%s %.4f)",
+                metric.describe(), improved ? "improves" : "does not improve enough", m.candidateValue(),
+                m.championValue(), delta, interval(m), "margin", rules.margin()));
+        boolean significant = rules.alpha() >= 1 || p < rules.alpha();
+        reasons.add(String.format(Locale.ROOT, "McNemar's test: %d rows only the candidate gets right, %d only the"
+                        + " champion; p = %.4g %s alpha %s", m.onlyCandidate(), m.onlyChampion(), p,
+                significant ? "passes" : "fails", rules.alpha()));
+        return improved && significant;
+    }
+
+    /**
+     * Non-inferiority: the paired interval's lower bound of candidate - champion is at least minus the margin. McNemar's
+     * p-value is reported, not required: a fresher model that is as good need not be significantly better.
+     */
+    private static boolean noWorse(EvaluateSettings.GateSettings rules, GateMetric metric, Measured m, double p,
+                                   List<String> reasons) {
+        double delta = m.candidateValue() - m.championValue();
+        boolean known = !Double.isNaN(m.deltaLow());
+        boolean noWorse = known && m.deltaLow() >= -rules.nonInferiorityMargin();
+        reasons.add(String.format(Locale.ROOT, "%s %s: %.4f against the champion's %.4f, a change of %+.4f%s"
+                        + " (non-inferiority margin %.4f: the interval's lower bound must be at least %+.4f)",
+                metric.describe(), !known ? "has no interval to judge" : noWorse ? "is no worse" : "may be worse",
+                m.candidateValue(), m.championValue(), delta, interval(m), rules.nonInferiorityMargin(),
+                -rules.nonInferiorityMargin()));
+        reasons.add(String.format(Locale.ROOT, "McNemar's test (reported, not required): %d rows only the candidate"
+                + " gets right, %d only the champion; p = %.4g", m.onlyCandidate(), m.onlyChampion(), p));
+        return noWorse;
+    }
+
+    private static String interval(Measured m) {
+        return Double.isNaN(m.deltaLow()) ? "" : String.format(Locale.ROOT, ", paired-bootstrap interval [%s, %s]",
+                fixed(m.deltaLow()), fixed(m.deltaHigh()));
     }
 
     private static Decision decision(Decision.Outcome outcome, GateMetric metric, Measured m, double p,

@@ -2,6 +2,7 @@ package io.streamtrain.core;
 
 import io.streamtrain.jobs.AppConfig;
 import io.streamtrain.testing.Fixtures;
+import io.streamtrain.evaluate.EvaluateSettings.GateSettings.Rule;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -49,6 +50,19 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> load("train.epochs=0"))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("Invalid value '0' for 'train.epochs': must be an integer from 1 to 10000");
+    }
+
+    @Test
+    void aNonInferiorityGateIsTypedAndNeedsTheBootstrapItDecidesOn() {
+        AppConfig c = load("evaluate.gate.rule=non-inferiority", "evaluate.gate.non-inferiority-margin=0.01");
+        assertThat(c.evaluate().gate().rule())
+                .isEqualTo(Rule.NON_INFERIORITY);
+        assertThat(c.evaluate().gate().nonInferiorityMargin()).isEqualTo(0.01);
+        assertThat(load().evaluate().gate().rule())
+                .isEqualTo(Rule.SUPERIORITY);
+        assertThatThrownBy(() -> load("evaluate.gate.rule=non-inferiority", "evaluate.bootstrap.replicates=0"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'evaluate.gate.rule'").hasMessageContaining("evaluate.bootstrap.replicates = 0");
     }
 
     @Test

@@ -65,6 +65,48 @@ class GateTest {
         assertThat(Gate.decide(anyP, GateMetric.ACCURACY, m).outcome()).isEqualTo(Decision.Outcome.PROMOTED);
     }
 
+    private static final EvaluateSettings.GateSettings NON_INFERIORITY = new EvaluateSettings.GateSettings(true,
+            GateMetric.ACCURACY, 0.01, 0.05, 0.05, EvaluateSettings.GateSettings.Rule.NON_INFERIORITY, 0.005);
+
+    private static Gate.Measured withInterval(double candidate, double champion, double low, double high,
+                                              double[] candidateF1) {
+        return new Gate.Measured("new", "old", candidate, champion, low, high, 40, 45, LABELS, candidateF1,
+                new double[]{0.85, 0.85, 0.85});
+    }
+
+    @Test
+    void nonInferiorityPromotesACandidateAsGoodAsTheChampionThatSuperiorityRejects() {
+        double[] f1 = {0.85, 0.85, 0.85};
+        // Slightly worse, insignificantly: the interval's lower bound is above -0.005.
+        Gate.Measured asGood = withInterval(0.849, 0.850, -0.0045, 0.0025, f1);
+        Decision d = Gate.decide(NON_INFERIORITY, GateMetric.ACCURACY, asGood);
+        assertThat(d.outcome()).isEqualTo(Decision.Outcome.PROMOTED);
+        assertThat(d.reasons().get(0)).contains("is no worse").contains("[-0.0045, +0.0025]")
+                .contains("at least -0.0050");
+        assertThat(d.reasons().get(1)).contains("reported, not required");
+        assertThat(Gate.decide(RULES, GateMetric.ACCURACY, asGood).outcome()).isEqualTo(Decision.Outcome.REJECTED);
+    }
+
+    @Test
+    void nonInferiorityRejectsACandidateThatMayBeWorseByMoreThanTheMargin() {
+        Decision d = Gate.decide(NON_INFERIORITY, GateMetric.ACCURACY,
+                withInterval(0.848, 0.850, -0.0061, 0.0021, new double[]{0.85, 0.85, 0.85}));
+        assertThat(d.outcome()).isEqualTo(Decision.Outcome.REJECTED);
+        assertThat(d.reasons().get(0)).contains("may be worse");
+    }
+
+    @Test
+    void nonInferiorityStillRejectsAClassThatRegressesAndAnUnmeasuredInterval() {
+        Decision regressed = Gate.decide(NON_INFERIORITY, GateMetric.ACCURACY,
+                withInterval(0.86, 0.85, 0.001, 0.02, new double[]{0.95, 0.95, 0.70}));
+        assertThat(regressed.outcome()).isEqualTo(Decision.Outcome.REJECTED);
+        assertThat(regressed.reasons().get(2)).contains("c 0.8500 -> 0.7000");
+        Decision unmeasured = Gate.decide(NON_INFERIORITY, GateMetric.ACCURACY,
+                withInterval(0.86, 0.85, Double.NaN, Double.NaN, new double[]{0.85, 0.85, 0.85}));
+        assertThat(unmeasured.outcome()).isEqualTo(Decision.Outcome.REJECTED);
+        assertThat(unmeasured.reasons().get(0)).contains("has no interval to judge");
+    }
+
     @Test
     void theFirstModelIsPromotedAndTheChampionItselfIsKept() {
         Decision first = Gate.first("m1", GateMetric.MACRO_F1, 0.8);
