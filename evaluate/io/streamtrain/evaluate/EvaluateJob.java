@@ -110,17 +110,7 @@ public final class EvaluateJob {
 
     /** The run id {@code models/champion} names, or null when no model has been promoted yet. */
     public static String champion(HadoopFiles files, Warehouse warehouse) {
-        String pointer = warehouse.championModelPointer();
-        if (!files.exists(pointer)) {
-            return null;
-        }
-        String id = files.readString(pointer).trim();
-        try {
-            return RunId.validate(id);
-        } catch (ConfigException e) {
-            throw new UserException(pointer + " does not hold a run id: write the id of a model under "
-                    + warehouse.root() + "/models into it, or delete it to promote the next gated model");
-        }
+        return ModelBundle.champion(files, warehouse);
     }
 
     /**

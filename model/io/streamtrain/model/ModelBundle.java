@@ -76,6 +76,8 @@ public record ModelBundle(String runId, MultiLayerNetwork network, Scaler scaler
 
     /** What users write for the newest model ({@code --model latest}, {@code --warm-start latest}). */
     public static final String LATEST = "latest";
+    /** The model the promotion gate last promoted, as {@code models/champion} names it. */
+    public static final String CHAMPION = "champion";
 
     /**
      * Checks, without loading it, that the bundle {@code runId} (a run id, or null or "latest" for the newest) exists,
@@ -193,7 +195,10 @@ public record ModelBundle(String runId, MultiLayerNetwork network, Scaler scaler
         }
     }
 
-    /** The run id {@code runId} names: itself, or for null and "latest" the one the pointer holds. */
+    /**
+     * The run id {@code runId} names: itself, for null and "latest" the one {@code models/latest} holds, for
+     * "champion" the one {@code models/champion} holds.
+     */
     public static String resolve(HadoopFiles files, Warehouse warehouse, String runId) {
         if (runId != null && runId.indexOf(COPY_SEPARATOR) >= 0) {
             String copy = copyOf(runId);
@@ -203,6 +208,14 @@ public record ModelBundle(String runId, MultiLayerNetwork network, Scaler scaler
                         .map(ModelCopies.Kind::id).toList());
             }
             return resolve(files, warehouse, runOf(runId)) + COPY_SEPARATOR + copy;
+        }
+        if (CHAMPION.equals(runId)) {
+            String champion = champion(files, warehouse);
+            if (champion == null) {
+                throw new UserException("No champion: " + warehouse.championModelPointer() + " does not exist; run"
+                        + " evaluate --gate first, or name a model with --model");
+            }
+            return champion;
         }
         if (runId != null && !runId.equals(LATEST)) {
             return RunId.validate(runId);
@@ -217,6 +230,21 @@ public record ModelBundle(String runId, MultiLayerNetwork network, Scaler scaler
         } catch (ConfigException e) {
             throw new UserException(pointer + " does not hold a run id (its first characters are not a valid id):"
                     + " run train again, or write the id of a model under " + warehouse.root() + "/models into it");
+        }
+    }
+
+    /** The run id {@code models/champion} names, or null when no model has been promoted yet. */
+    public static String champion(HadoopFiles files, Warehouse warehouse) {
+        String pointer = warehouse.championModelPointer();
+        if (!files.exists(pointer)) {
+            return null;
+        }
+        String id = files.readString(pointer).trim();
+        try {
+            return RunId.validate(id);
+        } catch (ConfigException e) {
+            throw new UserException(pointer + " does not hold a run id: write the id of a model under "
+                    + warehouse.root() + "/models into it, or delete it to promote the next gated model");
         }
     }
 

@@ -335,7 +335,8 @@ public final class ScoreJob {
         IngestJob.removeStagingLeftovers(spark.sparkContext().hadoopConfiguration(),
                 List.of(warehouse.table(Table.SCORES), warehouse.table(Table.QUARANTINE)));
         return input.isKafka()
-                ? runTopic(spark, schema, rules, warehouse, settings, kafka, bundle, input.location(), runId)
+                ? runTopic(spark, files, schema, rules, warehouse, settings, kafka, bundle,
+                        ModelBundle.CHAMPION.equals(modelRunId), input.location(), runId)
                 : runWhole(spark, files, schema, rules, warehouse, bundle, source(warehouse, input), input, runId,
                         sizing);
     }
@@ -372,9 +373,9 @@ public final class ScoreJob {
         return new Result(bundle.runId(), scored, quarantined, 1);
     }
 
-    private static Result runTopic(SparkSession spark, RecordSchema schema, IngestRules rules, Warehouse warehouse,
-                                   ScoreSettings settings, KafkaConnection kafka, ModelBundle bundle, String topic,
-                                   String runId) {
+    private static Result runTopic(SparkSession spark, HadoopFiles files, RecordSchema schema, IngestRules rules,
+                                   Warehouse warehouse, ScoreSettings settings, KafkaConnection kafka,
+                                   ModelBundle bundle, boolean follow, String topic, String runId) {
         requireTopic(kafka.clientProperties(), topic, kafka.bootstrapServers());
         String checkpoint = checkpoint(warehouse, runId);
         IngestJob.removeOrphanChecksums(spark, checkpoint);
@@ -388,14 +389,15 @@ public final class ScoreJob {
                 : Trigger.AvailableNow();
         AtomicReference<Result> total = new AtomicReference<>(new Result(bundle.runId(), 0, 0, 0));
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        try (Predictor predictor = Predictor.of(sc, bundle.network(), schema.featureCount())) {
+        try (ScoringModel model = new ScoringModel(sc, schema.featureCount(), bundle, follow)) {
             StreamingQuery query = source.writeStream()
                     .queryName("streamtrain-score-" + runId)
                     .option("checkpointLocation", checkpoint)
                     .trigger(trigger)
                     .foreachBatch((Dataset<Row> batch, Long batchId) -> {
-                        long[] counts = scoreBatch(batch, batchId, rules, warehouse, bundle, predictor, runId);
-                        total.updateAndGet(t -> new Result(t.modelId(), t.scored() + counts[0],
+                        ModelBundle now = model.current(files, warehouse);
+                        long[] counts = scoreBatch(batch, batchId, rules, warehouse, now, model.predictor(), runId);
+                        total.updateAndGet(t -> new Result(model.used(), t.scored() + counts[0],
                                 t.quarantined() + counts[1], t.batches() + 1));
                     })
                     .start();
@@ -413,6 +415,61 @@ public final class ScoreJob {
                 + " checkpoint {})", topic, result.batches(), result.scored(), bundle.runId(), result.quarantined(),
                 runId, checkpoint);
         return result;
+    }
+
+    /**
+     * The model a topic's micro-batches are scored with. Following the champion, it reads {@code models/champion}
+     * before every micro-batch and, when the pointer has moved, loads the new bundle and scores with it from that
+     * micro-batch on: a micro-batch is scored by one model, and every row names it.
+     */
+    private static final class ScoringModel implements AutoCloseable {
+        private final JavaSparkContext sc;
+        private final int featureCount;
+        private final boolean follow;
+        private final List<String> used = new ArrayList<>();
+        private ModelBundle bundle;
+        private Predictor predictor;
+
+        ScoringModel(JavaSparkContext sc, int featureCount, ModelBundle bundle, boolean follow) {
+            this.sc = sc;
+            this.featureCount = featureCount;
+            this.follow = follow;
+            use(bundle);
+        }
+
+        ModelBundle current(HadoopFiles files, Warehouse warehouse) {
+            if (follow) {
+                String champion = ModelBundle.champion(files, warehouse);
+                if (champion != null && !champion.equals(bundle.runId())) {
+                    LOG.info("score: the champion is now {} (was {}); scoring with it from this micro-batch on",
+                            champion, bundle.runId());
+                    ModelBundle next = ModelBundle.load(files, warehouse, champion);
+                    predictor.close();
+                    use(next);
+                }
+            }
+            return bundle;
+        }
+
+        private void use(ModelBundle next) {
+            bundle = next;
+            predictor = Predictor.of(sc, next.network(), featureCount);
+            used.add(next.runId());
+        }
+
+        Predictor predictor() {
+            return predictor;
+        }
+
+        /** The models used so far, in order, comma-separated. */
+        String used() {
+            return String.join(", ", used);
+        }
+
+        @Override
+        public void close() {
+            predictor.close();
+        }
     }
 
     /**

@@ -16,7 +16,9 @@ import picocli.CommandLine.Option;
                 + " and rows the door rejects to quarantine/.")
 public final class ScoreCommand extends StageCommand {
     @Option(names = "--model", paramLabel = "RUN_ID", description = "Model bundle to apply (default: latest);"
-            + " RUN_ID:COPY applies a compressed copy (fp16, int8 or pruned) written by compress.")
+            + " 'champion' for the one the promotion gate last promoted, which a topic's stream follows: each"
+            + " micro-batch is scored with the champion of its start; RUN_ID:COPY applies a compressed copy (fp16,"
+            + " int8 or pruned) written by compress.")
     String model;
 
     @Option(names = "--input", paramLabel = "INPUT", required = true, description = "'landing' for the landing"

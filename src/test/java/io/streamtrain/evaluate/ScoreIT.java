@@ -8,10 +8,14 @@ import io.streamtrain.core.Warehouse;
 import io.streamtrain.jobs.AppConfig;
 import io.streamtrain.jobs.StreamTrain;
 import io.streamtrain.model.Scaler;
+import io.streamtrain.testing.Fixtures;
 import io.streamtrain.testing.LocalRuns;
 import io.streamtrain.model.Lineage;
 import io.streamtrain.model.ModelBundle;
 import io.streamtrain.train.Models;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -30,11 +34,17 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.apache.spark.sql.functions.countDistinct;
 
 /**
  * {@code score} through the command line with a real in-process Kafka broker and Spark local mode: every record of a
@@ -62,6 +72,10 @@ class ScoreIT {
      * is how score applies a bundle, not what the bundle learnt.
      */
     private void saveBundle() {
+        saveBundle(MODEL);
+    }
+
+    private void saveBundle(String id) {
         AppConfig config = AppConfig.from(ConfigLoader.load(Path.of(LocalRuns.LOCAL),
                 List.of("warehouse=" + warehousePath())));
         int n = config.schema().featureCount();
@@ -69,7 +83,7 @@ class ScoreIT {
         double[] std = new double[n];
         Arrays.fill(mean, 127.5);
         Arrays.fill(std, 64.0);
-        new ModelBundle(MODEL, Models.network(config.train(), n, config.schema().classCount()), new Scaler(mean, std))
+        new ModelBundle(id, Models.network(config.train(), n, config.schema().classCount()), new Scaler(mean, std))
                 .save(HadoopFiles.beforeSpark(config.spark()), config.warehouse(), config.render(),
                         new Lineage(null, Map.of(), List.of(), List.of(), List.of()));
     }
@@ -134,6 +148,84 @@ class ScoreIT {
         // --mode belongs to a topic input.
         assertThat(StreamTrain.execute(command("score", "--model", MODEL, "--input", "landing", "--mode",
                 "stream"))).isEqualTo(2);
+    }
+
+    /**
+     * {@code score --model champion --mode stream} switches to a newly promoted model between micro-batches, without a
+     * restart: every record is scored once, each micro-batch by one model, and the rows name it.
+     */
+    @Test
+    void aStreamFollowsTheChampionBetweenMicroBatches() throws Exception {
+        saveBundle("m-1");
+        saveBundle("m-2");
+        Warehouse warehouse = new Warehouse(warehousePath().toString());
+        HadoopFiles files = HadoopFiles.beforeSpark(AppConfig.from(ConfigLoader.load(Path.of(LocalRuns.LOCAL),
+                List.of())).spark());
+        // Before any promotion, following the champion is refused with one line.
+        assertThat(StreamTrain.execute(command("score", "--model", "champion", "--input", "landing"))).isEqualTo(2);
+        files.writeString(warehouse.championModelPointer(), "m-1\n");
+        assertThat(StreamTrain.execute(command("produce", "--format", "jsonl", "--input",
+                events("before.jsonl", "b", 200, 4).toString()))).isZero();
+        // The scorer's embedded broker on a known port: the records after the promotion are published to it.
+        int port = Fixtures.freePort();
+        ExecutorService runner = Executors.newSingleThreadExecutor();
+        try {
+            Future<Integer> scoring = runner.submit(() -> StreamTrain.execute(command("score", "--model",
+                    "champion", "--input", "kafka", "--mode", "stream", "--run-id", "follow", "--set",
+                    "score.trigger-seconds=1", "--set", "kafka.embedded-port=" + port)));
+            Path scores = Path.of(warehouse.table(Table.SCORES), "run_id=follow");
+            awaitTrue(() -> Files.isDirectory(scores) && Files.list(scores).findAny().isPresent(), scoring);
+            files.writeString(warehouse.championModelPointer(), "m-2\n");
+            publish("localhost:" + port, Files.readAllLines(events("after.jsonl", "a", 200, 5)));
+            awaitTrue(() -> scoredIds(warehouse).contains("a-199"), scoring);
+            SparkSession.getDefaultSession().get().streams().active()[0].stop();
+            assertThat(scoring.get(60, TimeUnit.SECONDS)).isZero();
+        } finally {
+            runner.shutdownNow();
+        }
+        SparkSession spark = LocalRuns.session();
+        try {
+            Dataset<Row> rows = spark.read().parquet(warehouse.table(Table.SCORES)).where("run_id = 'follow'");
+            assertThat(rows.count()).isEqualTo(400).isEqualTo(rows.select("id").distinct().count());
+            // One model per micro-batch; the records published after the promotion are all scored by m-2.
+            assertThat(rows.groupBy("batch").agg(countDistinct("model_id").as("models")).where("models > 1").count())
+                    .isZero();
+            assertThat(rows.where(col("id").startsWith("a-")).select("model_id").distinct().as(Encoders.STRING())
+                    .collectAsList()).containsExactly("m-2");
+            assertThat(rows.where(col("id").startsWith("b-")).select("model_id").distinct().as(Encoders.STRING())
+                    .collectAsList()).contains("m-1");
+        } finally {
+            spark.stop();
+        }
+    }
+
+    private static void publish(String bootstrap, List<String> lines) {
+        Map<String, Object> props = Map.of("bootstrap.servers", bootstrap, "acks", "all");
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(),
+                new StringSerializer())) {
+            lines.forEach(line -> producer.send(new ProducerRecord<>(TOPIC, line)));
+            producer.flush();
+        }
+    }
+
+    private List<String> scoredIds(Warehouse warehouse) {
+        Path scores = Path.of(warehouse.table(Table.SCORES));
+        if (!Files.isDirectory(scores)) {
+            return List.of();
+        }
+        SparkSession spark = SparkSession.getDefaultSession().get();
+        return spark.read().parquet(scores.toString()).where("run_id = 'follow'").select("id")
+                .as(Encoders.STRING()).collectAsList();
+    }
+
+    /** Waits up to two minutes for {@code condition}, failing early if the command ended. */
+    private static void awaitTrue(Callable<Boolean> condition, Future<Integer> command) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (!condition.call()) {
+            assertThat(command.isDone()).as("the scoring command ended early").isFalse();
+            assertThat(System.nanoTime()).as("waited two minutes").isLessThan(deadline);
+            Thread.sleep(200);
+        }
     }
 
     /** Scored plus quarantined equals published, by Kafka coordinates, each once; the scores are well formed. */
