@@ -1,14 +1,11 @@
 package io.streamtrain.evaluate;
 
 import io.streamtrain.core.table.CuratedTable;
-import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.ParquetTables;
 import io.streamtrain.core.RecordSchema;
-import io.streamtrain.core.RunId;
 import io.streamtrain.core.stage.StagePlan;
 import io.streamtrain.core.table.Table;
-import io.streamtrain.core.UserException;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.core.metrics.Confusion;
 import io.streamtrain.core.metrics.ConfusionMetrics;
