@@ -29,13 +29,13 @@ public record AppConfig(Settings settings, Warehouse warehouse, SparkSettings sp
                         KafkaSettings kafka, ProduceSettings produce, IngestSettings ingest,
                         PreprocessSettings preprocess, TrainSettings train, EvaluateSettings evaluate,
                         CompressSettings compress, ExplainSettings explain,
-                        ScoreSettings score, CommandSettings command) {
+                        ScoreSettings score, CommandSettings command, ContinuousSettings continuous) {
 
     public static AppConfig from(Settings s) {
         AppConfig config = new AppConfig(s, Warehouse.from(s), SparkSettings.from(s), RecordSchema.from(s),
                 KafkaSettings.from(s), ProduceSettings.from(s), IngestSettings.from(s), PreprocessSettings.from(s),
                 TrainSettings.from(s), EvaluateSettings.from(s), CompressSettings.from(s), ExplainSettings.from(s),
-                ScoreSettings.from(s), CommandSettings.from(s));
+                ScoreSettings.from(s), CommandSettings.from(s), ContinuousSettings.from(s));
         // The network's geometry depends on the schema too: a CNN too deep for the image fails here, not in train.
         config.train().architecture().requireFits(config.schema().featureCount());
         return config;

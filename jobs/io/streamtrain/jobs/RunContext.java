@@ -36,11 +36,27 @@ final class RunContext implements StageContext, AutoCloseable {
     private SparkSession spark;
     private ScratchDisk scratch;
     private KafkaConnection kafka;
+    /** Whether the session and the connection belong to a longer-lived caller, which stops them itself. */
+    private final boolean borrowed;
 
     RunContext(AppConfig config, String runId, StageRunner.Listener listener) {
         this.config = config;
         this.runId = runId;
         this.listener = listener;
+        this.borrowed = false;
+    }
+
+    /**
+     * A context for one run of stages inside a longer-lived command ({@code continuous}): it uses the command's
+     * session and connection and leaves them running when it closes.
+     */
+    RunContext(AppConfig config, String runId, SparkSession spark, KafkaConnection kafka) {
+        this.config = config;
+        this.runId = runId;
+        this.listener = StageRunner.QUIET;
+        this.spark = spark;
+        this.kafka = kafka;
+        this.borrowed = true;
     }
 
     /** The run's stages, in order; {@code warmNd4j}: load ND4J's native backend while Spark starts. */
@@ -158,9 +174,15 @@ final class RunContext implements StageContext, AutoCloseable {
         return scratch;
     }
 
-    /** Stops Spark (its scratch disk is removed with it), then closes Kafka (an embedded broker stops). */
+    /**
+     * Stops Spark (its scratch disk is removed with it), then closes Kafka (an embedded broker stops); a borrowing
+     * context leaves both to their owner.
+     */
     @Override
     public void close() {
+        if (borrowed) {
+            return;
+        }
         try {
             if (spark != null) {
                 spark.stop();

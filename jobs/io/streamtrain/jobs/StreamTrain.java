@@ -12,6 +12,7 @@ import io.streamtrain.jobs.cli.ScoreCommand;
 import io.streamtrain.jobs.cli.CompressCommand;
 import io.streamtrain.jobs.cli.ExplainCommand;
 import io.streamtrain.jobs.cli.PipelineCommand;
+import io.streamtrain.jobs.cli.ContinuousCommand;
 import io.streamtrain.jobs.cli.SqlCommand;
 import io.streamtrain.core.DataGateException;
 import io.streamtrain.core.Redaction;
@@ -47,7 +48,7 @@ import java.util.Optional;
         description = "Kafka -> Parquet -> distributed DL4J training -> evaluation tables, on Spark.",
         subcommands = {ProduceCommand.class, IngestCommand.class, PreprocessCommand.class, TrainCommand.class,
                 EvaluateCommand.class, ScoreCommand.class, CompressCommand.class, ExplainCommand.class,
-                PipelineCommand.class, SqlCommand.class, BenchCommand.class})
+                PipelineCommand.class, ContinuousCommand.class, SqlCommand.class, BenchCommand.class})
 public final class StreamTrain implements Runnable {
 
     public static final int OK = ExitCode.OK.code();

@@ -1,0 +1,256 @@
+package io.streamtrain.jobs;
+
+import io.streamtrain.core.DataGateException;
+import io.streamtrain.core.RunId;
+import io.streamtrain.core.kafka.KafkaConnection;
+import io.streamtrain.core.stage.Stage;
+import io.streamtrain.evaluate.EvaluateResult;
+import io.streamtrain.evaluate.EvaluateStage;
+import io.streamtrain.ingest.IngestStage;
+import io.streamtrain.model.ModelBundle;
+import io.streamtrain.modelops.ScoreJob;
+import io.streamtrain.modelops.ScoreStage;
+import io.streamtrain.preprocess.PreprocessStage;
+import io.streamtrain.train.TrainJob;
+import io.streamtrain.train.TrainStage;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.StreamingQueryListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code streamtrain continuous}: streaming batch training in one long-running command. Ingest reads the topic as a
+ * stream into landing, a scorer writes every event's prediction by the champion to {@code scores} (following each
+ * promotion, see {@link ScoreJob}), and whenever {@link ContinuousSettings#due} a cycle runs: preprocess (its data
+ * gate included), a warm start of the champion, and evaluate with the promotion gate. One cycle at a time.
+ *
+ * <p>All of it shares one Spark session. Under Spark's fair scheduler the two streams run in pool {@code streams}
+ * and cycles in pool {@code cycles}, so a stream's micro-batch takes the next free task slot instead of queueing
+ * behind a whole cycle. A refusal by the data gate is logged and the loop goes on: ingest and scoring keep running,
+ * the champion stays, and the refused batches are never trained on.
+ */
+public final class ContinuousLoop {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ContinuousLoop.class);
+    /** The scorer's run id: its rows in {@code scores} and its checkpoint, the same across restarts. */
+    static final String SCORER_RUN_ID = "continuous";
+    static final String POOL = "spark.scheduler.pool";
+    private static final String INGEST_QUERY = "streamtrain-ingest";
+    private static final Duration POLL = Duration.ofSeconds(1);
+
+    private final AppConfig config;
+    private final int maxCycles;
+    private final Duration maxTime;
+    private final Clock clock;
+
+    /**
+     * @param maxCycles stop after this many cycles; 0 for none
+     * @param maxTime   stop after this long; zero for no limit
+     */
+    public ContinuousLoop(AppConfig config, int maxCycles, Duration maxTime, Clock clock) {
+        this.config = config;
+        this.maxCycles = maxCycles;
+        this.maxTime = maxTime;
+        this.clock = clock;
+    }
+
+    /** One cycle: its run id, the records read since the previous one, and what came of it. */
+    public record Cycle(String runId, long newRecords, Outcome outcome, String model, double seconds) {
+
+        /** What a cycle ended with. */
+        public enum Outcome {
+            PROMOTED, REJECTED, DATA_REFUSED
+        }
+
+        public String describe() {
+            return String.format(Locale.ROOT, "cycle %s: %d new records, %s%s in %.0f s", runId, newRecords,
+                    outcome.name().toLowerCase(Locale.ROOT).replace('_', ' '), model == null ? "" : " " + model,
+                    seconds);
+        }
+    }
+
+    /** Runs until {@code maxCycles} cycles or {@code maxTime} have passed; returns the cycles. */
+    public List<Cycle> run() {
+        List<Cycle> cycles = new ArrayList<>();
+        Instant start = clock.instant();
+        try (RunContext owner = new RunContext(config, SCORER_RUN_ID, StageRunner.QUIET)) {
+            owner.begin(List.of(IngestStage.NAME, PreprocessStage.NAME, TrainStage.NAME, EvaluateStage.NAME,
+                    ScoreStage.NAME), true);
+            SparkSession spark = owner.spark();
+            KafkaConnection kafka = owner.kafka();
+            ReadRecords read = new ReadRecords();
+            spark.streams().addListener(read);
+            ExecutorService streams = Executors.newFixedThreadPool(2, r -> {
+                Thread t = new Thread(r, "streamtrain-continuous-stream");
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                Future<?> ingest = streams.submit(() -> runStream(new IngestStage(config.ingest(),
+                        config.ingestRules()), "ingest-" + SCORER_RUN_ID, spark, kafka));
+                Future<?> scorer = null;
+                Instant last = clock.instant();
+                while (!finished(cycles, start)) {
+                    requireRunning(ingest, "ingest");
+                    if (scorer == null && champion(owner) != null) {
+                        scorer = streams.submit(() -> runStream(scoreStage(), SCORER_RUN_ID, spark, kafka));
+                    }
+                    if (scorer != null) {
+                        requireRunning(scorer, "score");
+                    }
+                    long fresh = read.sinceMark();
+                    if (config.continuous().due(fresh, Duration.between(last, clock.instant()))) {
+                        read.mark(fresh);
+                        last = clock.instant();
+                        Cycle c = cycle(owner, spark, kafka, fresh);
+                        LOG.info("continuous: {}", c.describe());
+                        cycles.add(c);
+                    } else {
+                        sleep(POLL);
+                    }
+                }
+            } finally {
+                stopStreams(spark, streams);
+            }
+        }
+        return cycles;
+    }
+
+    private boolean finished(List<Cycle> cycles, Instant start) {
+        return (maxCycles > 0 && cycles.size() >= maxCycles)
+                || (!maxTime.isZero() && Duration.between(start, clock.instant()).compareTo(maxTime) >= 0);
+    }
+
+    private ScoreStage scoreStage() {
+        return new ScoreStage(config.score(), config.ingestRules().labelOptional(), ModelBundle.CHAMPION,
+                new ScoreJob.Input(ScoreJob.Input.Kind.KAFKA, config.kafka().topic()));
+    }
+
+    private static String champion(RunContext context) {
+        return ModelBundle.champion(context.files(), context.warehouse());
+    }
+
+    /** A stream's stage, run to its end (a stop) in the streams' pool with the command's session and connection. */
+    private void runStream(Stage<?> stage, String runId, SparkSession spark, KafkaConnection kafka) {
+        spark.sparkContext().setLocalProperty(POOL, "streams");
+        StageRunner.run(List.of(stage), new RunContext(config, runId, spark, kafka));
+    }
+
+    /** Preprocess, a warm start of the champion (a fresh start before there is one), and the gated evaluate. */
+    private Cycle cycle(RunContext owner, SparkSession spark, KafkaConnection kafka, long newRecords) {
+        spark.sparkContext().setLocalProperty(POOL, "cycles");
+        String runId = RunId.generate(clock);
+        long begin = System.nanoTime();
+        String champion = champion(owner);
+        List<Stage<?>> stages = List.of(new PreprocessStage(config.preprocess()),
+                new TrainStage(config.train().withEpochs(config.continuous().epochs()),
+                        new TrainJob.Start(false, champion), config.render()),
+                new EvaluateStage(config.evaluate(), null));
+        LOG.info("continuous: cycle {} starts on {} new records, warm-starting {}", runId, newRecords,
+                champion == null ? "nothing (no champion yet: a fresh model)" : "champion " + champion);
+        try {
+            StageRunner.Outcome outcome = StageRunner.run(stages, new RunContext(config, runId, spark, kafka));
+            EvaluateResult evaluated = outcome.find(EvaluateResult.class);
+            return new Cycle(runId, newRecords, evaluated.rejected() ? Cycle.Outcome.REJECTED
+                    : Cycle.Outcome.PROMOTED, evaluated.modelRunId(), (System.nanoTime() - begin) / 1e9);
+        } catch (StageFailure e) {
+            if (e.getCause() instanceof DataGateException refused) {
+                LOG.warn("continuous: cycle {}: the data gate refused the new batches ({}); the champion stays,"
+                        + " ingest and scoring go on", runId, refused.getMessage());
+                return new Cycle(runId, newRecords, Cycle.Outcome.DATA_REFUSED, null,
+                        (System.nanoTime() - begin) / 1e9);
+            }
+            throw e;
+        } finally {
+            spark.sparkContext().setLocalProperty(POOL, null);
+        }
+    }
+
+    /** Fails the command with a stream's own failure if that stream has ended. */
+    private static void requireRunning(Future<?> stream, String name) {
+        if (!stream.isDone()) {
+            return;
+        }
+        try {
+            stream.get();
+            throw new IllegalStateException("continuous: the " + name + " stream stopped on its own");
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("continuous: interrupted", e);
+        }
+    }
+
+    /** Stops both streaming queries (each ends its micro-batch and keeps its checkpoint) and waits for the threads. */
+    private static void stopStreams(SparkSession spark, ExecutorService streams) {
+        for (StreamingQuery q : spark.streams().active()) {
+            try {
+                q.stop();
+            } catch (TimeoutException e) {
+                LOG.warn("continuous: stream {} did not stop in time", q.name());
+            }
+        }
+        streams.shutdown();
+        try {
+            if (!streams.awaitTermination(1, TimeUnit.MINUTES)) {
+                LOG.warn("continuous: a stream's thread is still running after its query stopped");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("continuous: interrupted", e);
+        }
+    }
+
+    /** Records ingest's micro-batches have read, and how many of them came after the last cycle began. */
+    private static final class ReadRecords extends StreamingQueryListener {
+        private final AtomicLong total = new AtomicLong();
+        private final AtomicLong marked = new AtomicLong();
+
+        long sinceMark() {
+            return total.get() - marked.get();
+        }
+
+        void mark(long taken) {
+            marked.addAndGet(taken);
+        }
+
+        @Override
+        public void onQueryProgress(QueryProgressEvent event) {
+            if (INGEST_QUERY.equals(event.progress().name())) {
+                total.addAndGet(event.progress().numInputRows());
+            }
+        }
+
+        @Override
+        public void onQueryStarted(QueryStartedEvent event) {
+        }
+
+        @Override
+        public void onQueryTerminated(QueryTerminatedEvent event) {
+        }
+    }
+}
