@@ -1,8 +1,11 @@
 package io.streamtrain.jobs;
 
 import io.streamtrain.core.DataGateException;
+import io.streamtrain.core.Freshness;
 import io.streamtrain.core.RunId;
 import io.streamtrain.core.kafka.KafkaConnection;
+import io.streamtrain.core.table.IngestTables;
+import io.streamtrain.core.table.Table;
 import io.streamtrain.core.stage.Stage;
 import io.streamtrain.evaluate.EvaluateResult;
 import io.streamtrain.evaluate.EvaluateStage;
@@ -13,6 +16,7 @@ import io.streamtrain.modelops.ScoreStage;
 import io.streamtrain.preprocess.PreprocessStage;
 import io.streamtrain.train.TrainJob;
 import io.streamtrain.train.TrainStage;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.StreamingQueryListener;
@@ -25,13 +29,19 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.max;
 
 /**
  * {@code streamtrain continuous}: streaming batch training in one long-running command. Ingest reads the topic as a
@@ -43,6 +53,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * and cycles in pool {@code cycles}, so a stream's micro-batch takes the next free task slot instead of queueing
  * behind a whole cycle. A refusal by the data gate is logged and the loop goes on: ingest and scoring keep running,
  * the champion stays, and the refused batches are never trained on.
+ *
+ * <p>The {@code freshness} table says how fresh the served model is: every {@link #STALENESS_EVERY} the champion's
+ * staleness (now minus the event time of the newest record it trained on), each scoring micro-batch's
+ * event-to-score latencies, and each cycle's phases and outcome.
  */
 public final class ContinuousLoop {
 
@@ -52,8 +66,12 @@ public final class ContinuousLoop {
     static final String POOL = "spark.scheduler.pool";
     private static final String INGEST_QUERY = "streamtrain-ingest";
     private static final Duration POLL = Duration.ofSeconds(1);
+    static final Duration STALENESS_EVERY = Duration.ofSeconds(10);
 
     private final AppConfig config;
+    private final Freshness freshness = new Freshness();
+    /** The newest event time each champion trained on, found once per model. */
+    private final Map<String, Instant> trainedThrough = new ConcurrentHashMap<>();
     private final int maxCycles;
     private final Duration maxTime;
     private final Clock clock;
@@ -100,6 +118,13 @@ public final class ContinuousLoop {
                 t.setDaemon(true);
                 return t;
             });
+            ScheduledExecutorService clockwork = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "streamtrain-continuous-freshness");
+                t.setDaemon(true);
+                return t;
+            });
+            clockwork.scheduleWithFixedDelay(() -> recordFreshness(spark, owner), STALENESS_EVERY.toMillis(),
+                    STALENESS_EVERY.toMillis(), TimeUnit.MILLISECONDS);
             try {
                 Future<?> ingest = streams.submit(() -> runStream(new IngestStage(config.ingest(),
                         config.ingestRules()), "ingest-" + SCORER_RUN_ID, spark, kafka));
@@ -125,7 +150,10 @@ public final class ContinuousLoop {
                     }
                 }
             } finally {
+                clockwork.shutdownNow();
                 stopStreams(spark, streams);
+                // The last measurement, and whatever the streams and cycles left since the one before.
+                recordFreshness(spark, owner);
             }
         }
         return cycles;
@@ -138,7 +166,7 @@ public final class ContinuousLoop {
 
     private ScoreStage scoreStage() {
         return new ScoreStage(config.score(), config.ingestRules().labelOptional(), ModelBundle.CHAMPION,
-                new ScoreJob.Input(ScoreJob.Input.Kind.KAFKA, config.kafka().topic()));
+                new ScoreJob.Input(ScoreJob.Input.Kind.KAFKA, config.kafka().topic()), freshness);
     }
 
     private static String champion(RunContext context) {
@@ -148,7 +176,7 @@ public final class ContinuousLoop {
     /** A stream's stage, run to its end (a stop) in the streams' pool with the command's session and connection. */
     private void runStream(Stage<?> stage, String runId, SparkSession spark, KafkaConnection kafka) {
         spark.sparkContext().setLocalProperty(POOL, "streams");
-        StageRunner.run(List.of(stage), new RunContext(config, runId, spark, kafka));
+        StageRunner.run(List.of(stage), new RunContext(config, runId, spark, kafka, StageRunner.QUIET));
     }
 
     /** Preprocess, a warm start of the champion (a fresh start before there is one), and the gated evaluate. */
@@ -163,22 +191,58 @@ public final class ContinuousLoop {
                 new EvaluateStage(config.evaluate(), null));
         LOG.info("continuous: cycle {} starts on {} new records, warm-starting {}", runId, newRecords,
                 champion == null ? "nothing (no champion yet: a fresh model)" : "champion " + champion);
+        Map<String, Double> phases = new ConcurrentHashMap<>();
+        StageRunner.Listener timing = new StageRunner.Listener() {
+            @Override
+            public void stageFinished(String name, double seconds) {
+                phases.put(name, seconds);
+            }
+        };
+        Cycle cycle;
         try {
-            StageRunner.Outcome outcome = StageRunner.run(stages, new RunContext(config, runId, spark, kafka));
+            StageRunner.Outcome outcome = StageRunner.run(stages, new RunContext(config, runId, spark, kafka, timing));
             EvaluateResult evaluated = outcome.find(EvaluateResult.class);
-            return new Cycle(runId, newRecords, evaluated.rejected() ? Cycle.Outcome.REJECTED
+            cycle = new Cycle(runId, newRecords, evaluated.rejected() ? Cycle.Outcome.REJECTED
                     : Cycle.Outcome.PROMOTED, evaluated.modelRunId(), (System.nanoTime() - begin) / 1e9);
         } catch (StageFailure e) {
-            if (e.getCause() instanceof DataGateException refused) {
-                LOG.warn("continuous: cycle {}: the data gate refused the new batches ({}); the champion stays,"
-                        + " ingest and scoring go on", runId, refused.getMessage());
-                return new Cycle(runId, newRecords, Cycle.Outcome.DATA_REFUSED, null,
-                        (System.nanoTime() - begin) / 1e9);
+            if (!(e.getCause() instanceof DataGateException refused)) {
+                throw e;
             }
-            throw e;
+            LOG.warn("continuous: cycle {}: the data gate refused the new batches ({}); the champion stays,"
+                    + " ingest and scoring go on", runId, refused.getMessage());
+            cycle = new Cycle(runId, newRecords, Cycle.Outcome.DATA_REFUSED, null, (System.nanoTime() - begin) / 1e9);
         } finally {
             spark.sparkContext().setLocalProperty(POOL, null);
         }
+        freshness.add(Freshness.cycle(clock.instant(), cycle.model(), runId, newRecords,
+                cycle.outcome().name().toLowerCase(Locale.ROOT), phases.get(PreprocessStage.NAME),
+                phases.get(TrainStage.NAME), phases.get(EvaluateStage.NAME), cycle.seconds()));
+        return cycle;
+    }
+
+    /** Every {@link #STALENESS_EVERY}: the champion's staleness, then what the scorer and the cycles left, written. */
+    private void recordFreshness(SparkSession spark, RunContext owner) {
+        spark.sparkContext().setLocalProperty(POOL, "streams");
+        try {
+            String champion = champion(owner);
+            if (champion != null) {
+                Instant through = trainedThrough.computeIfAbsent(champion, m -> newestEvent(spark, owner, m));
+                freshness.add(Freshness.staleness(clock.instant(), champion, through));
+            }
+            freshness.flush(spark, config.warehouse());
+        } catch (RuntimeException e) {
+            // A missed measurement must not end the loop; the next one comes in 10 s.
+            LOG.warn("continuous: recording freshness failed: {}", e.toString());
+        }
+    }
+
+    /** The event time ({@code ts}) of the newest landed record among those model {@code model} trained on. */
+    private static Instant newestEvent(SparkSession spark, RunContext owner, String model) {
+        List<String> batches = ModelBundle.lineage(owner.files(), owner.warehouse(), model).landingBatches();
+        Row newest = spark.read().parquet(owner.warehouse().table(Table.LANDING))
+                .where(col(IngestTables.BATCH).isin(batches.toArray()))
+                .agg(max(col("ts"))).first();
+        return newest.isNullAt(0) ? null : Instant.ofEpochMilli(newest.getLong(0));
     }
 
     /** Fails the command with a stream's own failure if that stream has ended. */

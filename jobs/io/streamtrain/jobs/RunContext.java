@@ -50,10 +50,11 @@ final class RunContext implements StageContext, AutoCloseable {
      * A context for one run of stages inside a longer-lived command ({@code continuous}): it uses the command's
      * session and connection and leaves them running when it closes.
      */
-    RunContext(AppConfig config, String runId, SparkSession spark, KafkaConnection kafka) {
+    RunContext(AppConfig config, String runId, SparkSession spark, KafkaConnection kafka,
+               StageRunner.Listener listener) {
         this.config = config;
         this.runId = runId;
-        this.listener = StageRunner.QUIET;
+        this.listener = listener;
         this.spark = spark;
         this.kafka = kafka;
         this.borrowed = true;

@@ -2,6 +2,7 @@ package io.streamtrain.modelops;
 
 import io.streamtrain.core.kafka.EmbeddedKafka;
 import io.streamtrain.core.ConfigException;
+import io.streamtrain.core.Freshness;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.ParquetTables;
 import io.streamtrain.core.RecordSchema;
@@ -39,8 +40,10 @@ import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructField;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.collection.Seq;
 
 import java.nio.file.Files;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -59,6 +62,7 @@ import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.input_file_name;
 import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.when;
 
@@ -330,13 +334,23 @@ public final class ScoreJob {
     public static Result run(SparkSession spark, RecordSchema schema, IngestRules rules, Warehouse warehouse,
                              ScoreSettings settings, KafkaConnection kafka, String modelRunId, Input input,
                              String runId, Sizing sizing) {
+        return run(spark, schema, rules, warehouse, settings, kafka, modelRunId, input, runId, sizing, null);
+    }
+
+    /**
+     * The same; a topic's micro-batches add their latency rows to {@code freshness}, whose owner flushes it (null:
+     * each micro-batch appends its own row to the {@code freshness} table).
+     */
+    public static Result run(SparkSession spark, RecordSchema schema, IngestRules rules, Warehouse warehouse,
+                             ScoreSettings settings, KafkaConnection kafka, String modelRunId, Input input,
+                             String runId, Sizing sizing, Freshness freshness) {
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
         ModelBundle bundle = ModelBundle.load(files, warehouse, modelRunId);
         IngestJob.removeStagingLeftovers(spark.sparkContext().hadoopConfiguration(),
                 List.of(warehouse.table(Table.SCORES), warehouse.table(Table.QUARANTINE)));
         return input.isKafka()
                 ? runTopic(spark, files, schema, rules, warehouse, settings, kafka, bundle,
-                        ModelBundle.CHAMPION.equals(modelRunId), input.location(), runId)
+                        ModelBundle.CHAMPION.equals(modelRunId), input.location(), runId, freshness)
                 : runWhole(spark, files, schema, rules, warehouse, bundle, source(warehouse, input), input, runId,
                         sizing);
     }
@@ -375,7 +389,9 @@ public final class ScoreJob {
 
     private static Result runTopic(SparkSession spark, HadoopFiles files, RecordSchema schema, IngestRules rules,
                                    Warehouse warehouse, ScoreSettings settings, KafkaConnection kafka,
-                                   ModelBundle bundle, boolean follow, String topic, String runId) {
+                                   ModelBundle bundle, boolean follow, String topic, String runId,
+                                   Freshness shared) {
+        Freshness freshness = shared == null ? new Freshness() : shared;
         requireTopic(kafka.clientProperties(), topic, kafka.bootstrapServers());
         String checkpoint = checkpoint(warehouse, runId);
         IngestJob.removeOrphanChecksums(spark, checkpoint);
@@ -396,7 +412,11 @@ public final class ScoreJob {
                     .trigger(trigger)
                     .foreachBatch((Dataset<Row> batch, Long batchId) -> {
                         ModelBundle now = model.current(files, warehouse);
-                        long[] counts = scoreBatch(batch, batchId, rules, warehouse, now, model.predictor(), runId);
+                        long[] counts = scoreBatch(batch, batchId, rules, warehouse, now, model.predictor(), runId,
+                                freshness);
+                        if (shared == null) {
+                            freshness.flush(spark, warehouse);
+                        }
                         total.updateAndGet(t -> new Result(model.used(), t.scored() + counts[0],
                                 t.quarantined() + counts[1], t.batches() + 1));
                     })
@@ -415,6 +435,21 @@ public final class ScoreJob {
                 + " checkpoint {})", topic, result.batches(), result.scored(), bundle.runId(), result.quarantined(),
                 runId, checkpoint);
         return result;
+    }
+
+    /**
+     * A scored micro-batch's event-to-score latencies, from its records' event times ({@code ts}) to now, when its
+     * scores are written: the median, the 95th percentile (from the 5th percentile of event times) and the oldest.
+     */
+    private static Row latencies(String model, String runId, long scored, Map<String, Object> seen) {
+        Instant now = Instant.now();
+        // Spark hands an array result over as a Scala sequence.
+        Seq<?> quantiles = (Seq<?>) seen.get("quantiles");
+        double nowMillis = now.toEpochMilli();
+        return Freshness.scoring(now, model, runId, scored,
+                (nowMillis - ((Number) quantiles.apply(1)).doubleValue()) / 1e3,
+                (nowMillis - ((Number) quantiles.apply(0)).doubleValue()) / 1e3,
+                (nowMillis - ((Number) seen.get("oldest")).doubleValue()) / 1e3);
     }
 
     /**
@@ -480,13 +515,15 @@ public final class ScoreJob {
      * @return scored, quarantined
      */
     static long[] scoreBatch(Dataset<Row> kafkaRows, long batchId, IngestRules rules, Warehouse warehouse,
-                             ModelBundle bundle, Predictor predictor, String runId) {
+                             ModelBundle bundle, Predictor predictor, String runId, Freshness freshness) {
         long start = System.nanoTime();
         String batch = "stream-" + batchId;
         String quarantineBatch = STAGE + "-" + runId + "-" + batch;
         Dataset<Row> validated = Validation.validate(kafkaRows, rules, quarantineBatch);
         Observation counts = new Observation("score-" + runId + "-" + batchId);
-        Dataset<Row> counted = validated.observe(counts, count(lit(1)).as("read"), count(col("reason")).as("bad"));
+        // Event times of the scored records: the latencies are measured from them once the batch is written.
+        Dataset<Row> counted = validated.observe(counts, count(lit(1)).as("read"), count(col("reason")).as("bad"),
+                min(col("ts")).as("oldest"), expr("percentile_approx(ts, array(0.05, 0.5), 1000)").as("quantiles"));
         Dataset<Row> accepted = PackedFeatures.unpacked(counted.where(col("reason").isNull()).select(col("id"),
                 col("label"), col("topic"), col("partition"), col("offset"), col(PackedFeatures.COLUMN)));
         ParquetTables.overwritePartitions(scoreRows(predictor.predict(scaled(accepted, bundle.scaler())),
@@ -502,6 +539,9 @@ public final class ScoreJob {
                 throw new IllegalStateException("Score batch " + batchId + ": the scoring pass found " + quarantined
                         + " rejects and the quarantine pass " + written + "; the same offsets read differently");
             }
+        }
+        if (read > quarantined && seen.get("oldest") != null) {
+            freshness.add(latencies(bundle.runId(), runId, read - quarantined, seen));
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         LOG.info("score batch {}: read {}, scored {}, quarantined {} ({} records/s)", batchId, read,

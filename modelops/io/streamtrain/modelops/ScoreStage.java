@@ -1,5 +1,6 @@
 package io.streamtrain.modelops;
 
+import io.streamtrain.core.Freshness;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.core.stage.Stage;
 import io.streamtrain.core.stage.StageContext;
@@ -22,16 +23,27 @@ public final class ScoreStage implements Stage<ScoreStage.Result> {
     private final IngestRules rules;
     private final String modelId;
     private final ScoreJob.Input input;
+    private final Freshness freshness;
 
     /**
      * @param rules   the door's rules, for a topic input: a scored record is refused for the reasons ingest refuses it
      * @param modelId the bundle or copy to apply; null for the latest
      */
     public ScoreStage(ScoreSettings settings, IngestRules rules, String modelId, ScoreJob.Input input) {
+        this(settings, rules, modelId, input, null);
+    }
+
+    /**
+     * @param freshness where a topic's micro-batches leave their latency rows for its owner to write; null: each
+     *                  micro-batch writes its own
+     */
+    public ScoreStage(ScoreSettings settings, IngestRules rules, String modelId, ScoreJob.Input input,
+                      Freshness freshness) {
         this.settings = settings;
         this.rules = rules;
         this.modelId = modelId;
         this.input = input;
+        this.freshness = freshness;
     }
 
     /** What a score run did, and under which run id its rows are. */
@@ -87,7 +99,7 @@ public final class ScoreStage implements Stage<ScoreStage.Result> {
     public Result run(StageContext context) {
         return new Result(ScoreJob.run(context.spark(), context.schema(), rules, context.warehouse(), settings,
                 input.isKafka() ? context.kafka() : null, modelId, input, context.runId(),
-                context.sparkSettings().sizing()), context.runId());
+                context.sparkSettings().sizing(), freshness), context.runId());
     }
 
     @Override

@@ -50,7 +50,12 @@ public enum Table {
      */
     COMPRESSION("compression", "metrics/compression", TableSchemas.COMPRESSION, Columns.RUN_ID),
     /** Per run and stage: status, start, end, counts in and out, where the outputs are (also reports/run-id/run.json). */
-    RUNS("runs", "metrics/runs", TableSchemas.RUNS, Columns.RUN_ID);
+    RUNS("runs", "metrics/runs", TableSchemas.RUNS, Columns.RUN_ID),
+    /**
+     * How fresh the served model is ({@code streamtrain continuous}, and a topic's scorer): the champion's staleness
+     * every 10 s, each scoring micro-batch's event-to-score latency, each retraining cycle's phases; by kind.
+     */
+    FRESHNESS("freshness", "metrics/freshness", TableSchemas.FRESHNESS, TableSchemas.FRESHNESS_KIND);
 
     private final String viewName;
     private final String relativePath;

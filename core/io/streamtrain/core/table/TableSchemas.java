@@ -21,6 +21,32 @@ public final class TableSchemas {
             createStructField("run_id", DataTypes.StringType, false),
     });
 
+    /** {@link Table#FRESHNESS}'s partition column: staleness, scoring or cycle. */
+    public static final String FRESHNESS_KIND = "kind";
+
+    /**
+     * Columns of {@link Table#FRESHNESS}; a row fills those of its kind: staleness (model_id, trained_through,
+     * staleness_s), scoring (model_id, run_id, records, latency_*), cycle (model_id, run_id, records, outcome,
+     * *_s phases).
+     */
+    static final StructType FRESHNESS = new StructType(new StructField[]{
+            createStructField("measured_at", DataTypes.TimestampType, false),
+            createStructField("model_id", DataTypes.StringType, true),
+            createStructField("trained_through", DataTypes.TimestampType, true),
+            createStructField("staleness_s", DataTypes.DoubleType, true),
+            createStructField("run_id", DataTypes.StringType, true),
+            createStructField("records", DataTypes.LongType, true),
+            createStructField("latency_p50_s", DataTypes.DoubleType, true),
+            createStructField("latency_p95_s", DataTypes.DoubleType, true),
+            createStructField("latency_max_s", DataTypes.DoubleType, true),
+            createStructField("outcome", DataTypes.StringType, true),
+            createStructField("preprocess_s", DataTypes.DoubleType, true),
+            createStructField("train_s", DataTypes.DoubleType, true),
+            createStructField("evaluate_s", DataTypes.DoubleType, true),
+            createStructField("cycle_s", DataTypes.DoubleType, true),
+            createStructField(FRESHNESS_KIND, DataTypes.StringType, false),
+    });
+
     /** Columns of {@link Table#BATCH_DECISIONS}. */
     static final StructType BATCH_DECISIONS = new StructType(new StructField[]{
             createStructField("batch", DataTypes.StringType, false),

@@ -29,6 +29,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.sum;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -94,6 +95,18 @@ class ContinuousIT {
                     .map(d -> (String) d.getAs("candidate_model_id")).toList();
             assertThat(scores.select("model_id").distinct().as(Encoders.STRING()).collectAsList())
                     .isSubsetOf(promoted);
+            // The freshness table: one row per cycle with its phases, the scorer's latencies, the champion's staleness.
+            Dataset<Row> freshness = spark.read().parquet(warehouse.table(Table.FRESHNESS));
+            assertThat(freshness.where("kind = 'cycle' AND preprocess_s > 0 AND train_s > 0 AND evaluate_s > 0"
+                    + " AND cycle_s >= train_s AND outcome = 'promoted'").count()).isEqualTo(2);
+            assertThat(freshness.where("kind = 'scoring'").agg(sum("records"))
+                    .first().getLong(0)).isEqualTo(scores.count());
+            assertThat(freshness.where("kind = 'scoring' AND latency_p50_s <= latency_p95_s"
+                    + " AND latency_p95_s <= latency_max_s").count())
+                    .isEqualTo(freshness.where("kind = 'scoring'").count());
+            Row stale = freshness.where("kind = 'staleness'").orderBy(col("measured_at").desc()).first();
+            assertThat(stale.<Double>getAs("staleness_s")).isPositive();
+            assertThat(promoted).contains(stale.<String>getAs("model_id"));
             assertThat(ModelBundle.champion(new HadoopFiles(spark.sparkContext()
                     .hadoopConfiguration()), warehouse)).isIn(promoted);
         } finally {
