@@ -74,22 +74,38 @@ public final class HadoopFiles {
         }
     }
 
-    /** Whether any file under {@code dir}, at any depth, has a name ending in {@code suffix}. */
+    /**
+     * Whether any file under {@code dir}, at any depth, has a name ending in {@code suffix}, leaving out hidden files
+     * and folders (names starting with {@code .} or {@code _}) as Spark's readers do: a writer's staging folder holds
+     * files that are not data until its job commits, and may vanish while this looks.
+     */
     public boolean containsFile(String dir, String suffix) {
         try {
             Path p = new Path(dir);
-            var files = p.getFileSystem(conf).listFiles(p, true);
-            while (files.hasNext()) {
-                if (files.next().getPath().getName().endsWith(suffix)) {
-                    return true;
-                }
-            }
-            return false;
-        } catch (FileNotFoundException e) {
-            return false;
+            return containsFile(p.getFileSystem(conf), p, suffix);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot list " + dir, e);
         }
+    }
+
+    private static boolean containsFile(FileSystem fs, Path dir, String suffix) throws IOException {
+        FileStatus[] entries;
+        try {
+            entries = fs.listStatus(dir);
+        } catch (FileNotFoundException e) {
+            // Gone since its parent was listed (a committed writer's staging folder), or never there.
+            return false;
+        }
+        for (FileStatus f : entries) {
+            String name = f.getPath().getName();
+            if (name.startsWith(".") || name.startsWith("_")) {
+                continue;
+            }
+            if (f.isDirectory() ? containsFile(fs, f.getPath(), suffix) : name.endsWith(suffix)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Bytes of all files under {@code path} (0 if it does not exist): what a stage's input weighs on disk. */

@@ -8,6 +8,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks that print streamtrain's figures beside a baseline measured in the same run.",
         subcommands = {BenchIngestCommand.class, BenchTrainCommand.class, BenchScaleCommand.class, BenchCompressCommand.class,
+                BenchContinuousCommand.class,
                 BenchEvaluateCommand.class})
 public final class BenchCommand implements Runnable {
     @Spec
@@ -16,6 +17,6 @@ public final class BenchCommand implements Runnable {
     @Override
     public void run() {
         throw new ParameterException(spec.commandLine(),
-                "Missing benchmark: ingest, train, scale, compress or evaluate");
+                "Missing benchmark: ingest, train, scale, compress, evaluate or continuous");
     }
 }

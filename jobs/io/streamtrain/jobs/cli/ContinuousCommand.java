@@ -40,7 +40,7 @@ public final class ContinuousCommand implements Callable<Integer> {
      * What this mode is: both streams run until stopped, every cycle is gated, and a fresh model as good as the
      * champion replaces it; micro-batches and cycles share the task slots under the fair scheduler.
      */
-    static List<String> settings() {
+    public static List<String> settings() {
         return List.of(IngestSettings.MODE + "=stream", ScoreSettings.MODE + "=stream",
                 EvaluateSettings.GateSettings.ENABLED + "=true",
                 EvaluateSettings.GateSettings.RULE + "=non-inferiority",

@@ -94,6 +94,25 @@ class HadoopFilesTest {
     }
 
     /** A writer killed between writing its temporary file and renaming it left the file; the next write removes it. */
+    /**
+     * A table being written holds its new files in a hidden staging folder until the job commits: those are not data
+     * yet (Spark's readers skip them), and they may vanish while a listing walks them (found by continuous, where
+     * preprocess plans while ingest commits).
+     */
+    @Test
+    void filesOnlyInAWritersHiddenStagingFolderAreNotData() throws Exception {
+        HadoopFiles files = new HadoopFiles(new Configuration());
+        java.nio.file.Path table = dir.resolve("landing");
+        Files.createDirectories(table.resolve(".spark-staging-1/batch=stream-3"));
+        Files.writeString(table.resolve(".spark-staging-1/batch=stream-3/part-0.parquet"), "x");
+        Files.createDirectories(table.resolve("_temporary/0"));
+        Files.writeString(table.resolve("_temporary/0/part-1.parquet"), "x");
+        assertThat(files.containsFile(table.toString(), ".parquet")).isFalse();
+        Files.createDirectories(table.resolve("batch=stream-2"));
+        Files.writeString(table.resolve("batch=stream-2/part-0.parquet"), "x");
+        assertThat(files.containsFile(table.toString(), ".parquet")).isTrue();
+    }
+
     @Test
     void theNextWriteRemovesWhatAKilledWriterLeft() throws Exception {
         HadoopFiles files = new HadoopFiles(new Configuration());
