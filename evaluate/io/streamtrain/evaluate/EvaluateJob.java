@@ -32,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.DoubleSupplier;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -137,7 +138,8 @@ public final class EvaluateJob {
             String modelId = in.bundle().runId();
             Map<String, Replicates> bySlice = outcome.bySlice();
             Scores.Paired paired = pair(settings, in, outcome);
-            Decision decision = gate(settings, modelId, in.champion(), bySlice, paired, labels);
+            Decision decision = gate(settings, modelId, in.champion(), bySlice, paired, labels,
+                    () -> firstChampionValue(spark, files, warehouse, settings.gate().metric()));
             Report report = Report.of(modelId, runId, bySlice, decision, labels, settings);
             phases.lap("intervals and gate");
             // The plots need only the merged statistics: the driver draws them while Spark writes the tables.
@@ -225,7 +227,8 @@ public final class EvaluateJob {
 
     /** The gate's decision; with no champion yet, the candidate is promoted without comparison. Null without gate. */
     private static Decision gate(EvaluateSettings settings, String modelId, String champion,
-                                 Map<String, Replicates> bySlice, Scores.Paired paired, List<String> labels) {
+                                 Map<String, Replicates> bySlice, Scores.Paired paired, List<String> labels,
+                                 DoubleSupplier firstChampion) {
         if (!settings.gate().enabled()) {
             return null;
         }
@@ -233,7 +236,23 @@ public final class EvaluateJob {
             return Gate.first(modelId, settings.gate().metric(),
                     settings.gate().metric().of(bySlice.get(Scores.ALL).sample(), labels));
         }
-        return decide(settings, modelId, champion, paired, labels);
+        return decide(settings, modelId, champion, paired, labels, firstChampion.getAsDouble());
+    }
+
+    /**
+     * The gate's metric of the first model it promoted (the decision with no champion to beat), as the decisions table
+     * holds it; NaN when there is none, or it was decided on another metric.
+     */
+    static double firstChampionValue(SparkSession spark, HadoopFiles files, Warehouse warehouse, GateMetric metric) {
+        String decisions = warehouse.table(Table.DECISIONS);
+        if (!files.containsFile(decisions, ".parquet")) {
+            return Double.NaN;
+        }
+        List<Row> first = spark.read().parquet(decisions)
+                .where(col("champion_model_id").isNull().and(col("outcome").equalTo(Decision.Outcome.PROMOTED
+                        .column())).and(col("metric").equalTo(metric.describe())))
+                .orderBy("decided_at").select("candidate_value").limit(1).collectAsList();
+        return first.isEmpty() ? Double.NaN : first.get(0).getDouble(0);
     }
 
     /** The learning curve from the training history, when there is one; plots that could not be drawn are left out. */
@@ -408,12 +427,17 @@ public final class EvaluateJob {
 
     static Decision decide(EvaluateSettings settings, String candidate, String champion, Scores.Paired paired,
                            List<String> labels) {
+        return decide(settings, candidate, champion, paired, labels, Double.NaN);
+    }
+
+    static Decision decide(EvaluateSettings settings, String candidate, String champion, Scores.Paired paired,
+                           List<String> labels, double firstChampion) {
         GateMetric metric = settings.gate().metric();
         Interval delta = Interval.percentile(differences(paired, metric, labels), settings.confidence());
         return Gate.decide(settings.gate(), metric, new Gate.Measured(candidate, champion,
                 metric.of(paired.candidate().sample(), labels), metric.of(paired.champion().sample(), labels),
                 delta.low(), delta.high(), paired.onlyCandidate(), paired.onlyChampion(), labels,
-                f1(paired.candidate().sample(), labels), f1(paired.champion().sample(), labels)));
+                f1(paired.candidate().sample(), labels), f1(paired.champion().sample(), labels)), firstChampion);
     }
 
     /** Candidate minus champion in each replicate: the replicates weight rows alike, so this is paired. */

@@ -36,9 +36,11 @@ public record EvaluateSettings(int replicates, long seed, double confidence, int
      *                             small margin, with confidence)
      * @param nonInferiorityMargin non-inferiority: the paired interval's lower bound of candidate - champion must be at
      *                             least minus this
+     * @param maxForgetting        non-inferiority: the candidate's metric must be at least the first champion's minus
+     *                             this, so that a chain of small losses cannot add up
      */
     public record GateSettings(boolean enabled, GateMetric metric, double margin, double maxClassRegression,
-                               double alpha, Rule rule, double nonInferiorityMargin) {
+                               double alpha, Rule rule, double nonInferiorityMargin, double maxForgetting) {
 
         public static final String ENABLED = "evaluate.gate.enabled";
         public static final String METRIC = "evaluate.gate.metric";
@@ -47,6 +49,7 @@ public record EvaluateSettings(int replicates, long seed, double confidence, int
         public static final String ALPHA = "evaluate.gate.alpha";
         public static final String RULE = "evaluate.gate.rule";
         public static final String NON_INFERIORITY_MARGIN = "evaluate.gate.non-inferiority-margin";
+        public static final String MAX_FORGETTING = "evaluate.gate.max-forgetting";
 
         /** What a candidate must show to replace the champion. */
         public enum Rule {
@@ -66,18 +69,19 @@ public record EvaluateSettings(int replicates, long seed, double confidence, int
         /** A superiority gate. */
         public GateSettings(boolean enabled, GateMetric metric, double margin, double maxClassRegression,
                             double alpha) {
-            this(enabled, metric, margin, maxClassRegression, alpha, Rule.SUPERIORITY, 0);
+            this(enabled, metric, margin, maxClassRegression, alpha, Rule.SUPERIORITY, 0, 1);
         }
 
         public static GateSettings from(Settings s) {
             return new GateSettings(s.bool(ENABLED), s.oneOf(METRIC, GateMetric.class), s.doubleInRange(MARGIN, -1, 1),
                     s.doubleInRange(MAX_CLASS_REGRESSION, 0, 1), inUnitInterval(s, ALPHA), s.oneOf(RULE, Rule.class),
-                    s.doubleInRange(NON_INFERIORITY_MARGIN, 0, 1));
+                    s.doubleInRange(NON_INFERIORITY_MARGIN, 0, 1), s.doubleInRange(MAX_FORGETTING, 0, 1));
         }
 
         /** The same gate, switched on, with {@code rule}. */
         public GateSettings enabledWith(Rule rule) {
-            return new GateSettings(true, metric, margin, maxClassRegression, alpha, rule, nonInferiorityMargin);
+            return new GateSettings(true, metric, margin, maxClassRegression, alpha, rule, nonInferiorityMargin,
+                    maxForgetting);
         }
 
         private static double inUnitInterval(Settings s, String key) {

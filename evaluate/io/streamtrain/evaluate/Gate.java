@@ -11,8 +11,8 @@ import java.util.Locale;
  * The promotion gate's rules, as a pure function of what was measured. Under superiority the candidate replaces the
  * champion only if the gate's metric improves by at least the margin and McNemar's paired test on the same rows finds
  * the difference in errors significant at alpha; under non-inferiority, if the paired bootstrap interval of the
- * difference lies above minus the non-inferiority margin. Under both, no class's F1 may fall by more than the allowed
- * regression. The first model, with no champion to beat, is promoted.
+ * difference lies above minus the non-inferiority margin and the metric stays within the allowed forgetting of the
+ * first champion's. Under both, no class's F1 may fall by more than the allowed regression. The first model, with no champion to beat, is promoted.
  */
 public final class Gate {
 
@@ -41,13 +41,29 @@ public final class Gate {
     }
 
     public static Decision decide(EvaluateSettings.GateSettings rules, GateMetric metric, Measured m) {
+        return decide(rules, metric, m, Double.NaN);
+    }
+
+    /**
+     * @param firstChampion the metric of the first model the gate promoted, for non-inferiority's forgetting bound;
+     *                      NaN when unknown
+     */
+    public static Decision decide(EvaluateSettings.GateSettings rules, GateMetric metric, Measured m,
+                                  double firstChampion) {
         double p = mcNemar(m.onlyCandidate(), m.onlyChampion());
         if (m.candidate().equals(m.champion())) {
             return decision(Decision.Outcome.KEPT, metric, m, p, List.of("the candidate is the champion already"));
         }
         List<String> reasons = new ArrayList<>();
-        boolean pass = rules.rule() == EvaluateSettings.GateSettings.Rule.NON_INFERIORITY
-                ? noWorse(rules, metric, m, p, reasons) : better(rules, metric, m, p, reasons);
+        boolean nonInferiority = rules.rule() == EvaluateSettings.GateSettings.Rule.NON_INFERIORITY;
+        boolean pass = nonInferiority ? noWorse(rules, metric, m, p, reasons) : better(rules, metric, m, p, reasons);
+        if (nonInferiority && !Double.isNaN(firstChampion)) {
+            boolean kept = m.candidateValue() >= firstChampion - rules.maxForgetting();
+            pass &= kept;
+            reasons.add(String.format(Locale.ROOT, "%s %.4f %s the first champion's %.4f minus max-forgetting %.4f",
+                    metric.describe(), m.candidateValue(), kept ? "keeps within" : "falls below",
+                    firstChampion, rules.maxForgetting()));
+        }
         List<String> regressed = new ArrayList<>();
         for (int k = 0; k < m.labels().size(); k++) {
             double drop = m.championF1()[k] - m.candidateF1()[k];

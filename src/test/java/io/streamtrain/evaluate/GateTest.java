@@ -66,7 +66,7 @@ class GateTest {
     }
 
     private static final EvaluateSettings.GateSettings NON_INFERIORITY = new EvaluateSettings.GateSettings(true,
-            GateMetric.ACCURACY, 0.01, 0.05, 0.05, EvaluateSettings.GateSettings.Rule.NON_INFERIORITY, 0.005);
+            GateMetric.ACCURACY, 0.01, 0.05, 0.05, EvaluateSettings.GateSettings.Rule.NON_INFERIORITY, 0.005, 0.01);
 
     private static Gate.Measured withInterval(double candidate, double champion, double low, double high,
                                               double[] candidateF1) {
@@ -93,6 +93,18 @@ class GateTest {
                 withInterval(0.848, 0.850, -0.0061, 0.0021, new double[]{0.85, 0.85, 0.85}));
         assertThat(d.outcome()).isEqualTo(Decision.Outcome.REJECTED);
         assertThat(d.reasons().get(0)).contains("may be worse");
+    }
+
+    @Test
+    void nonInferiorityRejectsACandidateThatHasForgottenMoreThanAllowedSinceTheFirstChampion() {
+        // No worse than its champion, but the chain of such steps has drifted below the first champion's 0.8600.
+        Gate.Measured drifted = withInterval(0.849, 0.850, -0.0045, 0.0025, new double[]{0.85, 0.85, 0.85});
+        Decision d = Gate.decide(NON_INFERIORITY, GateMetric.ACCURACY, drifted, 0.86);
+        assertThat(d.outcome()).isEqualTo(Decision.Outcome.REJECTED);
+        assertThat(d.reasons().get(2)).contains("0.8490 falls below the first champion's 0.8600")
+                .contains("max-forgetting 0.0100");
+        assertThat(Gate.decide(NON_INFERIORITY, GateMetric.ACCURACY, drifted, 0.855).outcome())
+                .isEqualTo(Decision.Outcome.PROMOTED);
     }
 
     @Test
