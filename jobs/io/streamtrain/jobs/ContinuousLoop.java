@@ -187,7 +187,7 @@ public final class ContinuousLoop {
         String champion = champion(owner);
         List<Stage<?>> stages = List.of(new PreprocessStage(config.preprocess()),
                 new TrainStage(config.train().withEpochs(config.continuous().epochs()),
-                        new TrainJob.Start(false, champion), config.render()),
+                        new TrainJob.Start(false, champion, config.continuous().replayRatio()), config.render()),
                 new EvaluateStage(config.evaluate(), null));
         LOG.info("continuous: cycle {} starts on {} new records, warm-starting {}", runId, newRecords,
                 champion == null ? "nothing (no champion yet: a fresh model)" : "champion " + champion);

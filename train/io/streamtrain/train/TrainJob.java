@@ -45,8 +45,13 @@ public final class TrainJob {
     private TrainJob() {
     }
 
-    /** How a run begins: from scratch, from its own last checkpoint, or from another run's model. */
-    public record Start(boolean resume, String warmStartFrom) {
+    /**
+     * How a run begins: from scratch, from its own last checkpoint, or from another run's model.
+     *
+     * @param replayRatio a warm start also trains on a uniform sample of the rows its base model has seen, about this
+     *                    many for every new row, so that it keeps what it knew (0: new rows only)
+     */
+    public record Start(boolean resume, String warmStartFrom, double replayRatio) {
         public static final Start FRESH = new Start(false, null);
 
         public Start {
@@ -54,6 +59,14 @@ public final class TrainJob {
                 throw new ConfigException("--warm-start", warmStartFrom,
                         "cannot be combined with --resume: resume continues a run, warm start begins a new one");
             }
+            if (!(replayRatio >= 0)) {
+                throw new IllegalArgumentException("replay ratio " + replayRatio + " is not 0 or more");
+            }
+        }
+
+        /** A start that trains on new rows only. */
+        public Start(boolean resume, String warmStartFrom) {
+            this(resume, warmStartFrom, 0);
         }
     }
 
@@ -112,7 +125,7 @@ public final class TrainJob {
         }
         Dataset<Row> curatedTrain = CuratedTable.split(spark, warehouse, Split.TRAIN);
         Scaler scaler = scaler(files, warehouse, schema, origin);
-        Dataset<Row> train = origin.pin(origin.unseen(curatedTrain));
+        Dataset<Row> train = origin.pin(withReplay(origin, curatedTrain, start.replayRatio(), settings.seed()));
         // One small aggregation gives the lineage and the row count together.
         Lineage lineage = Lineage.of(train, warehouse.table(Table.LANDING), origin.baseLineage(), origin.parent(),
                 spark.sparkContext().hadoopConfiguration());
@@ -197,6 +210,27 @@ public final class TrainJob {
         Dataset<Row> pin(Dataset<Row> rows) {
             return pinned == null ? rows : rows.where(col(IngestTables.BATCH).isin(pinned));
         }
+    }
+
+    /**
+     * The rows a warm start's base model has not seen, and with {@code ratio} above 0 a seeded uniform sample of those
+     * it has, about {@code ratio} for every new row: fine-tuning on new data alone can forget the old.
+     */
+    private static Dataset<Row> withReplay(Origin origin, Dataset<Row> rows, double ratio, long seed) {
+        Dataset<Row> fresh = origin.unseen(rows);
+        if (ratio == 0 || origin.baseLineage() == null) {
+            return fresh;
+        }
+        Dataset<Row> seen = rows.where(col(IngestTables.BATCH).isin(origin.baseLineage().landingBatches().toArray()));
+        long freshRows = fresh.count();
+        long seenRows = seen.count();
+        if (freshRows == 0 || seenRows == 0) {
+            return fresh;
+        }
+        double fraction = Math.min(1.0, ratio * freshRows / seenRows);
+        LOG.info("train: {} new rows, and a sample of about {} of the {} rows model {} has seen", freshRows,
+                Math.round(fraction * seenRows), seenRows, origin.parent());
+        return fresh.unionByName(seen.sample(false, fraction, seed));
     }
 
     /**

@@ -99,4 +99,25 @@ public class ScalerTravelsWithModelSparkTest extends SparkLocalTest {
         TrainJob.run(spark(), train(1), SCHEMA, w, "m4", new TrainJob.Start(false, "m1"), "conf", SIZING);
         assertThat(ModelBundle.load(files, w, "m4").scaler()).isEqualTo(first);
     }
+
+    /** A warm start with a replay ratio trains on its new rows and a sample of those its base model saw. */
+    @Test
+    public void aWarmStartReplaysASampleOfWhatItsBaseModelSaw() throws Exception {
+        Warehouse w = new Warehouse(Files.createTempDirectory("replay").resolve("warehouse").toString());
+        LandingFixtures.land(spark(), w, LandingFixtures.separable("id-", 400, 1, 0, 0, "b0"));
+        PreprocessJob.run(spark(), PREPROCESS, SCHEMA, w, SIZING, "p1");
+        TrainJob.run(spark(), train(1), SCHEMA, w, "m1", TrainJob.Start.FRESH, "conf", SIZING);
+        LandingFixtures.land(spark(), w, LandingFixtures.separable("day2-", 400, 3, 0, 5000, "b1"));
+        PreprocessJob.run(spark(), PREPROCESS, SCHEMA, w, SIZING, "p2");
+
+        long newOnly = TrainJob.run(spark(), train(1), SCHEMA, w, "m2", new TrainJob.Start(false, "m1"), "conf",
+                SIZING).examples();
+        long replayed = TrainJob.run(spark(), train(1), SCHEMA, w, "m3", new TrainJob.Start(false, "m1", 0.5),
+                "conf", SIZING).examples();
+        // About half as many old rows as new ones: a Bernoulli sample of the ~320 rows m1 saw at about one half.
+        assertThat(replayed - newOnly).isBetween(Math.round(0.5 * newOnly * 0.7), Math.round(0.5 * newOnly * 1.3));
+        HadoopFiles files = new HadoopFiles(jsc().hadoopConfiguration());
+        assertThat(ModelBundle.lineage(files, w, "m3").landingBatches()).contains("b0", "b1");
+        assertThat(ModelBundle.lineage(files, w, "m2").landingBatches()).contains("b1");
+    }
 }
