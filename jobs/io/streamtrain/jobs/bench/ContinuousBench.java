@@ -128,6 +128,12 @@ public final class ContinuousBench {
             double first = promoted.isEmpty() ? Double.NaN : promoted.get(0).<Double>getAs("candidate_value");
             double lowest = promoted.stream().mapToDouble(r -> r.<Double>getAs("candidate_value")).min()
                     .orElse(Double.NaN);
+            Dataset<Row> cycleRows = freshness.where("kind = 'cycle'");
+            String phases = String.format(Locale.ROOT, "preprocess:%.1f,train:%.1f,evaluate:%.1f,cycle:%.1f",
+                    percentile(doubles(cycleRows.where("preprocess_s IS NOT NULL"), "preprocess_s"), 0.5),
+                    percentile(doubles(cycleRows.where("train_s IS NOT NULL"), "train_s"), 0.5),
+                    percentile(doubles(cycleRows.where("evaluate_s IS NOT NULL"), "evaluate_s"), 0.5),
+                    percentile(doubles(cycleRows, "cycle_s"), 0.5));
             long refused = cycles.stream().filter(c -> c.outcome() == ContinuousLoop.Cycle.Outcome.DATA_REFUSED).count();
             long rejected = cycles.stream().filter(c -> c.outcome() == ContinuousLoop.Cycle.Outcome.REJECTED).count();
             return String.format(Locale.ROOT, String.join("%n",
@@ -137,12 +143,13 @@ public final class ContinuousBench {
                     "scoring_latency_p95_s=%.2f (95th percentile over %d micro-batches of each one's p95, event time to"
                             + " written score) scoring_gap_max_s=%.1f (longest time between two scoring micro-batches)",
                     "promotions=%d cycles=%d rejected=%d data_refused=%d published=%d scored=%d",
+                    "cycle_phases_median_s=%s",
                     "first_champion_accuracy=%.4f lowest_promoted_accuracy=%.4f forgetting=%+.4f (lowest minus first)",
                     "rss_growth=%s%n"),
                     rate, minutes, seed, Runtime.getRuntime().availableProcessors(), heap(),
                     percentile(staleness, 0.95), percentile(staleness, 1.0), staleness.length,
                     percentile(latencyP95, 0.95), latencyP95.length, gap,
-                    promoted.size(), cycles.size(), rejected, refused, published, scored,
+                    promoted.size(), cycles.size(), rejected, refused, published, scored, phases,
                     first, lowest, lowest - first, rssGrowth(rss));
         } finally {
             spark.stop();
