@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -132,6 +133,26 @@ public final class Charts {
         if (Arrays.stream(validationAccuracy).anyMatch(v -> !Double.isNaN(v))) {
             chart.addSeries("validation accuracy", x, validationAccuracy).setMarker(SeriesMarkers.DIAMOND);
         }
+        return png(chart);
+    }
+
+    /**
+     * Lines over time: each series's {@code [minutes, value]} points, minutes counted from the first point of any;
+     * null when there are no points.
+     */
+    public static byte[] overTime(String title, String valueTitle, Map<String, double[][]> series) {
+        if (series.values().stream().allMatch(points -> points[0].length == 0)) {
+            return null;
+        }
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT / 2).title(title)
+                .xAxisTitle("minutes").yAxisTitle(valueTitle).build();
+        style(chart);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        series.forEach((name, points) -> {
+            if (points[0].length > 0) {
+                chart.addSeries(name, points[0], points[1]).setMarker(SeriesMarkers.NONE);
+            }
+        });
         return png(chart);
     }
 

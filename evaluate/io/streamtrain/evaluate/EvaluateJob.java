@@ -120,6 +120,8 @@ public final class EvaluateJob {
         long started = System.nanoTime();
         Timestamp now = Timestamp.from(Instant.now());
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+        LOG.info("evaluate: run {} scores model {} on the test split{}", runId, modelRunId == null ? "latest"
+                : modelRunId, settings.gate().enabled() ? ", then the gate decides" : "");
         ExecutorService background = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "evaluate-report");
             t.setDaemon(true);

@@ -14,6 +14,7 @@ import io.streamtrain.model.ModelBundle;
 import io.streamtrain.modelops.ScoreJob;
 import io.streamtrain.modelops.ScoreStage;
 import io.streamtrain.preprocess.PreprocessStage;
+import io.streamtrain.train.Checkpoints;
 import io.streamtrain.train.TrainJob;
 import io.streamtrain.train.TrainStage;
 import org.apache.spark.sql.Row;
@@ -36,6 +37,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -56,7 +58,8 @@ import static org.apache.spark.sql.functions.max;
  *
  * <p>The {@code freshness} table says how fresh the served model is: every {@link #STALENESS_EVERY} the champion's
  * staleness (now minus the event time of the newest record it trained on), each scoring micro-batch's
- * event-to-score latencies, and each cycle's phases and outcome.
+ * event-to-score latencies, and each cycle's phases and outcome. After every cycle {@link ContinuousStatus} rewrites
+ * {@code reports/continuous/index.html} from them.
  */
 public final class ContinuousLoop {
 
@@ -104,8 +107,6 @@ public final class ContinuousLoop {
 
     /** Runs until {@code maxCycles} cycles or {@code maxTime} have passed; returns the cycles. */
     public List<Cycle> run() {
-        List<Cycle> cycles = new ArrayList<>();
-        Instant start = clock.instant();
         try (RunContext owner = new RunContext(config, SCORER_RUN_ID, StageRunner.QUIET)) {
             owner.begin(List.of(IngestStage.NAME, PreprocessStage.NAME, TrainStage.NAME, EvaluateStage.NAME,
                     ScoreStage.NAME), true);
@@ -113,50 +114,67 @@ public final class ContinuousLoop {
             KafkaConnection kafka = owner.kafka();
             ReadRecords read = new ReadRecords();
             spark.streams().addListener(read);
-            ExecutorService streams = Executors.newFixedThreadPool(2, r -> {
-                Thread t = new Thread(r, "streamtrain-continuous-stream");
-                t.setDaemon(true);
-                return t;
-            });
-            ScheduledExecutorService clockwork = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "streamtrain-continuous-freshness");
-                t.setDaemon(true);
-                return t;
-            });
+            ExecutorService streams = Executors.newFixedThreadPool(2, daemon("streamtrain-continuous-stream"));
+            ScheduledExecutorService clockwork = Executors.newSingleThreadScheduledExecutor(
+                    daemon("streamtrain-continuous-freshness"));
             clockwork.scheduleWithFixedDelay(() -> recordFreshness(spark, owner), STALENESS_EVERY.toMillis(),
                     STALENESS_EVERY.toMillis(), TimeUnit.MILLISECONDS);
             try {
-                Future<?> ingest = streams.submit(() -> runStream(new IngestStage(config.ingest(),
-                        config.ingestRules()), "ingest-" + SCORER_RUN_ID, spark, kafka));
-                Future<?> scorer = null;
-                Instant last = clock.instant();
-                while (!finished(cycles, start)) {
-                    requireRunning(ingest, "ingest");
-                    if (scorer == null && champion(owner) != null) {
-                        scorer = streams.submit(() -> runStream(scoreStage(), SCORER_RUN_ID, spark, kafka));
-                    }
-                    if (scorer != null) {
-                        requireRunning(scorer, "score");
-                    }
-                    long fresh = read.sinceMark();
-                    if (config.continuous().due(fresh, Duration.between(last, clock.instant()))) {
-                        read.mark(fresh);
-                        last = clock.instant();
-                        Cycle c = cycle(owner, spark, kafka, fresh);
-                        LOG.info("continuous: {}", c.describe());
-                        cycles.add(c);
-                    } else {
-                        sleep(POLL);
-                    }
-                }
+                return loop(owner, spark, kafka, read, streams);
             } finally {
                 clockwork.shutdownNow();
                 stopStreams(spark, streams);
                 // The last measurement, and whatever the streams and cycles left since the one before.
                 recordFreshness(spark, owner);
+                writeStatus(spark, owner);
             }
         }
+    }
+
+    /**
+     * Starts ingest, then the scorer once there is a champion, and runs a cycle whenever one is due: first the one a
+     * crash cut short, if any, under its own run id.
+     */
+    private List<Cycle> loop(RunContext owner, SparkSession spark, KafkaConnection kafka, ReadRecords read,
+                             ExecutorService streams) {
+        List<Cycle> cycles = new ArrayList<>();
+        Instant start = clock.instant();
+        Future<?> ingest = streams.submit(() -> runStream(new IngestStage(config.ingest(), config.ingestRules()),
+                "ingest-" + SCORER_RUN_ID, spark, kafka));
+        Future<?> scorer = null;
+        Instant last = clock.instant();
+        String unfinished = CycleLog.unfinished(owner.files(), owner.warehouse());
+        while (!finished(cycles, start)) {
+            requireRunning(ingest, "ingest");
+            if (scorer == null && champion(owner) != null) {
+                scorer = streams.submit(() -> runStream(scoreStage(), SCORER_RUN_ID, spark, kafka));
+            }
+            if (scorer != null) {
+                requireRunning(scorer, "score");
+            }
+            long fresh = read.sinceMark();
+            if (unfinished == null && !config.continuous().due(fresh, Duration.between(last, clock.instant()))) {
+                sleep(POLL);
+                continue;
+            }
+            read.mark(fresh);
+            last = clock.instant();
+            Cycle c = cycle(owner, spark, kafka, fresh, unfinished);
+            unfinished = null;
+            LOG.info("continuous: {}", c.describe());
+            cycles.add(c);
+            recordFreshness(spark, owner);
+            writeStatus(spark, owner);
+        }
         return cycles;
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     private boolean finished(List<Cycle> cycles, Instant start) {
@@ -179,18 +197,24 @@ public final class ContinuousLoop {
         StageRunner.run(List.of(stage), new RunContext(config, runId, spark, kafka, StageRunner.QUIET));
     }
 
-    /** Preprocess, a warm start of the champion (a fresh start before there is one), and the gated evaluate. */
-    private Cycle cycle(RunContext owner, SparkSession spark, KafkaConnection kafka, long newRecords) {
+    /**
+     * Preprocess, a warm start of the champion (a fresh start before there is one), and the gated evaluate.
+     *
+     * @param redo the run id of a cycle a crash cut short, done again under that id (each stage's re-run replaces its
+     *             own output, and train resumes from its last checkpoint); null for a new cycle
+     */
+    private Cycle cycle(RunContext owner, SparkSession spark, KafkaConnection kafka, long newRecords, String redo) {
         spark.sparkContext().setLocalProperty(POOL, "cycles");
-        String runId = RunId.generate(clock);
+        String runId = redo != null ? redo : RunId.generate(clock);
         long begin = System.nanoTime();
         String champion = champion(owner);
-        List<Stage<?>> stages = List.of(new PreprocessStage(config.preprocess()),
-                new TrainStage(config.train().withEpochs(config.continuous().epochs()),
-                        new TrainJob.Start(false, champion, config.continuous().replayRatio()), config.render()),
-                new EvaluateStage(config.evaluate(), null));
-        LOG.info("continuous: cycle {} starts on {} new records, warm-starting {}", runId, newRecords,
-                champion == null ? "nothing (no champion yet: a fresh model)" : "champion " + champion);
+        boolean checkpointed = redo != null && new Checkpoints(owner.files(), Checkpoints.dir(owner.warehouse(),
+                runId)).exists();
+        List<Stage<?>> stages = stages(champion, checkpointed);
+        CycleLog.started(owner.files(), owner.warehouse(), runId);
+        LOG.info("continuous: cycle {} {} on {} new records, {}", runId, redo != null ? "done again after a crash"
+                : "starts", newRecords, checkpointed ? "training resumed from its last checkpoint"
+                : champion == null ? "a fresh model (no champion yet)" : "warm-starting champion " + champion);
         Map<String, Double> phases = new ConcurrentHashMap<>();
         StageRunner.Listener timing = new StageRunner.Listener() {
             @Override
@@ -214,10 +238,24 @@ public final class ContinuousLoop {
         } finally {
             spark.sparkContext().setLocalProperty(POOL, null);
         }
+        CycleLog.finished(owner.files(), owner.warehouse(), runId);
         freshness.add(Freshness.cycle(clock.instant(), cycle.model(), runId, newRecords,
                 cycle.outcome().name().toLowerCase(Locale.ROOT), phases.get(PreprocessStage.NAME),
                 phases.get(TrainStage.NAME), phases.get(EvaluateStage.NAME), cycle.seconds()));
         return cycle;
+    }
+
+    /**
+     * A cycle's stages: train resumes the cycle's own checkpointed run, or warm-starts the champion (a fresh model
+     * before there is one), with the replay sample either way.
+     */
+    private List<Stage<?>> stages(String champion, boolean checkpointed) {
+        double replay = config.continuous().replayRatio();
+        TrainJob.Start start = checkpointed ? new TrainJob.Start(true, null, replay)
+                : new TrainJob.Start(false, champion, replay);
+        return List.of(new PreprocessStage(config.preprocess()),
+                new TrainStage(config.train().withEpochs(config.continuous().epochs()), start, config.render()),
+                new EvaluateStage(config.evaluate(), null));
     }
 
     /** Every {@link #STALENESS_EVERY}: the champion's staleness, then what the scorer and the cycles left, written. */
@@ -233,6 +271,17 @@ public final class ContinuousLoop {
         } catch (RuntimeException e) {
             // A missed measurement must not end the loop; the next one comes in 10 s.
             LOG.warn("continuous: recording freshness failed: {}", e.toString());
+        }
+    }
+
+    /** Rewrites the status page; a page that cannot be written is logged, and the loop goes on. */
+    private void writeStatus(SparkSession spark, RunContext owner) {
+        try {
+            String page = ContinuousStatus.write(spark, owner.files(), owner.warehouse(), champion(owner),
+                    clock.instant());
+            LOG.info("continuous: status page {}", page);
+        } catch (RuntimeException e) {
+            LOG.warn("continuous: writing the status page failed: {}", e.toString());
         }
     }
 

@@ -70,17 +70,24 @@ public final class TrainBench {
                 "spark_samples_per_sec=%.0f spark_seconds=%.1f spark_test_accuracy=%.4f (local, %d workers, %s)",
                 "spark_wall_seconds=%.1f (also building the minibatch cache once and scoring the loss every epoch)",
                 "train_ratio=%.3f accuracy_delta=%+.4f wall_ratio=%.3f",
+                "parallel_efficiency=%.3f (spark_samples_per_sec over %d workers x the best 1-thread single JVM's"
+                        + " %.0f samples/s)",
                 "epoch_breakdown=%s%n"),
                 s.architecture().describe(), s.hiddenLayers(), s.optimizer().updater().name().toLowerCase(Locale.ROOT),
                 s.optimizer().learningRate(), s.batchSize(), epochs, in.trainCount(), cores,
                 singleRate, single.seconds(), single.accuracy(), single.tried(), single.threads(),
                 sparkRate, spark.seconds(), spark.accuracy(), spark.workers(), s.distribution().describe(),
                 spark.wallSeconds(), sparkRate / singleRate, spark.accuracy() - single.accuracy(),
-                single.seconds() / spark.wallSeconds(), spark.breakdown());
+                single.seconds() / spark.wallSeconds(),
+                sparkRate / (spark.workers() * samples / single.oneThreadSeconds()), spark.workers(),
+                samples / single.oneThreadSeconds(), spark.breakdown());
     }
 
-    /** The fastest single-JVM run: its fit seconds, test accuracy and native threads, and the samples/s of each try. */
-    private record Baseline(double seconds, double accuracy, int threads, String tried) {
+    /**
+     * The fastest single-JVM run: its fit seconds, test accuracy and native threads, and the samples/s of each try;
+     * and the fastest run's seconds with one native thread.
+     */
+    private record Baseline(double seconds, double accuracy, int threads, String tried, double oneThreadSeconds) {
     }
 
     /**
@@ -90,19 +97,23 @@ public final class TrainBench {
     private static Baseline baseline(AppConfig config, Path data, int epochs, int limit, long samples, int cores) {
         double[] baseline = null;
         int baselineThreads = 0;
+        double oneThread = Double.MAX_VALUE;
         StringBuilder tried = new StringBuilder();
         // Each twice: a fresh JVM's speed varies from run to run (docs/benchmarks.md); the baseline gets the faster.
         for (int threads : cores > 1 ? new int[]{1, cores} : new int[]{1}) {
             for (int attempt = 0; attempt < BASELINE_RUNS; attempt++) {
                 double[] run = singleJvm(config, data, epochs, limit, threads);
                 tried.append(String.format(Locale.ROOT, " threads=%d:%.0f", threads, samples / run[0]));
+                if (threads == 1) {
+                    oneThread = Math.min(oneThread, run[0]);
+                }
                 if (baseline == null || run[0] < baseline[0]) {
                     baseline = run;
                     baselineThreads = threads;
                 }
             }
         }
-        return new Baseline(baseline[0], baseline[1], baselineThreads, tried.toString());
+        return new Baseline(baseline[0], baseline[1], baselineThreads, tried.toString(), oneThread);
     }
 
     /** Spark's run: the epochs' fit seconds, its whole fit call's seconds, test accuracy and workers. */

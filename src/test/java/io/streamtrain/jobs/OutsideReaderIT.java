@@ -95,6 +95,9 @@ class OutsideReaderIT {
                 "--set", "evaluate.gate.enabled=true"))).isZero();
         assertThat(StreamTrain.execute(command(root, "score", "--model", RUN, "--input", "landing",
                 "--run-id", SCORE_RUN))).isZero();
+        // A topic's scorer also writes the freshness table: each micro-batch's latencies.
+        assertThat(StreamTrain.execute(command(root, "score", "--model", RUN, "--input", "kafka",
+                "--run-id", SCORE_RUN + "-topic"))).isZero();
         dropARefusedBatch(root, extra);
 
         duckDb = readWithDuckDb(root);
