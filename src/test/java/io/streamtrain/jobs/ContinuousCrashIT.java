@@ -24,10 +24,10 @@ import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code streamtrain continuous} killed with SIGKILL in each phase of a cycle, in a JVM of its own, and started again
- * with the same command: the cycle a crash cut short is done again under its run id (train resumes from its
- * checkpoint), and in the end every record is landed, curated and scored once, one decision is recorded for the
- * cycle, and the champion pointer names the model that decision evaluated.
+ * {@code streamtrain continuous} killed with SIGKILL in each phase of a cycle and while its scorer works, in a JVM of
+ * its own, and started again with the same command: the cycle a crash cut short is done again under its run id (train
+ * resumes from its checkpoint), and in the end every record is landed, curated and scored once, one decision is
+ * recorded for the cycle, and the champion pointer names the model that decision evaluated.
  */
 class ContinuousCrashIT {
 
@@ -42,19 +42,18 @@ class ContinuousCrashIT {
         Warehouse warehouse = new Warehouse(root.toString());
         assertThat(StreamTrain.execute(LocalRuns.command(root, TOPIC, "produce", "--input",
                 Fixtures.fashionSlice().toString()))).isZero();
-        List<String> command = List.of(LocalRuns.command(root, TOPIC, "continuous", "--cycles", "1",
-                "--set", "continuous.retrain-records=3000",
-                "--set", "ingest.trigger-seconds=1", "--set", "score.trigger-seconds=1"));
-        // Each start finds the cycle the previous one left unfinished and gets further into it before its kill.
-        killWhenLogged(command, "preprocess", Pattern.compile("continuous: cycle \\S+ starts"));
-        killWhenLogged(command, "train", Pattern.compile("train: epoch 1/"), root.resolve("models"));
-        killWhenLogged(command, "evaluate", Pattern.compile("evaluate: run \\S+ scores model"));
-        Process last = ChildJvm.start(command, tmp.resolve("last.out"), tmp.resolve("last.err"));
-        assertThat(last.waitFor(5, TimeUnit.MINUTES)).as("the last start finished its cycle").isTrue();
+        // Each start finds the cycle the previous one left unfinished and gets further into it before its kill; the
+        // fourth is killed while the scorer works through the topic, the fifth runs on for a minute and stops.
+        killWhenLogged(command(5), "preprocess", Pattern.compile("continuous: cycle \\S+ starts"), null);
+        killWhenLogged(command(5), "train", Pattern.compile("train: epoch 1/"), root.resolve("models"));
+        killWhenLogged(command(5), "evaluate", Pattern.compile("evaluate: run \\S+ scores model"), null);
+        killWhenLogged(command(5), "score", Pattern.compile("score batch 2: read"), null);
+        Process last = ChildJvm.start(command(1), tmp.resolve("last.out"), tmp.resolve("last.err"));
+        assertThat(last.waitFor(5, TimeUnit.MINUTES)).as("the last start stopped after its minute").isTrue();
         String log = Files.readString(tmp.resolve("last.err"));
         assertThat(last.exitValue()).as(log).isZero();
-        assertThat(log).contains("done again after a crash");
-        assertThat(Files.readString(tmp.resolve("train.err")) + Files.readString(tmp.resolve("evaluate.err")))
+        assertThat(Files.readString(tmp.resolve("score.err"))).contains("done again after a crash");
+        assertThat(Files.readString(tmp.resolve("evaluate.err")))
                 .contains("training resumed from its last checkpoint");
 
         SparkSession spark = LocalRuns.session();
@@ -67,7 +66,8 @@ class ContinuousCrashIT {
                     .isEqualTo(curated.select("id").distinct().count());
             Dataset<Row> scores = spark.read().parquet(warehouse.table(Table.SCORES))
                     .where(col("run_id").equalTo(ContinuousLoop.SCORER_RUN_ID));
-            assertThat(scores.count()).isEqualTo(scores.select("id").distinct().count());
+            assertThat(scores.count()).isEqualTo(Fixtures.SLICE_IMAGES)
+                    .isEqualTo(scores.select("id").distinct().count());
             // One cycle, killed three times: one run id, one decision, and the pointer names the model it evaluated.
             List<Row> decisions = spark.read().parquet(warehouse.table(Table.DECISIONS)).collectAsList();
             assertThat(decisions).hasSize(1);
@@ -83,8 +83,12 @@ class ContinuousCrashIT {
         }
     }
 
-    private void killWhenLogged(List<String> command, String phase, Pattern marker) throws Exception {
-        killWhenLogged(command, phase, marker, null);
+    /** The command every start runs: it stops after {@code minutes}, unless killed first. */
+    private List<String> command(int minutes) {
+        return List.of(LocalRuns.command(tmp.resolve("warehouse"), TOPIC, "continuous", "--minutes",
+                String.valueOf(minutes), "--set", "continuous.retrain-records=3000",
+                "--set", "ingest.trigger-seconds=1", "--set", "score.trigger-seconds=1",
+                "--set", "score.max-offsets-per-trigger=500"));
     }
 
     /**
