@@ -205,10 +205,10 @@ public final class ContinuousBench {
         awaitBroker(bootstrap, publishing);
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
                 new ByteArraySerializer())) {
-            long next = System.nanoTime();
+            long started = System.nanoTime();
             long n = 0;
             while (publishing.get()) {
-                long due = (long) Math.floor((System.nanoTime() - next) / 1e9 * rate) + 1;
+                long due = (long) Math.floor((System.nanoTime() - started) / 1e9 * rate) + 1;
                 for (; n < due && publishing.get(); n++) {
                     Image im = images.get((int) ((first + n) % images.size()));
                     String id = "live-" + n;
