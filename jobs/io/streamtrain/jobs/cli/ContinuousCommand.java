@@ -33,7 +33,8 @@ public final class ContinuousCommand implements Callable<Integer> {
     int cycles;
 
     @Option(names = "--minutes", paramLabel = "M", defaultValue = "0",
-            description = "Stop after M minutes (default: 0, run until stopped).")
+            description = "Stop after M minutes, once a cycle in progress has finished (default: 0, run until"
+                    + " stopped).")
     long minutes;
 
     /**
