@@ -18,6 +18,8 @@ import java.util.List;
 public final class Freshness {
 
     private final List<Row> pending = new ArrayList<>();
+    /** Held while a flush writes; {@link #add} does not wait for it. */
+    private final Object writing = new Object();
 
     /** The champion's staleness: how old the newest event it trained on is, at {@code now}. */
     public static Row staleness(Instant now, String model, Instant trainedThrough) {
@@ -49,16 +51,22 @@ public final class Freshness {
         pending.add(row);
     }
 
-    /** Appends the rows gathered since the last flush, if any, to the warehouse's {@code freshness} table. */
+    /**
+     * Appends the rows gathered since the last flush, if any, to the warehouse's {@code freshness} table. One flush
+     * at a time: two jobs appending to one folder share its {@code _temporary} folder, and the first to commit
+     * removes the other's files (found by {@code ContinuousIT}: a micro-batch's rows went missing).
+     */
     public void flush(SparkSession spark, Warehouse warehouse) {
-        List<Row> rows;
-        synchronized (this) {
-            if (pending.isEmpty()) {
-                return;
+        synchronized (writing) {
+            List<Row> rows;
+            synchronized (this) {
+                if (pending.isEmpty()) {
+                    return;
+                }
+                rows = new ArrayList<>(pending);
+                pending.clear();
             }
-            rows = new ArrayList<>(pending);
-            pending.clear();
+            ParquetTables.appendRows(spark, rows, warehouse, Table.FRESHNESS);
         }
-        ParquetTables.appendRows(spark, rows, warehouse, Table.FRESHNESS);
     }
 }

@@ -11,14 +11,15 @@ import org.apache.spark.sql.SparkSession;
 
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import static org.apache.spark.sql.functions.col;
 
 /**
  * {@code reports/continuous/index.html}, the status page of {@code streamtrain continuous}, rewritten after every
@@ -37,21 +38,26 @@ final class ContinuousStatus {
 
     /** Renders the page from the warehouse's tables and writes it; returns its path. */
     static String write(SparkSession spark, HadoopFiles files, Warehouse warehouse, String champion, Instant now) {
-        Dataset<Row> freshness = files.containsFile(warehouse.table(Table.FRESHNESS), ".parquet")
-                ? spark.read().parquet(warehouse.table(Table.FRESHNESS)) : null;
-        List<Row> staleness = freshness == null ? List.of() : freshness.where("kind = 'staleness'")
-                .orderBy("measured_at").collectAsList();
-        List<Row> scoring = freshness == null ? List.of() : freshness.where("kind = 'scoring'")
-                .orderBy("measured_at").collectAsList();
-        List<Row> cycles = freshness == null ? List.of() : freshness.where("kind = 'cycle'")
-                .orderBy(col("measured_at").desc()).limit(CYCLES_SHOWN).collectAsList();
+        // Small (a row per 10 s, per micro-batch and per cycle): read once, in time order.
+        List<Row> freshness = files.containsFile(warehouse.table(Table.FRESHNESS), ".parquet")
+                ? spark.read().parquet(warehouse.table(Table.FRESHNESS)).orderBy("measured_at").collectAsList()
+                : List.of();
+        List<Row> staleness = kind(freshness, "staleness");
+        List<Row> scoring = kind(freshness, "scoring");
+        List<Row> cycles = new ArrayList<>(kind(freshness, "cycle"));
+        Collections.reverse(cycles);
         Map<String, Row> decisions = byRun(spark, files, warehouse, Table.DECISIONS, null);
         Map<String, Row> accuracy = byRun(spark, files, warehouse, Table.EVALUATION,
                 "metric = 'accuracy' AND class = 'overall' AND slice = 'all'");
-        String html = render(champion, now, staleness, scoring, cycles, decisions, accuracy);
+        String html = render(champion, now, staleness, scoring, cycles.subList(0, Math.min(CYCLES_SHOWN,
+                cycles.size())), decisions, accuracy);
         String path = warehouse.report(REPORT) + "/index.html";
         files.writeString(path, html);
         return path;
+    }
+
+    private static List<Row> kind(List<Row> freshness, String kind) {
+        return freshness.stream().filter(r -> kind.equals(r.getAs("kind"))).toList();
     }
 
     /** A table's rows by run id (the last one of a run), or none when the table does not exist yet. */
@@ -146,8 +152,7 @@ final class ContinuousStatus {
         double[][] points = new double[2][kept.size()];
         for (int i = 0; i < kept.size(); i++) {
             Timestamp at = kept.get(i).getAs("measured_at");
-            Timestamp first = kept.get(0).getAs("measured_at");
-            points[0][i] = (at.getTime() - first.getTime()) / 60_000.0;
+            points[0][i] = (at.getTime() - kept.get(0).<Timestamp>getAs("measured_at").getTime()) / 60_000.0;
             points[1][i] = kept.get(i).<Double>getAs(column);
         }
         return points;

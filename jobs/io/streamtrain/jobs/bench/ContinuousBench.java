@@ -3,7 +3,6 @@ package io.streamtrain.jobs.bench;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.kafka.KafkaConnection;
 import io.streamtrain.core.table.Table;
-import io.streamtrain.ingest.Event;
 import io.streamtrain.ingest.EventPublisher;
 import io.streamtrain.ingest.FashionMnistIdx;
 import io.streamtrain.ingest.FashionMnistIdx.Image;
@@ -14,7 +13,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
@@ -25,14 +23,13 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -41,8 +38,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.sum;
 
 /**
  * {@code bench continuous}: runs {@code streamtrain continuous} in this process on a scratch warehouse and its own
@@ -76,8 +71,8 @@ public final class ContinuousBench {
             List<Image> test = FashionMnistIdx.readImages(data.resolve("t10k-images-idx3-ubyte.gz"),
                     data.resolve("t10k-labels-idx1-ubyte.gz"));
             try (KafkaConnection kafka = KafkaConnection.open(config.kafka(), config.warehouse())) {
-                new EventPublisher(kafka).publish(events(test, 0, test.size(), "fmnist-test-"));
-                new EventPublisher(kafka).publish(events(images, 0, seed, "seed-"));
+                new EventPublisher(kafka).publish(ImageEvents.of(test, test.size(), "fmnist-test-", new AtomicLong()));
+                new EventPublisher(kafka).publish(ImageEvents.of(images, seed, "seed-", new AtomicLong()));
             }
             AtomicBoolean publishing = new AtomicBoolean(true);
             AtomicLong published = new AtomicLong();
@@ -110,30 +105,27 @@ public final class ContinuousBench {
                                  long published, List<long[]> rss) {
         SparkSession spark = Sessions.create(config.spark());
         try {
-            Dataset<Row> freshness = spark.read().parquet(config.warehouse().table(Table.FRESHNESS));
-            double[] staleness = doubles(freshness.where("kind = 'staleness' AND staleness_s IS NOT NULL")
-                    .orderBy("measured_at"), "staleness_s");
-            Dataset<Row> scoring = freshness.where("kind = 'scoring'").orderBy("measured_at");
+            // The table is small (a row per 10 s, per micro-batch and per cycle): read once, sorted by time.
+            List<Row> freshness = spark.read().parquet(config.warehouse().table(Table.FRESHNESS))
+                    .orderBy("measured_at").collectAsList();
+            List<Row> scoring = kind(freshness, "scoring");
+            List<Row> cycleRows = kind(freshness, "cycle");
+            double[] staleness = doubles(kind(freshness, "staleness"), "staleness_s");
             double[] latencyP95 = doubles(scoring, "latency_p95_s");
-            double[] scoredAt = scoring.select(col("measured_at").cast("double")).collectAsList().stream()
-                    .mapToDouble(r -> r.getDouble(0)).toArray();
             double gap = 0;
-            for (int i = 1; i < scoredAt.length; i++) {
-                gap = Math.max(gap, scoredAt[i] - scoredAt[i - 1]);
+            for (int i = 1; i < scoring.size(); i++) {
+                gap = Math.max(gap, (scoring.get(i).<Timestamp>getAs("measured_at").getTime()
+                        - scoring.get(i - 1).<Timestamp>getAs("measured_at").getTime()) / 1e3);
             }
-            Row sum = scoring.agg(sum("records")).first();
-            long scored = sum.isNullAt(0) ? 0 : sum.getLong(0);
+            long scored = scoring.stream().mapToLong(r -> r.<Long>getAs("records")).sum();
             List<Row> promoted = spark.read().parquet(config.warehouse().table(Table.DECISIONS))
                     .where("outcome = 'promoted'").orderBy("decided_at").collectAsList();
             double first = promoted.isEmpty() ? Double.NaN : promoted.get(0).<Double>getAs("candidate_value");
             double lowest = promoted.stream().mapToDouble(r -> r.<Double>getAs("candidate_value")).min()
                     .orElse(Double.NaN);
-            Dataset<Row> cycleRows = freshness.where("kind = 'cycle'");
             String phases = String.format(Locale.ROOT, "preprocess:%.1f,train:%.1f,evaluate:%.1f,cycle:%.1f",
-                    percentile(doubles(cycleRows.where("preprocess_s IS NOT NULL"), "preprocess_s"), 0.5),
-                    percentile(doubles(cycleRows.where("train_s IS NOT NULL"), "train_s"), 0.5),
-                    percentile(doubles(cycleRows.where("evaluate_s IS NOT NULL"), "evaluate_s"), 0.5),
-                    percentile(doubles(cycleRows, "cycle_s"), 0.5));
+                    percentile(doubles(cycleRows, "preprocess_s"), 0.5), percentile(doubles(cycleRows, "train_s"), 0.5),
+                    percentile(doubles(cycleRows, "evaluate_s"), 0.5), percentile(doubles(cycleRows, "cycle_s"), 0.5));
             long refused = cycles.stream().filter(c -> c.outcome() == ContinuousLoop.Cycle.Outcome.DATA_REFUSED).count();
             long rejected = cycles.stream().filter(c -> c.outcome() == ContinuousLoop.Cycle.Outcome.REJECTED).count();
             return String.format(Locale.ROOT, String.join("%n",
@@ -187,8 +179,14 @@ public final class ContinuousBench {
         return sorted[Math.max(0, Math.min(sorted.length - 1, at))];
     }
 
-    private static double[] doubles(Dataset<Row> rows, String column) {
-        return rows.select(column).collectAsList().stream().mapToDouble(r -> r.getDouble(0)).toArray();
+    private static List<Row> kind(List<Row> freshness, String kind) {
+        return freshness.stream().filter(r -> kind.equals(r.getAs("kind"))).toList();
+    }
+
+    /** The column's values in the rows that have one. */
+    private static double[] doubles(List<Row> rows, String column) {
+        return rows.stream().filter(r -> !r.isNullAt(r.fieldIndex(column))).mapToDouble(r -> r.<Double>getAs(column))
+                .toArray();
     }
 
     /** -Xms and -Xmx as the JVM was started: rss_growth is measured with the heap fixed. */
@@ -252,28 +250,6 @@ public final class ContinuousBench {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    private static Iterator<Event> events(List<Image> images, int first, int count, String prefix) {
-        long ts = System.currentTimeMillis();
-        return new Iterator<>() {
-            private int next;
-
-            @Override
-            public boolean hasNext() {
-                return next < count;
-            }
-
-            @Override
-            public Event next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                Image im = images.get((first + next) % images.size());
-                String id = prefix + next++;
-                return new Event(id, FashionMnistIdx.toJson(id, ts, im.label(), im.pixels()));
-            }
-        };
     }
 
     /** A port free now, for the loop's embedded broker: the publisher must know where to send. */

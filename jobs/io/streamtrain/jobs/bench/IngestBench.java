@@ -5,7 +5,6 @@ import io.streamtrain.jobs.AppConfig;
 import io.streamtrain.core.Sessions;
 import io.streamtrain.core.table.Table;
 import io.streamtrain.core.Warehouse;
-import io.streamtrain.ingest.Event;
 import io.streamtrain.ingest.EventPublisher;
 import io.streamtrain.ingest.FashionMnistIdx;
 import io.streamtrain.ingest.FashionMnistIdx.Image;
@@ -36,11 +35,9 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
@@ -68,7 +65,7 @@ public final class IngestBench {
              KafkaConnection cluster = KafkaConnection.open(config.kafka(), warehouse);
              KafkaConnection kafka = cluster.withTopic(topic);
              TopicDeleter deleter = kafka::deleteTopic) {
-            new EventPublisher(kafka).publish(events(images, records, jsonBytes));
+            new EventPublisher(kafka).publish(ImageEvents.of(images, records, "bench-", jsonBytes));
             double consumerSeconds = plainConsumer(kafka, records);
             SparkSession spark = Sessions.create(config.spark());
             double ingestSeconds;
@@ -216,7 +213,7 @@ public final class IngestBench {
     private static double floorRate(AppConfig config, Configuration hadoop, List<Image> images, int records,
                                     int threads) {
         List<byte[]> values = new ArrayList<>(records);
-        events(images, records, new AtomicLong()).forEachRemaining(e -> values.add(e.value()));
+        ImageEvents.of(images, records, "bench-", new AtomicLong()).forEachRemaining(e -> values.add(e.value()));
         double best = 0;
         for (int pass = 0; pass < 2; pass++) {
             long t0 = System.nanoTime();
@@ -293,30 +290,6 @@ public final class IngestBench {
             }
             return seconds;
         }
-    }
-
-    private static Iterator<Event> events(List<Image> images, int records, AtomicLong jsonBytes) {
-        long ts = System.currentTimeMillis();
-        return new Iterator<>() {
-            private int next;
-
-            @Override
-            public boolean hasNext() {
-                return next < records;
-            }
-
-            @Override
-            public Event next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                Image im = images.get(next % images.size());
-                String id = "bench-" + next++;
-                byte[] json = FashionMnistIdx.toJson(id, ts, im.label(), im.pixels());
-                jsonBytes.addAndGet(json.length);
-                return new Event(id, json);
-            }
-        };
     }
 
     private static long size(SparkSession spark, String path) {

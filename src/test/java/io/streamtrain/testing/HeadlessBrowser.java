@@ -43,18 +43,21 @@ public final class HeadlessBrowser {
                 "--disable-dev-shm-usage", "--user-data-dir=" + profile));
         command.addAll(List.of(args));
         command.add(page.toUri().toString());
-        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(2, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new IllegalStateException("Chromium did not finish within 2 minutes on " + page);
+        try {
+            Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            byte[] out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(2, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("Chromium did not finish within 2 minutes on " + page);
+            }
+            if (p.exitValue() != 0) {
+                throw new IllegalStateException("Chromium exited " + p.exitValue() + " on " + page);
+            }
+            return new String(out, StandardCharsets.UTF_8);
+        } finally {
+            try (var files = Files.walk(profile)) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         }
-        if (p.exitValue() != 0) {
-            throw new IllegalStateException("Chromium exited " + p.exitValue() + " on " + page);
-        }
-        try (var files = Files.walk(profile)) {
-            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        }
-        return new String(out, StandardCharsets.UTF_8);
     }
 }
