@@ -1,13 +1,15 @@
 package io.streamtrain.core;
 
-import java.util.List;
-import org.apache.spark.sql.SparkSession;
 import io.streamtrain.core.table.Table;
 import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.Map;
 
 import static org.apache.spark.sql.functions.count;
@@ -76,13 +78,21 @@ public final class ParquetTables {
         return ((Number) observed(observation).get("rows")).longValue();
     }
 
-    /** The metrics an {@link Observation} collected, once the action that fills it has run. */
+    /**
+     * The metrics an {@link Observation} collected, once the action that fills it has run. Interrupted while waiting
+     * (a stream's micro-batch when the query is stopped), it throws the one unchecked shape Spark's streams take for
+     * an interruption, an {@link UncheckedIOException} around an {@link InterruptedIOException}: anything else ends
+     * the stopped query as failed ({@code StoppedMidBatchSparkTest}).
+     */
     public static Map<String, Object> observed(Observation observation) {
         try {
             return observation.getAsJava();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while counting " + observation.name(), e);
+            InterruptedIOException interrupted = new InterruptedIOException("Interrupted while counting "
+                    + observation.name());
+            interrupted.initCause(e);
+            throw new UncheckedIOException(interrupted);
         }
     }
 }
