@@ -71,7 +71,8 @@ public final class EvaluateJob {
         }
         String model = trained ? warehouse.model(runId) : ModelBundle.requireUsable(files, warehouse, modelRunId,
                 schema.featureCount(), schema.classCount());
-        List<String> reads = new ArrayList<>(List.of(model, warehouse.table(Table.CURATED) + " (test split)"));
+        List<String> reads = new ArrayList<>(List.of(model, warehouse.table(Table.CURATED) + " (test split, and the"
+                + " holdout rows its run's preprocess curated)"));
         List<String> writes = new ArrayList<>(List.of(warehouse.table(Table.PREDICTIONS),
                 warehouse.table(Table.EVALUATION), warehouse.table(Table.CONFUSION_MATRIX), warehouse.report(runId)));
         if (settings.gate().enabled()) {
@@ -144,10 +145,14 @@ public final class EvaluateJob {
                     () -> firstChampionValue(spark, files, warehouse, settings.gate().metric()));
             Report report = Report.of(modelId, runId, bySlice, decision, labels, settings);
             phases.lap("intervals and gate");
+            HeldOut heldOut = HeldOut.score(spark, schema, warehouse, settings, runId, in.bundle(),
+                    in.championBundle());
+            phases.lap("held-out share");
             // The plots need only the merged statistics: the driver draws them while Spark writes the tables.
             Future<Map<String, byte[]>> drawn = background.submit(() -> report.draw(
                     modelId, bySlice.get(Scores.ALL).sample(), decision, paired, labels, settings));
-            writeTables(spark, warehouse, modelId, runId, report.rows(), report.confusion(), decision, now);
+            writeTables(spark, warehouse, modelId, runId, metricRows(modelId, runId, report.rows(), heldOut, now),
+                    report.confusion(), decision, now);
             phases.lap("write tables");
             report.images().putAll(join(drawn));
             History history = join(in.history());
@@ -159,6 +164,9 @@ public final class EvaluateJob {
 
             double seconds = (System.nanoTime() - started) / 1e9;
             logDone(modelId, reportDir, report, testRows, settings.replicates(), seconds, phases, history);
+            if (heldOut != null) {
+                LOG.info(heldOut.describe(runId, modelId));
+            }
             if (decision != null) {
                 LOG.info("evaluate: gate {}: {}", decision.outcome().column(), String.join("; ", decision.reasons()));
             }
@@ -463,12 +471,28 @@ public final class EvaluateJob {
         return f1;
     }
 
-    private static void writeTables(SparkSession spark, Warehouse warehouse, String modelId, String runId,
-                                    List<MetricRow> rows, Confusion confusion, Decision decision, Timestamp now) {
-        List<Row> metricRows = rows.stream()
-                .map(r -> RowFactory.create(modelId, Split.TEST.value(), r.slice(), r.className(), r.metric(),
-                        r.averaging(), r.value(), nullIfNaN(r.ciLow()), nullIfNaN(r.ciHigh()), now, runId))
+    /** The evaluation table's rows: the candidate's on the test split, then both models' on the held-out share. */
+    private static List<Row> metricRows(String modelId, String runId, List<MetricRow> test, HeldOut heldOut,
+                                        Timestamp now) {
+        List<Row> rows = new ArrayList<>(metricRows(modelId, Split.TEST, test, runId, now));
+        if (heldOut != null) {
+            rows.addAll(metricRows(modelId, Split.HOLDOUT, heldOut.candidate(), runId, now));
+            if (heldOut.champion() != null) {
+                rows.addAll(metricRows(heldOut.champion(), Split.HOLDOUT, heldOut.championRows(), runId, now));
+            }
+        }
+        return rows;
+    }
+
+    private static List<Row> metricRows(String modelId, Split split, List<MetricRow> rows, String runId,
+                                        Timestamp now) {
+        return rows.stream().map(r -> RowFactory.create(modelId, split.value(), r.slice(), r.className(),
+                r.metric(), r.averaging(), r.value(), nullIfNaN(r.ciLow()), nullIfNaN(r.ciHigh()), now, runId))
                 .toList();
+    }
+
+    private static void writeTables(SparkSession spark, Warehouse warehouse, String modelId, String runId,
+                                    List<Row> metricRows, Confusion confusion, Decision decision, Timestamp now) {
         List<Row> cells = new ArrayList<>();
         for (int a = 0; a < confusion.classes(); a++) {
             for (int p = 0; p < confusion.classes(); p++) {

@@ -253,7 +253,8 @@ public final class ContinuousLoop {
         double replay = config.continuous().replayRatio();
         TrainJob.Start start = checkpointed ? new TrainJob.Start(true, null, replay)
                 : new TrainJob.Start(false, champion, replay);
-        return List.of(new PreprocessStage(config.preprocess()),
+        return List.of(new PreprocessStage(config.preprocess().withHoldoutFraction(
+                        config.continuous().holdoutFraction())),
                 new TrainStage(config.train().withEpochs(config.continuous().epochs()), start, config.render()),
                 new EvaluateStage(config.evaluate(), null));
     }

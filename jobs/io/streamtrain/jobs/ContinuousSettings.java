@@ -1,6 +1,7 @@
 package io.streamtrain.jobs;
 
 import io.streamtrain.core.Settings;
+import io.streamtrain.preprocess.PreprocessSettings;
 
 import java.time.Duration;
 
@@ -12,17 +13,24 @@ import java.time.Duration;
  * @param retrainInterval time since the last cycle that starts the next one, if anything new was read
  * @param epochs          epochs a cycle warm-starts the champion for
  * @param replayRatio     rows the champion has seen, sampled for every new row a cycle trains on
+ * @param holdoutFraction share of each cycle's new records held out for its evaluation (its preprocess's
+ *                        {@code preprocess.holdout-fraction}); at most what validation and test leave
  */
-public record ContinuousSettings(long retrainRecords, Duration retrainInterval, int epochs, double replayRatio) {
+public record ContinuousSettings(long retrainRecords, Duration retrainInterval, int epochs, double replayRatio,
+                                 double holdoutFraction) {
 
     public static final String RETRAIN_RECORDS = "continuous.retrain-records";
     public static final String RETRAIN_INTERVAL = "continuous.retrain-interval";
     public static final String EPOCHS = "continuous.epochs";
     public static final String REPLAY_RATIO = "continuous.replay-ratio";
+    public static final String HOLDOUT_FRACTION = "continuous.holdout-fraction";
 
     public static ContinuousSettings from(Settings s) {
+        double left = 1 - s.raw().getDouble(PreprocessSettings.VALIDATION_FRACTION)
+                - s.raw().getDouble(PreprocessSettings.TEST_FRACTION);
         return new ContinuousSettings(s.positiveLong(RETRAIN_RECORDS), s.positiveDuration(RETRAIN_INTERVAL),
-                s.intInRange(EPOCHS, 1, 1000), s.doubleInRange(REPLAY_RATIO, 0, 100));
+                s.intInRange(EPOCHS, 1, 1000), s.doubleInRange(REPLAY_RATIO, 0, 100),
+                s.doubleInRange(HOLDOUT_FRACTION, 0, Math.max(0, left)));
     }
 
     /** Whether a cycle is due, {@code newRecords} read and {@code since} passed since the last one. */

@@ -23,8 +23,8 @@ import java.util.Map;
 
 /**
  * {@code reports/continuous/index.html}, the status page of {@code streamtrain continuous}, rewritten after every
- * cycle from the tables the loop writes: the champion and its staleness, the last cycles with their decisions and the
- * candidates' accuracy with its interval, staleness and scoring latency over time, and records scored per second.
+ * cycle from the tables the loop writes: the champion and its staleness, the last cycles with their decisions, the
+ * candidates' accuracy with its interval on the test split and both models' on the cycle's held-out share, staleness and scoring latency over time, and records scored per second.
  * One self-contained file, plots embedded, readable from the warehouse without a server.
  */
 final class ContinuousStatus {
@@ -46,11 +46,12 @@ final class ContinuousStatus {
         List<Row> scoring = kind(freshness, "scoring");
         List<Row> cycles = new ArrayList<>(kind(freshness, "cycle"));
         Collections.reverse(cycles);
-        Map<String, Row> decisions = byRun(spark, files, warehouse, Table.DECISIONS, null);
-        Map<String, Row> accuracy = byRun(spark, files, warehouse, Table.EVALUATION,
-                "metric = 'accuracy' AND class = 'overall' AND slice = 'all'");
+        Map<String, Row> decisions = byKey(spark, files, warehouse, Table.DECISIONS, null, false);
+        String overall = "metric = 'accuracy' AND class = 'overall' AND slice = 'all' AND split = ";
+        Map<String, Row> accuracy = byKey(spark, files, warehouse, Table.EVALUATION, overall + "'test'", false);
+        Map<String, Row> heldOut = byKey(spark, files, warehouse, Table.EVALUATION, overall + "'holdout'", true);
         String html = render(champion, now, staleness, scoring, cycles.subList(0, Math.min(CYCLES_SHOWN,
-                cycles.size())), decisions, accuracy);
+                cycles.size())), decisions, new Accuracy(accuracy, heldOut));
         String path = warehouse.report(REPORT) + "/index.html";
         files.writeString(path, html);
         return path;
@@ -60,22 +61,37 @@ final class ContinuousStatus {
         return freshness.stream().filter(r -> kind.equals(r.getAs("kind"))).toList();
     }
 
-    /** A table's rows by run id (the last one of a run), or none when the table does not exist yet. */
-    private static Map<String, Row> byRun(SparkSession spark, HadoopFiles files, Warehouse warehouse, Table table,
-                                          String where) {
+    /**
+     * A table's rows by run id (the last one of a run), or by run id and model id ({@link #key}), or none when the
+     * table does not exist yet.
+     */
+    private static Map<String, Row> byKey(SparkSession spark, HadoopFiles files, Warehouse warehouse, Table table,
+                                          String where, boolean byModel) {
         Map<String, Row> out = new HashMap<>();
         if (!files.containsFile(warehouse.table(table), ".parquet")) {
             return out;
         }
         Dataset<Row> rows = spark.read().parquet(warehouse.table(table));
         for (Row r : (where == null ? rows : rows.where(where)).collectAsList()) {
-            out.put(r.getAs(Table.Columns.RUN_ID), r);
+            String run = r.getAs(Table.Columns.RUN_ID);
+            out.put(byModel ? key(run, r.getAs("model_id")) : run, r);
         }
         return out;
     }
 
+    private static String key(String run, String model) {
+        return run + "/" + model;
+    }
+
+    /**
+     * The accuracy rows the page shows: the candidate's on the test split by run id, and each model's on its cycle's
+     * held-out share by run id and model id.
+     */
+    record Accuracy(Map<String, Row> test, Map<String, Row> heldOut) {
+    }
+
     static String render(String champion, Instant now, List<Row> staleness, List<Row> scoring, List<Row> cycles,
-                         Map<String, Row> decisions, Map<String, Row> accuracy) {
+                         Map<String, Row> decisions, Accuracy accuracy) {
         StringBuilder sb = new StringBuilder("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>streamtrain"
                 + " continuous</title><style>body{font-family:sans-serif;margin:2em}td,th{padding:2px 8px;"
                 + "text-align:right}th{background:#eee}</style></head><body>\n<h1>streamtrain continuous</h1>\n");
@@ -116,29 +132,39 @@ final class ContinuousStatus {
         return sb.append("</body></html>\n").toString();
     }
 
-    private static void cycles(StringBuilder sb, List<Row> cycles, Map<String, Row> decisions,
-                               Map<String, Row> accuracy) {
+    private static void cycles(StringBuilder sb, List<Row> cycles, Map<String, Row> decisions, Accuracy accuracy) {
         sb.append("<h2>Last cycles</h2>\n<table id=\"cycles\"><tr><th>cycle</th><th>new records</th><th>outcome</th>"
                 + "<th>candidate accuracy [95% interval]</th><th>champion accuracy</th>"
-                + "<th>difference [paired interval]</th><th>preprocess s</th><th>train s</th><th>evaluate s</th>"
-                + "<th>cycle s</th></tr>\n");
+                + "<th>difference [paired interval]</th><th>held-out share: candidate accuracy [95% interval]</th>"
+                + "<th>held-out share: champion accuracy</th><th>preprocess s</th><th>train s</th>"
+                + "<th>evaluate s</th><th>cycle s</th></tr>\n");
         for (Row c : cycles) {
             String run = c.getAs("run_id");
             Row d = decisions.get(run);
-            Row a = accuracy.get(run);
+            Row a = accuracy.test().get(run);
+            Row heldCandidate = accuracy.heldOut().get(key(run, c.getAs("model_id")));
+            Row heldChampion = d == null || d.isNullAt(d.fieldIndex("champion_model_id")) ? null
+                    : accuracy.heldOut().get(key(run, d.getAs("champion_model_id")));
             sb.append("<tr><td>").append(HtmlReport.escape(run)).append("</td><td>").append((Long) c.getAs("records"))
                     .append("</td><td>").append(HtmlReport.escape(c.getAs("outcome"))).append("</td><td>")
-                    .append(a == null ? "" : String.format(Locale.ROOT, "%.4f [%s, %s]", a.<Double>getAs("value"),
-                            fixed(a, "ci_low"), fixed(a, "ci_high")))
+                    .append(withInterval(a))
                     .append("</td><td>").append(d == null ? "" : fixed(d, "champion_value")).append("</td><td>")
                     .append(d == null || d.isNullAt(d.fieldIndex("champion_value")) ? "" : String.format(Locale.ROOT,
                             "%+.4f [%s, %s]", d.<Double>getAs("candidate_value") - d.<Double>getAs("champion_value"),
                             fixed(d, "delta_ci_low"), fixed(d, "delta_ci_high")))
+                    .append("</td><td>").append(withInterval(heldCandidate))
+                    .append("</td><td>").append(heldChampion == null ? "" : fixed(heldChampion, "value"))
                     .append("</td><td>").append(fixed(c, "preprocess_s")).append("</td><td>").append(fixed(c, "train_s"))
                     .append("</td><td>").append(fixed(c, "evaluate_s")).append("</td><td>").append(fixed(c, "cycle_s"))
                     .append("</td></tr>\n");
         }
         sb.append("</table>\n");
+    }
+
+    /** An evaluation row's value with its interval, or nothing. */
+    private static String withInterval(Row a) {
+        return a == null ? "" : String.format(Locale.ROOT, "%.4f [%s, %s]", a.<Double>getAs("value"),
+                fixed(a, "ci_low"), fixed(a, "ci_high"));
     }
 
     private static String fixed(Row r, String column) {

@@ -63,16 +63,20 @@ public final class Curation {
 
     /**
      * Adds {@code split}: ids matching the pinned pattern go to test; the rest by a salted hash of the id, so an id
-     * always lands in the same split, whichever run or partition it arrives in.
+     * always lands in the same split, whichever run or partition it arrives in. The hash's buckets go to test, then
+     * holdout, then validation, then train: a holdout fraction of 0 leaves every other split as it was.
      */
     public static Dataset<Row> assignSplit(Dataset<Row> df, PreprocessSettings settings) {
         Column bucket = pmod(xxhash64(col("id"), lit(settings.splitSeed())), lit(BUCKETS));
         long testBuckets = Math.round(settings.testFraction() * BUCKETS);
+        long holdoutBuckets = Math.round(settings.holdoutFraction() * BUCKETS);
         long validationBuckets = Math.round(settings.validationFraction() * BUCKETS);
         return df.withColumn(CuratedTable.SPLIT,
                 when(col("id").rlike(settings.pinnedTest().pattern()), lit(Split.TEST.value()))
                         .when(bucket.lt(testBuckets), lit(Split.TEST.value()))
-                        .when(bucket.lt(testBuckets + validationBuckets), lit(Split.VALIDATION.value()))
+                        .when(bucket.lt(testBuckets + holdoutBuckets), lit(Split.HOLDOUT.value()))
+                        .when(bucket.lt(testBuckets + holdoutBuckets + validationBuckets),
+                                lit(Split.VALIDATION.value()))
                         .otherwise(lit(Split.TRAIN.value())));
     }
 

@@ -163,7 +163,11 @@ public record DataProfile(String runId, List<String> labels, long landed, long c
             sb.append('\n');
         }
         sb.append("## Rows per class and split\n\n| class |");
-        List<String> splits = List.of(Split.TRAIN.value(), Split.VALIDATION.value(), Split.TEST.value());
+        List<String> splits = new ArrayList<>(List.of(Split.TRAIN.value(), Split.VALIDATION.value(),
+                Split.TEST.value()));
+        if (classSplit.values().stream().anyMatch(s -> s.containsKey(Split.HOLDOUT.value()))) {
+            splits.add(Split.HOLDOUT.value());
+        }
         splits.forEach(s -> sb.append(' ').append(s).append(" |"));
         sb.append("\n|---|").append("---:|".repeat(splits.size())).append('\n');
         for (String label : labels) {

@@ -323,9 +323,11 @@ public final class PreprocessJob {
         PreprocessResult result = new PreprocessResult(runId, batches.size(), outcomes.landed(),
                 counts.of(Split.TRAIN), counts.of(Split.VALIDATION), counts.of(Split.TEST), quarantined, duplicates,
                 scaler == null ? null : scaler.version(), base.waiting());
-        LOG.info("preprocess: run {}: {} new batches, {} landed -> train {}, validation {}, test {}, quarantined {}"
+        LOG.info("preprocess: run {}: {} new batches, {} landed -> train {}, validation {}, test {},{} quarantined {}"
                         + " ({} duplicates); scaler {}", runId, batches.size(), outcomes.landed(), result.train(),
-                result.validation(), result.test(), quarantined, duplicates, result.scalerVersion());
+                result.validation(), result.test(), counts.of(Split.HOLDOUT) == 0 ? ""
+                        : " holdout " + counts.of(Split.HOLDOUT) + ",", quarantined, duplicates,
+                result.scalerVersion());
         return result;
     }
 

@@ -66,6 +66,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aHoldoutShareMustFitBesideValidationAndTest() {
+        assertThat(load().continuous().holdoutFraction()).isEqualTo(0.05);
+        assertThat(load().preprocess().holdoutFraction()).isZero();
+        assertThatThrownBy(() -> load("continuous.holdout-fraction=0.85", "preprocess.test-fraction=0.1"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("Invalid value '0.85' for 'continuous.holdout-fraction'");
+        assertThatThrownBy(() -> load("preprocess.holdout-fraction=0.95"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("Invalid value '0.95' for 'preprocess.holdout-fraction'");
+    }
+
+    @Test
     void wrongTypeIsReported() {
         assertThatThrownBy(() -> load("train.batch-size=many"))
                 .hasMessage("Invalid value 'many' for 'train.batch-size': must be an integer");

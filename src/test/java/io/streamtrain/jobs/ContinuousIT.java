@@ -2,6 +2,7 @@ package io.streamtrain.jobs;
 
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.Warehouse;
+import io.streamtrain.core.table.CuratedTable;
 import io.streamtrain.core.table.Ledger;
 import io.streamtrain.core.table.Table;
 import io.streamtrain.ingest.FashionMnistIdx;
@@ -112,6 +113,7 @@ class ContinuousIT {
             assertThat(curated.where(col("id").startsWith("late-")).count()).isPositive();
             assertThat(ModelBundle.lineage(files, warehouse, second.getAs("candidate_model_id")).landingBatches())
                     .doesNotContainAnyElementsOf(waiting);
+            heldOutShareIsScoredForBoth(spark, warehouse, curated, second);
             Dataset<Row> scores = spark.read().parquet(warehouse.table(Table.SCORES))
                     .where(col("run_id").equalTo(ContinuousLoop.SCORER_RUN_ID));
             assertThat(scores.count()).isPositive().isEqualTo(scores.select("id").distinct().count());
@@ -142,6 +144,33 @@ class ContinuousIT {
     }
 
     /**
+     * The healthy cycle held out about continuous.holdout-fraction (0.05) of its new records by the id hash, curated
+     * them as split holdout (day-0's run held out none), and its evaluation scored candidate and champion on them.
+     */
+    private static void heldOutShareIsScoredForBoth(SparkSession spark, Warehouse warehouse, Dataset<Row> curated,
+                                                    Row decision) {
+        String cycle = decision.getAs("run_id");
+        Dataset<Row> heldOut = curated.where(col(CuratedTable.SPLIT).equalTo("holdout"));
+        long rows = heldOut.count();
+        assertThat(rows).isBetween(90L, 220L);
+        assertThat(heldOut.where(col(CuratedTable.RUN).notEqual(cycle)).count()).isZero();
+        assertThat(heldOut.where(not(col("id").startsWith("late-"))).count()).isZero();
+        List<Row> accuracy = spark.read().parquet(warehouse.table(Table.EVALUATION))
+                .where(col("run_id").equalTo(cycle).and(col("split").equalTo("holdout"))
+                        .and(col("class").equalTo("overall")).and(col("slice").equalTo("all")))
+                .where(col("metric").isin("accuracy", "support")).collectAsList();
+        assertThat(accuracy.stream().filter(r -> "accuracy".equals(r.getAs("metric")))
+                .map(r -> (String) r.getAs("model_id")).toList())
+                .containsExactlyInAnyOrder(decision.<String>getAs("candidate_model_id"),
+                        decision.<String>getAs("champion_model_id"));
+        assertThat(accuracy.stream().filter(r -> "support".equals(r.getAs("metric")))
+                .map(r -> r.<Double>getAs("value"))).containsOnly((double) rows);
+        assertThat(accuracy.stream().filter(r -> "accuracy".equals(r.getAs("metric"))))
+                .allMatch(r -> r.<Double>getAs("ci_low") <= r.<Double>getAs("value")
+                        && r.<Double>getAs("value") <= r.<Double>getAs("ci_high"));
+    }
+
+    /**
      * The status page as a person reads it in a real browser: the champion and its staleness, the cycles with their
      * outcomes (the decided ones with the candidate's accuracy and interval), the throughput, both plots drawn.
      */
@@ -156,6 +185,9 @@ class ContinuousIT {
             String run = d.getAs("run_id");
             assertThat(dom).containsPattern("<td>" + Pattern.quote(run) + "</td><td>\\d+</td><td>" + d.getAs("outcome")
                     + "</td><td>0\\.\\d{4} \\[0\\.\\d+, 0\\.\\d+\\]</td>");
+            // After the champion's accuracy and the paired difference: both models on the held-out share.
+            assertThat(dom).containsPattern("<td>" + Pattern.quote(run) + "</td>(<td>[^<]*</td>){5}<td>0\\.\\d{4}"
+                    + " \\[0\\.\\d+, 0\\.\\d+\\]</td><td>0\\.\\d+</td>");
         }
         assertThat(dom).containsPattern("<td>\\d+</td><td>data_refused</td>");
         assertThat(dom).contains("alt=\"Staleness of the champion\" src=\"data:image/png;base64,")

@@ -1,5 +1,6 @@
 package io.streamtrain.preprocess;
 
+import io.streamtrain.core.EncryptionSettings;
 import io.streamtrain.core.table.CompactFeatures;
 import io.streamtrain.model.Scaler;
 import io.streamtrain.core.table.IngestTables;
@@ -80,6 +81,27 @@ public class CurationSparkTest extends SparkLocalTest {
         long disagreements = again.as("x").join(split.as("y"), "id")
                 .where(col("x.split").notEqual(col("y.split"))).count();
         assertThat(disagreements).isZero();
+    }
+
+    @Test
+    public void aHoldoutShareIsDrawnByTheSameHashAndLeavesTheOtherSplitsAsTheyWereWhenZero() {
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 4000; i++) {
+            rows.add(landed((i < 200 ? "test-" : "train-") + i, i % 3, new float[]{0, 0, 0}, i % 2, i));
+        }
+        PreprocessSettings held = new PreprocessSettings(0.2, 0.1, 0.05, Pattern.compile("^test-"), 17, 1e-6,
+                Scaler.Kind.STANDARD, false, false, DataGate.OPEN, EncryptionSettings.OFF);
+        Dataset<Row> split = Curation.assignSplit(landing(rows), held).cache();
+        assertThat(split.where("split = 'holdout'").count()).isBetween(130L, 260L);
+        assertThat(split.where("id LIKE 'test-%' AND split != 'test'").count()).isZero();
+        // Test keeps its buckets; holdout takes the next ones, then validation: with a share of 0 nothing moves.
+        Dataset<Row> without = Curation.assignSplit(landing(rows), settings(0.2, 0.1));
+        Dataset<Row> zero = Curation.assignSplit(landing(rows), held.withHoldoutFraction(0));
+        assertThat(without.except(zero).count()).isZero();
+        assertThat(split.where("split = 'test'").except(without.where("split = 'test'")).count()).isZero();
+        assertThat(split.where("split = 'holdout'").join(without.where("split = 'validation'"), "id").count())
+                .as("the buckets after test's: validation's first ones without a holdout")
+                .isEqualTo(split.where("split = 'holdout'").count());
     }
 
     @Test

@@ -167,7 +167,7 @@ public class PreprocessJobSparkTest extends SparkLocalTest {
     public void aFrozenScalerStaysAndMinMaxIsFittedOnTrain() throws Exception {
         Warehouse w = warehouse();
         HadoopFiles files = new HadoopFiles(spark().sparkContext().hadoopConfiguration());
-        PreprocessSettings frozen = new PreprocessSettings(0.2, 0.0, Pattern.compile("^test-"), 17, 1e-6,
+        PreprocessSettings frozen = new PreprocessSettings(0.2, 0.0, 0.0, Pattern.compile("^test-"), 17, 1e-6,
                 Scaler.Kind.MIN_MAX, true, false, DataGate.OPEN, io.streamtrain.core.EncryptionSettings.OFF);
         LandingFixtures.land(spark(), w, LandingFixtures.separable("id-", 80, 7, 0, 0, "b0"));
         preprocess(w, "r1", frozen);
