@@ -3,6 +3,7 @@ package io.streamtrain.evaluate;
 import io.streamtrain.core.table.CuratedTable;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.ParquetTables;
+import io.streamtrain.core.Phases;
 import io.streamtrain.core.RecordSchema;
 import io.streamtrain.core.stage.StagePlan;
 import io.streamtrain.core.table.Table;
@@ -345,30 +346,6 @@ public final class EvaluateJob {
                 throw runtime;
             }
             throw new IllegalStateException(e.getCause());
-        }
-    }
-
-    /** Wall-clock seconds of each phase, for the log. */
-    static final class Phases {
-        private final Map<String, Double> seconds = new LinkedHashMap<>();
-        private long last;
-
-        Phases(long started) {
-            this.last = started;
-        }
-
-        void lap(String phase) {
-            long now = System.nanoTime();
-            seconds.merge(phase, (now - last) / 1e9, Double::sum);
-            last = now;
-        }
-
-        @Override
-        public String toString() {
-            StringBuilder sb = new StringBuilder();
-            seconds.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : ", ").append(k).append(' ')
-                    .append(String.format(Locale.ROOT, "%.2f s", v)));
-            return sb.toString();
         }
     }
 

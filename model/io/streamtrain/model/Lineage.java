@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -85,14 +86,20 @@ public record Lineage(String warmStartOf, Map<String, Long> curatedRows, List<St
         return new Lineage(warmStartOf, all, landingBatches, landingFiles, kafka);
     }
 
-    private static List<String> landingFiles(String landingPath, Iterable<String> batches, Configuration hadoop) {
+    /**
+     * The landing files of {@code batches}, from one listing of landing: a glob per batch listed landing's date folders
+     * again for each, and a warm start's replay sample names nearly every batch ever landed.
+     */
+    private static List<String> landingFiles(String landingPath, Set<String> batches, Configuration hadoop) {
         List<String> out = new ArrayList<>();
+        String prefix = IngestTables.BATCH + "=";
         try {
             Path root = new Path(landingPath);
             FileSystem fs = root.getFileSystem(hadoop);
-            for (String batch : batches) {
-                FileStatus[] found = fs.globStatus(new Path(root, "*/" + IngestTables.BATCH + "=" + batch + "/*.parquet"));
-                for (FileStatus f : found == null ? new FileStatus[0] : found) {
+            FileStatus[] found = fs.globStatus(new Path(root, "*/" + prefix + "*/*.parquet"));
+            for (FileStatus f : found == null ? new FileStatus[0] : found) {
+                String folder = f.getPath().getParent().getName();
+                if (folder.startsWith(prefix) && batches.contains(folder.substring(prefix.length()))) {
                     out.add(f.getPath().toString());
                 }
             }

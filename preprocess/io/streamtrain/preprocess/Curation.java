@@ -13,6 +13,7 @@ import org.apache.spark.sql.types.DataTypes;
 
 import java.util.Arrays;
 
+import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.first;
@@ -80,17 +81,28 @@ public final class Curation {
                         .otherwise(lit(Split.TRAIN.value())));
     }
 
+    /** New rows up to this many have their ids broadcast to find the duplicates (about 64 bytes an id). */
+    static final long BROADCAST_NEW_ROWS = 1_000_000;
+
     /**
      * Marks rows of {@code checked} whose id is already in {@code curated} (columns id, topic, partition, offset; one
-     * row per id) as {@link Reason#DUPLICATE_ID}, naming where the curated copy came from. A join, so no id ever
-     * reaches the driver: the new rows are checked against every id ever curated at the cost of reading one column.
+     * row per id) as {@link Reason#DUPLICATE_ID}, naming where the curated copy came from. Joins, so no id reaches the
+     * driver: the new rows are checked against every id ever curated at the cost of reading one column. First the
+     * curated rows whose id is new are found; up to {@link #BROADCAST_NEW_ROWS} new rows, by broadcasting the new ids,
+     * so the curated table, which grows with every run, is scanned but never shuffled or sorted, and the duplicates
+     * found are broadcast in turn to mark the new rows.
+     *
+     * @param newRows how many rows {@code checked} holds
      */
-    public static Dataset<Row> againstCurated(Dataset<Row> checked, Dataset<Row> curated) {
-        Dataset<Row> seen = curated.select(col("id").as("curated_id"),
-                concat(lit("id already curated from "), col("topic"), lit("/"), col("partition"), lit("@"),
-                        col("offset")).as("curated_at"));
+    public static Dataset<Row> againstCurated(Dataset<Row> checked, Dataset<Row> curated, long newRows) {
+        boolean few = newRows <= BROADCAST_NEW_ROWS;
+        Dataset<Row> newIds = checked.select(col("id").as("new_id"));
+        Dataset<Row> seen = curated.join(few ? broadcast(newIds) : newIds,
+                        curated.col("id").equalTo(newIds.col("new_id")), "left_semi")
+                .select(col("id").as("curated_id"), concat(lit("id already curated from "), col("topic"), lit("/"),
+                        col("partition"), lit("@"), col("offset")).as("curated_at"));
         Column dup = col("reason").isNull().and(col("curated_at").isNotNull());
-        return checked.join(seen, checked.col("id").equalTo(seen.col("curated_id")), "left")
+        return checked.join(few ? broadcast(seen) : seen, checked.col("id").equalTo(seen.col("curated_id")), "left")
                 .withColumn("message", when(dup, col("curated_at")).otherwise(col("message")))
                 .withColumn("reason", when(dup, lit(Reason.DUPLICATE_ID.name())).otherwise(col("reason")))
                 .drop("curated_id", "curated_at");

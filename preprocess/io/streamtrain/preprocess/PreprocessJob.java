@@ -11,6 +11,7 @@ import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.DataGateException;
 import io.streamtrain.core.HadoopFiles;
 import io.streamtrain.core.ParquetTables;
+import io.streamtrain.core.Phases;
 import io.streamtrain.core.RecordSchema;
 import io.streamtrain.core.SchemaCheck;
 import io.streamtrain.core.SessionSizing;
@@ -86,6 +87,7 @@ public final class PreprocessJob {
 
     public static PreprocessResult run(SparkSession spark, PreprocessSettings settings, RecordSchema schema,
                                        Warehouse warehouse, Sizing sizing, String runId) {
+        Phases phases = new Phases(System.nanoTime());
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
         Ledger ledger = ledger(files, warehouse, settings);
         if (ledger.settledEarlier(runId)) {
@@ -95,8 +97,9 @@ public final class PreprocessJob {
             return PreprocessResult.committed(run, splitRows(spark, warehouse, run), ledger.waiting());
         }
         Map<String, List<String>> batchDirs = landingBatches(files, requireLanding(files, warehouse));
+        phases.lap("ledger and landing's batches");
         return curateBatches(spark, files, settings, schema, warehouse, sizing, runId, ledger,
-                batchesFor(ledger, runId, batchDirs.keySet()), batchDirs, true);
+                batchesFor(ledger, runId, batchDirs.keySet()), batchDirs, true, phases);
     }
 
     /**
@@ -126,7 +129,8 @@ public final class PreprocessJob {
         }
         Map<String, List<String>> batchDirs = landingBatches(files, requireLanding(files, warehouse));
         return curateBatches(spark, files, settings, schema, warehouse, sizing, runId,
-                ledger.released(decision.batches()), decision.batches(), batchDirs, false);
+                ledger.released(decision.batches()), decision.batches(), batchDirs, false,
+                new Phases(System.nanoTime()));
     }
 
     /** The ledger a run starts from; {@code --full} forgets the runs but keeps the batches set aside or dropped. */
@@ -166,44 +170,59 @@ public final class PreprocessJob {
     private static PreprocessResult curateBatches(SparkSession spark, HadoopFiles files, PreprocessSettings settings,
                                                   RecordSchema schema, Warehouse warehouse, Sizing sizing,
                                                   String runId, Ledger ledger, List<String> batches,
-                                                  Map<String, List<String>> batchDirs, boolean gated) {
+                                                  Map<String, List<String>> batchDirs, boolean gated,
+                                                  Phases phases) {
         Ledger base = ledger.before(runId);
         removeUncommitted(files, warehouse, base);
+        phases.lap("clean-up");
         if (batches.isEmpty()) {
             LOG.info("preprocess: every landing batch is curated or set aside already ({}); nothing to do",
                     batchDirs.size());
             return PreprocessResult.nothing(runId, base.scalerVersion().orElse(null), base.waiting());
         }
         String landingPath = warehouse.table(Table.LANDING);
-        long bytes = batches.stream().flatMap(b -> batchDirs.getOrDefault(b, List.of()).stream())
-                .mapToLong(files::totalBytes).sum();
-        Dataset<Row> landing = spark.read().parquet(landingPath);
+        List<String> dirs = batches.stream().flatMap(b -> batchDirs.getOrDefault(b, List.of()).stream())
+                .filter(dir -> files.containsFile(dir, ".parquet")).toList();
+        long bytes = dirs.stream().mapToLong(files::totalBytes).sum();
+        // Only the run's batches' folders are listed and read (landing grows by a folder every micro-batch); the
+        // partition columns still come from their paths.
+        Dataset<Row> landing = dirs.isEmpty() ? spark.read().parquet(landingPath)
+                : spark.read().option("basePath", landingPath).parquet(dirs.toArray(String[]::new));
         SchemaCheck.require(landing, IngestTables.LANDING, "landing table at " + landingPath);
-        // The batch is a partition column: this reads the run's batches' files only.
         landing = landing.where(col(IngestTables.BATCH).isin(batches.toArray()));
         long rowBytes = Sizing.rowBytes(schema.featureCount());
-        try (SessionSizing ignored = SessionSizing.apply(spark, sizing, landing.count(), rowBytes, bytes)) {
+        long rows = landing.count();
+        try (SessionSizing ignored = SessionSizing.apply(spark, sizing, rows, rowBytes, bytes)) {
             Dataset<Row> curated = CuratedTable.committed(spark, warehouse.table(Table.CURATED), base);
-            return curate(spark, landing, curated, base, batches, settings, schema, warehouse, files,
-                    sizing.rowsPerFile(rowBytes), runId, gated);
+            phases.lap("read landing and curated");
+            return curate(spark, new Landed(landing, rows), curated, base, batches, settings, schema, warehouse,
+                    files, sizing.rowsPerFile(rowBytes), runId, gated, phases);
         }
     }
 
-    private static PreprocessResult curate(SparkSession spark, Dataset<Row> landing, Dataset<Row> curatedBefore,
+    /** The run's landing rows, and how many. */
+    private record Landed(Dataset<Row> rows, long count) {
+    }
+
+    private static PreprocessResult curate(SparkSession spark, Landed landing, Dataset<Row> curatedBefore,
                                            Ledger base, List<String> batches, PreprocessSettings settings,
                                            RecordSchema schema, Warehouse warehouse, HadoopFiles files,
-                                           long rowsPerFile, String runId, boolean gated) {
-        Dataset<Row> checked = Curation.check(PackedFeatures.unpacked(landing), schema);
+                                           long rowsPerFile, String runId, boolean gated, Phases phases) {
+        Dataset<Row> checked = Curation.check(PackedFeatures.unpacked(landing.rows()), schema);
         if (curatedBefore != null) {
-            checked = Curation.againstCurated(checked, curatedBefore.select("id", "topic", "partition", "offset"));
+            checked = Curation.againstCurated(checked, curatedBefore.select("id", "topic", "partition", "offset"),
+                    landing.count());
         }
         checked = checked.persist(StorageLevel.MEMORY_AND_DISK_SER());
         try {
             Outcomes outcomes = Outcomes.count(checked);
+            phases.lap("check and deduplicate");
             // Rejects first: writing the curated table refreshes every cached plan that reads it, ours included.
             writeQuarantine(checked, warehouse, runId);
+            phases.lap("write quarantine");
             String curatedPath = warehouse.table(Table.CURATED);
             writeCurated(checked, settings, curatedPath, rowsPerFile, runId);
+            phases.lap("write curated");
 
             // The run's own rows, read back compact: every statistic below is one small aggregation over them.
             Dataset<Row> added = spark.read().parquet(curatedPath).where(col(CuratedTable.RUN).equalTo(runId));
@@ -220,8 +239,13 @@ public final class PreprocessJob {
                     outcomes.quarantinedByReason(), counts.classSplit(),
                     counts.total() == 0 ? null : CompactFeatures.stats(added, schema.featureCount()), newTrain,
                     reference(files, settings.gate(), previous));
+            phases.lap("statistics and scaler");
             gate(spark, warehouse, files, profile, gated ? settings.gate() : DataGate.OPEN, base, batches);
-            return commit(files, curatedPath, base, batches, scaler, outcomes, counts, runId);
+            phases.lap("profile and gate");
+            PreprocessResult result = commit(files, curatedPath, base, batches, scaler, outcomes, counts, runId);
+            phases.lap("commit");
+            LOG.info("preprocess: run {} took {}", runId, phases);
+            return result;
         } finally {
             checked.unpersist();
         }

@@ -6,6 +6,7 @@ import io.streamtrain.model.Minibatches;
 import io.streamtrain.model.ModelBundle;
 import io.streamtrain.core.ConfigException;
 import io.streamtrain.core.HadoopFiles;
+import io.streamtrain.core.Phases;
 import io.streamtrain.core.RecordSchema;
 import io.streamtrain.core.Sessions;
 import io.streamtrain.core.Sizing;
@@ -123,17 +124,19 @@ public final class TrainJob {
             List<EpochStats> history = origin.resumed().state().history();
             return new TrainResult(runId, history.isEmpty() ? 0 : history.get(0).samples(), history);
         }
+        Phases phases = new Phases(System.nanoTime());
         Dataset<Row> curatedTrain = CuratedTable.split(spark, warehouse, Split.TRAIN);
         Scaler scaler = scaler(files, warehouse, schema, origin);
         Dataset<Row> train = origin.pin(withReplay(origin, curatedTrain, start.replayRatio(), settings.seed()));
+        phases.lap("rows and replay sample");
         // One small aggregation gives the lineage and the row count together.
         Lineage lineage = Lineage.of(train, warehouse.table(Table.LANDING), origin.baseLineage(), origin.parent(),
                 spark.sparkContext().hadoopConfiguration());
+        phases.lap("lineage");
         long trainRows = lineage.trainRows();
         if (trainRows == 0) {
             return nothingToTrain(warehouse, origin.base());
         }
-
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         SparkTrainer trainer = new SparkTrainer(sc, settings,
                 settings.horizontalFlip() ? HorizontalFlip.of(settings.architecture(), scaler) : null);
@@ -149,13 +152,13 @@ public final class TrainJob {
                 partitions, settings.seed(), settings.architecture().timeSteps());
         Dataset<Row> validationRows = origin.pin(CuratedTable.split(spark, warehouse, Split.VALIDATION));
         long validationCount = validationRows.count();
-        JavaRDD<DataSet> validation = validationCount == 0 ? null
-                : Minibatches.of(validationRows, scaler, VALIDATION_BATCH, schema.classCount(),
-                        sizing.partitionsFor(validationCount * rowBytes, trainer.workers()), 0L,
-                        settings.architecture().timeSteps());
+        JavaRDD<DataSet> validation = validation(validationRows, validationCount, scaler, settings, schema, sizing,
+                trainer.workers());
         if (validation != null) {
             lineage = lineage.withSplitRows(Split.VALIDATION, validationCount);
         }
+        phases.lap("validation rows");
+        LOG.info("train: run {} ready to train on {} rows after {}", runId, trainRows, phases);
         MultiLayerNetwork network = origin.resumed() != null ? origin.resumed().network()
                 : origin.base() != null ? origin.base().network()
                 : newNetwork(trainer, settings, schema, scaler, classCounts);
@@ -172,6 +175,14 @@ public final class TrainJob {
         new ModelBundle(runId, network, scaler).save(files, warehouse, effectiveConfig, lineage);
         long examples = history.isEmpty() ? 0 : history.get(0).samples();
         return new TrainResult(runId, examples, history);
+    }
+
+    /** The validation rows' minibatches, or null when there are none. */
+    private static JavaRDD<DataSet> validation(Dataset<Row> rows, long count, Scaler scaler, TrainSettings settings,
+                                               RecordSchema schema, Sizing sizing, int workers) {
+        return count == 0 ? null : Minibatches.of(rows, scaler, VALIDATION_BATCH, schema.classCount(),
+                sizing.partitionsFor(count * Sizing.rowBytes(schema.featureCount()), workers), 0L,
+                settings.architecture().timeSteps());
     }
 
     /**

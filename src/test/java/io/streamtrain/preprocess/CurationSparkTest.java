@@ -64,6 +64,30 @@ public class CurationSparkTest extends SparkLocalTest {
     }
 
     @Test
+    public void idsCuratedBeforeAreDuplicatesWhetherTheNewIdsAreBroadcastOrNot() {
+        List<Row> rows = List.of(
+                landed("old", 0, new float[]{0, 0, 0}, 0, 11),
+                landed("new", 1, new float[]{1, 1, 1}, 0, 12),
+                landed("bad", 9, new float[]{1, 1, 1}, 0, 13));
+        Dataset<Row> checked = Curation.check(landing(rows), Fixtures.tinySchema());
+        Dataset<Row> curated = spark().createDataFrame(List.of(RowFactory.create("old", "t", 3, 7L),
+                        RowFactory.create("bad", "t", 3, 8L), RowFactory.create("gone", "t", 3, 9L)),
+                new org.apache.spark.sql.types.StructType().add("id", "string").add("topic", "string")
+                        .add("partition", "int").add("offset", "long"));
+        for (long newRows : new long[]{rows.size(), Curation.BROADCAST_NEW_ROWS + 1}) {
+            Map<String, String> reasons = Curation.againstCurated(checked, curated, newRows)
+                    .select("id", "reason", "message").collectAsList().stream()
+                    .collect(Collectors.toMap(r -> r.getString(0), r -> r.isNullAt(1) ? "" : r.getString(1) + ": "
+                            + r.getString(2)));
+            // A row already refused keeps its own reason; only a valid row can be a duplicate.
+            assertThat(reasons).containsOnlyKeys("old", "new", "bad");
+            assertThat(reasons.get("old")).isEqualTo("DUPLICATE_ID: id already curated from t/3@7");
+            assertThat(reasons.get("new")).isEmpty();
+            assertThat(reasons.get("bad")).startsWith("UNKNOWN_LABEL");
+        }
+    }
+
+    @Test
     public void splitIsDeterministicByIdAndPinsTheTestSet() {
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < 2000; i++) {
