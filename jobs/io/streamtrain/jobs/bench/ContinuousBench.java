@@ -15,9 +15,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.bytedeco.javacpp.Pointer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -27,6 +29,7 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -137,12 +140,13 @@ public final class ContinuousBench {
                     "promotions=%d cycles=%d rejected=%d data_refused=%d published=%d scored=%d",
                     "cycle_phases_median_s=%s",
                     "first_champion_accuracy=%.4f lowest_promoted_accuracy=%.4f forgetting=%+.4f (lowest minus first)",
-                    "rss_growth=%s%n"),
+                    "rss_growth=%s",
+                    "rss_breakdown=%s%n"),
                     rate, minutes, seed, Runtime.getRuntime().availableProcessors(), heap(),
                     percentile(staleness, 0.95), percentile(staleness, 1.0), staleness.length,
                     percentile(latencyP95, 0.95), latencyP95.length, gap,
                     promoted.size(), cycles.size(), rejected, refused, published, scored, phases,
-                    first, lowest, lowest - first, rssGrowth(rss));
+                    first, lowest, lowest - first, rssGrowth(rss), rssBreakdown(rss));
         } finally {
             spark.stop();
         }
@@ -163,9 +167,36 @@ public final class ContinuousBench {
                 + " %d samples every 10 s)", late / early - 1, late / (1 << 20), early / (1 << 20), samples.size());
     }
 
+    /**
+     * What the resident memory is made of, each part's median in minutes 10-15 and in the last 5 minutes, in MB:
+     * anonymous and file-backed resident pages (from {@code /proc/self/status}), and inside the JVM what it can name:
+     * JavaCPP's native allocations (ND4J's arrays), metaspace, the code cache and NIO's direct buffers. Growth in the
+     * anonymous pages that none of those shows is native memory no one here counts (glibc's arenas, JNI libraries).
+     */
+    static String rssBreakdown(List<long[]> samples) {
+        if (samples.isEmpty() || samples.get(samples.size() - 1)[0] < TimeUnit.MINUTES.toMillis(15)) {
+            return "n/a";
+        }
+        long end = samples.get(samples.size() - 1)[0];
+        StringBuilder sb = new StringBuilder();
+        for (int part = 0; part < RSS_PARTS.length; part++) {
+            double early = median(samples, part + 1, TimeUnit.MINUTES.toMillis(10), TimeUnit.MINUTES.toMillis(15));
+            double late = median(samples, part + 1, end - TimeUnit.MINUTES.toMillis(5), end + 1);
+            sb.append(sb.length() == 0 ? "" : ",").append(String.format(Locale.ROOT, "%s:%.0f->%.0f", RSS_PARTS[part],
+                    early / (1 << 20), late / (1 << 20)));
+        }
+        return sb.append(" (MB, median of minutes 10-15 -> of the last 5)").toString();
+    }
+
+    private static final String[] RSS_PARTS = {"rss", "anon", "file", "javacpp", "metaspace", "code_cache", "direct"};
+
     private static double median(List<long[]> samples, long fromMillis, long toMillis) {
+        return median(samples, 1, fromMillis, toMillis);
+    }
+
+    private static double median(List<long[]> samples, int column, long fromMillis, long toMillis) {
         double[] in = samples.stream().filter(s -> s[0] >= fromMillis && s[0] < toMillis)
-                .mapToDouble(s -> s[1]).sorted().toArray();
+                .mapToDouble(s -> s[column]).sorted().toArray();
         return in.length == 0 ? Double.NaN : in[in.length / 2];
     }
 
@@ -231,25 +262,46 @@ public final class ContinuousBench {
         }
     }
 
-    /** Resident memory every 10 s: {milliseconds since start, bytes}. */
+    /** Resident memory every 10 s: milliseconds since start, then bytes of each of {@link #RSS_PARTS}. */
     private static void sampleRss(long start, List<long[]> samples, AtomicBoolean running) {
         while (running.get()) {
-            samples.add(new long[]{(System.nanoTime() - start) / 1_000_000, rss()});
+            Map<String, Long> status = status("VmRSS:", "RssAnon:", "RssFile:");
+            samples.add(new long[]{(System.nanoTime() - start) / 1_000_000, status.get("VmRSS:"),
+                    status.get("RssAnon:"), status.get("RssFile:"), Pointer.totalBytes(), pool("Metaspace"),
+                    pool("CodeHeap"), direct()});
             sleep(RSS_EVERY.toMillis());
         }
     }
 
-    private static long rss() {
+    /** The named lines of {@code /proc/self/status}, in bytes (0 for one the kernel does not print). */
+    private static Map<String, Long> status(String... keys) {
+        Map<String, Long> out = new HashMap<>();
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                for (String key : keys) {
+                    if (line.startsWith(key)) {
+                        out.put(key, Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024);
+                    }
                 }
             }
-            return 0;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        for (String key : keys) {
+            out.putIfAbsent(key, 0L);
+        }
+        return out;
+    }
+
+    /** Bytes used by the JVM's memory pools whose name starts with {@code prefix}. */
+    private static long pool(String prefix) {
+        return ManagementFactory.getMemoryPoolMXBeans().stream().filter(p -> p.getName().startsWith(prefix))
+                .mapToLong(p -> p.getUsage().getUsed()).sum();
+    }
+
+    private static long direct() {
+        return ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+                .mapToLong(BufferPoolMXBean::getMemoryUsed).sum();
     }
 
     /** A port free now, for the loop's embedded broker: the publisher must know where to send. */
