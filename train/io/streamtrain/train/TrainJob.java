@@ -19,6 +19,7 @@ import io.streamtrain.model.Scaler;
 import io.streamtrain.core.table.Split;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -232,9 +233,15 @@ public final class TrainJob {
         if (ratio == 0 || origin.baseLineage() == null) {
             return fresh;
         }
-        Dataset<Row> seen = rows.where(col(IngestTables.BATCH).isin(origin.baseLineage().landingBatches().toArray()));
-        long freshRows = fresh.count();
-        long seenRows = seen.count();
+        Column seenBefore = col(IngestTables.BATCH).isin(origin.baseLineage().landingBatches().toArray());
+        Dataset<Row> seen = rows.where(seenBefore);
+        // Both counts in one pass over the training rows.
+        long freshRows = 0;
+        long seenRows = 0;
+        for (Row r : rows.groupBy(seenBefore.as("seen")).count().collectAsList()) {
+            freshRows += r.getBoolean(0) ? 0 : r.getLong(1);
+            seenRows += r.getBoolean(0) ? r.getLong(1) : 0;
+        }
         if (freshRows == 0 || seenRows == 0) {
             return fresh;
         }
