@@ -213,12 +213,16 @@ public final class PreprocessJob {
             checked = Curation.againstCurated(checked, curatedBefore.select("id", "topic", "partition", "offset"),
                     landing.count());
         }
-        checked = checked.persist(StorageLevel.MEMORY_AND_DISK_SER());
+        // Compact before the cache: every pass below reads it, and pixels as bytes are a quarter of them as floats.
+        checked = CompactFeatures.encode(CompactFeatures.withIntensity(checked))
+                .persist(StorageLevel.MEMORY_AND_DISK_SER());
         try {
             Outcomes outcomes = Outcomes.count(checked);
             phases.lap("check and deduplicate");
             // Rejects first: writing the curated table refreshes every cached plan that reads it, ours included.
-            writeQuarantine(checked, warehouse, runId);
+            if (outcomes.quarantined() > 0) {
+                writeQuarantine(checked, warehouse, runId);
+            }
             phases.lap("write quarantine");
             String curatedPath = warehouse.table(Table.CURATED);
             writeCurated(checked, settings, curatedPath, rowsPerFile, runId);
@@ -307,14 +311,17 @@ public final class PreprocessJob {
                 .parquet(quarantine);
     }
 
-    /** The accepted rows, split by id and stored unscaled and compact, under this run's partition of each split. */
+    /**
+     * The accepted rows (features already compact, with their total intensity), split by id and stored unscaled,
+     * under this run's partition of each split.
+     */
     private static void writeCurated(Dataset<Row> checked, PreprocessSettings settings, String curatedPath,
                                      long rowsPerFile, String runId) {
-        Dataset<Row> curated = CompactFeatures.similarTogether(CompactFeatures.encode(CompactFeatures.withIntensity(
-                        Curation.assignSplit(Curation.accepted(checked), settings)
-                                .select("id", "label", CuratedTable.FEATURES, "topic", "partition", "offset",
-                                        IngestTables.BATCH, CuratedTable.SPLIT)))
-                        .withColumn(CuratedTable.RUN, lit(runId)), CuratedTable.SPLIT, CuratedTable.RUN);
+        Dataset<Row> curated = CompactFeatures.similarTogether(Curation.assignSplit(Curation.accepted(checked), settings)
+                .select(col("id"), col("label"), col("topic"), col("partition"), col("offset"), col(IngestTables.BATCH),
+                        col(CuratedTable.SPLIT), col(CompactFeatures.INTENSITY), col(CompactFeatures.U8),
+                        col(CompactFeatures.F32))
+                .withColumn(CuratedTable.RUN, lit(runId)), CuratedTable.SPLIT, CuratedTable.RUN);
         ParquetTables.adding(curated, curatedPath)
                 .options(settings.encryption().writeOptions(CompactFeatures.PARQUET_COLUMNS))
                 .option("compression", "zstd")

@@ -69,7 +69,7 @@ public final class CompactFeatures {
     }
 
     /** The column {@link #withIntensity} adds and {@link #similarTogether} sorts by, then drops. */
-    static final String INTENSITY = "_intensity";
+    public static final String INTENSITY = "_intensity";
 
     /** {@code df} with the sum of each row's {@code features} (its total intensity, for an image) in {@link #INTENSITY}. */
     public static Dataset<Row> withIntensity(Dataset<Row> df) {
