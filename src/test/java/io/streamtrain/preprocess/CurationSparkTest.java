@@ -34,6 +34,15 @@ public class CurationSparkTest extends SparkLocalTest {
         return PackedFeatures.unpacked(spark().createDataFrame(rows, IngestTables.LANDING));
     }
 
+    /** {@code n} rows: the first 200 ids match the pinned test pattern, the rest are split by their hash. */
+    private static List<Row> idsToSplit(int n) {
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            rows.add(landed((i < 200 ? "test-" : "train-") + i, i % 3, new float[]{0, 0, 0}, i % 2, i));
+        }
+        return rows;
+    }
+
     private static PreprocessSettings settings(double validation, double test) {
         return new PreprocessSettings(validation, test, Pattern.compile("^test-"), 17, 1e-6);
     }
@@ -89,10 +98,7 @@ public class CurationSparkTest extends SparkLocalTest {
 
     @Test
     public void splitIsDeterministicByIdAndPinsTheTestSet() {
-        List<Row> rows = new ArrayList<>();
-        for (int i = 0; i < 2000; i++) {
-            rows.add(landed((i < 200 ? "test-" : "train-") + i, i % 3, new float[]{0, 0, 0}, i % 2, i));
-        }
+        List<Row> rows = idsToSplit(2000);
         Dataset<Row> split = Curation.assignSplit(landing(rows), settings(0.2, 0.1)).cache();
         assertThat(split.where("id LIKE 'test-%' AND split != 'test'").count()).isZero();
         long validation = split.where("split = 'validation'").count();
@@ -109,10 +115,7 @@ public class CurationSparkTest extends SparkLocalTest {
 
     @Test
     public void aHoldoutShareIsDrawnByTheSameHashAndLeavesTheOtherSplitsAsTheyWereWhenZero() {
-        List<Row> rows = new ArrayList<>();
-        for (int i = 0; i < 4000; i++) {
-            rows.add(landed((i < 200 ? "test-" : "train-") + i, i % 3, new float[]{0, 0, 0}, i % 2, i));
-        }
+        List<Row> rows = idsToSplit(4000);
         PreprocessSettings held = new PreprocessSettings(0.2, 0.1, 0.05, Pattern.compile("^test-"), 17, 1e-6,
                 Scaler.Kind.STANDARD, false, false, DataGate.OPEN, EncryptionSettings.OFF);
         Dataset<Row> split = Curation.assignSplit(landing(rows), held).cache();
