@@ -250,9 +250,9 @@ public final class ContinuousLoop {
      * before there is one), with the replay sample either way.
      */
     private List<Stage<?>> stages(String champion, boolean checkpointed) {
-        double replay = config.continuous().replayRatio();
-        TrainJob.Start start = checkpointed ? new TrainJob.Start(true, null, replay)
-                : new TrainJob.Start(false, champion, replay);
+        ContinuousSettings cycles = config.continuous();
+        TrainJob.Start start = checkpointed ? new TrainJob.Start(true, null, cycles.replayRatio())
+                : new TrainJob.Start(false, champion, cycles.replayRatio(), cycles.rateFactor());
         return List.of(new PreprocessStage(config.preprocess().withHoldoutFraction(
                         config.continuous().holdoutFraction())),
                 new TrainStage(config.train().withEpochs(config.continuous().epochs()), start, config.render()),

@@ -69,14 +69,19 @@ public record Optimizer(Updater updater, double learningRate, Schedule schedule,
         return new Optimizer(updater, learningRate * factor, schedule, decay, every);
     }
 
-    /** DL4J's updater with this rate and schedule. */
-    public IUpdater dl4j() {
+    /** DL4J's learning-rate schedule of this rate. */
+    public ISchedule rate() {
         // DL4J counts epochs in the network configuration; SparkTrainer keeps that count equal to the epoch index.
-        ISchedule rate = switch (schedule) {
+        return switch (schedule) {
             case NONE -> new FixedSchedule(learningRate);
             case STEP -> new StepSchedule(ScheduleType.EPOCH, learningRate, decay, every);
             case EXPONENTIAL -> new ExponentialSchedule(ScheduleType.EPOCH, learningRate, decay);
         };
+    }
+
+    /** DL4J's updater with this rate and schedule. */
+    public IUpdater dl4j() {
+        ISchedule rate = rate();
         return switch (updater) {
             case SGD -> new Sgd(rate);
             case NESTEROVS -> new Nesterovs(rate, Nesterovs.DEFAULT_NESTEROV_MOMENTUM);

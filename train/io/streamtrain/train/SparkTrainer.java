@@ -417,6 +417,21 @@ public final class SparkTrainer {
                 classWeights);
     }
 
+    /**
+     * {@code base}, a trained network, set to fine-tune at {@code factor} times the rate {@link #newNetwork} would give
+     * a new one, schedule included; 1 leaves it the rate it was trained with. The rate is saved with the model, so a
+     * resumed fine-tune keeps it.
+     */
+    public MultiLayerNetwork fineTuning(MultiLayerNetwork base, double factor) {
+        if (factor != 1) {
+            Optimizer rate = settings.optimizer().scaled(factor * settings.distribution().learningRateFactor(workers()));
+            LOG.info("train: fine-tuning at learning rate {} ({} x the configured {})", rate.learningRate(),
+                    factor, settings.optimizer().learningRate());
+            base.setLearningRate(rate.rate());
+        }
+        return base;
+    }
+
     /** Partitions to train on: the configured number, or one per task slot. */
     public int workers() {
         return settings.distribution().workers() > 0 ? settings.distribution().workers() : sc.defaultParallelism();

@@ -51,9 +51,11 @@ public final class TrainJob {
      * How a run begins: from scratch, from its own last checkpoint, or from another run's model.
      *
      * @param replayRatio a warm start also trains on a uniform sample of the rows its base model has seen, about this
-     *                    many for every new row, so that it keeps what it knew (0: new rows only)
+     *                    many for every new row, so that it keeps what it knew (0: new rows only); its validation
+     *                    rows are the new ones and a sample of the rest at the same ratio
+     * @param rateFactor  a warm start fine-tunes at this share of the configured learning rate (1: the same rate)
      */
-    public record Start(boolean resume, String warmStartFrom, double replayRatio) {
+    public record Start(boolean resume, String warmStartFrom, double replayRatio, double rateFactor) {
         public static final Start FRESH = new Start(false, null);
 
         public Start {
@@ -64,6 +66,14 @@ public final class TrainJob {
             if (!(replayRatio >= 0)) {
                 throw new IllegalArgumentException("replay ratio " + replayRatio + " is not 0 or more");
             }
+            if (!(rateFactor > 0)) {
+                throw new IllegalArgumentException("learning-rate factor " + rateFactor + " is not above 0");
+            }
+        }
+
+        /** A start at the configured learning rate. */
+        public Start(boolean resume, String warmStartFrom, double replayRatio) {
+            this(resume, warmStartFrom, replayRatio, 1);
         }
 
         /** A start that trains on new rows only. */
@@ -126,9 +136,9 @@ public final class TrainJob {
             return new TrainResult(runId, history.isEmpty() ? 0 : history.get(0).samples(), history);
         }
         Phases phases = new Phases(System.nanoTime());
-        Dataset<Row> curatedTrain = CuratedTable.split(spark, warehouse, Split.TRAIN);
         Scaler scaler = scaler(files, warehouse, schema, origin);
-        Dataset<Row> train = origin.pin(withReplay(origin, curatedTrain, start.replayRatio(), settings.seed()));
+        Dataset<Row> train = origin.pin(withReplay(origin, CuratedTable.split(spark, warehouse, Split.TRAIN),
+                start.replayRatio(), settings.seed(), Split.TRAIN));
         phases.lap("rows and replay sample");
         // One small aggregation gives the lineage and the row count together.
         Lineage lineage = Lineage.of(train, warehouse.table(Table.LANDING), origin.baseLineage(), origin.parent(),
@@ -151,7 +161,7 @@ public final class TrainJob {
                 1), trainer.workers()));
         JavaRDD<DataSet> minibatches = Minibatches.of(balanced, scaler, settings.batchSize(), schema.classCount(),
                 partitions, settings.seed(), settings.architecture().timeSteps());
-        Dataset<Row> validationRows = origin.pin(CuratedTable.split(spark, warehouse, Split.VALIDATION));
+        Dataset<Row> validationRows = validationRows(spark, warehouse, origin, start, settings.seed());
         long validationCount = validationRows.count();
         JavaRDD<DataSet> validation = validation(validationRows, validationCount, scaler, settings, schema, sizing,
                 trainer.workers());
@@ -161,7 +171,7 @@ public final class TrainJob {
         phases.lap("validation rows");
         LOG.info("train: run {} ready to train on {} rows after {}", runId, trainRows, phases);
         MultiLayerNetwork network = origin.resumed() != null ? origin.resumed().network()
-                : origin.base() != null ? origin.base().network()
+                : origin.base() != null ? trainer.fineTuning(origin.base().network(), start.rateFactor())
                 : newNetwork(trainer, settings, schema, scaler, classCounts);
         TrainingState state = origin.resumed() != null ? origin.resumed().state()
                 : begin(checkpoints, lineage, scaler, origin.base(), trainRows);
@@ -176,6 +186,17 @@ public final class TrainJob {
         new ModelBundle(runId, network, scaler).save(files, warehouse, effectiveConfig, lineage);
         long examples = history.isEmpty() ? 0 : history.get(0).samples();
         return new TrainResult(runId, examples, history);
+    }
+
+    /**
+     * The rows that pick the epoch: every validation row, or with replay the same mix as training (the new ones and a
+     * sample of the rest), since every validation row the warehouse ever curated grows with it.
+     */
+    private static Dataset<Row> validationRows(SparkSession spark, Warehouse warehouse, Origin origin, Start start,
+                                               long seed) {
+        Dataset<Row> curated = CuratedTable.split(spark, warehouse, Split.VALIDATION);
+        return origin.pin(start.replayRatio() == 0 ? curated
+                : withReplay(origin, curated, start.replayRatio(), seed, Split.VALIDATION));
     }
 
     /** The validation rows' minibatches, or null when there are none. */
@@ -228,7 +249,7 @@ public final class TrainJob {
      * The rows a warm start's base model has not seen, and with {@code ratio} above 0 a seeded uniform sample of those
      * it has, about {@code ratio} for every new row: fine-tuning on new data alone can forget the old.
      */
-    private static Dataset<Row> withReplay(Origin origin, Dataset<Row> rows, double ratio, long seed) {
+    private static Dataset<Row> withReplay(Origin origin, Dataset<Row> rows, double ratio, long seed, Split split) {
         Dataset<Row> fresh = origin.unseen(rows);
         if (ratio == 0 || origin.baseLineage() == null) {
             return fresh;
@@ -246,8 +267,8 @@ public final class TrainJob {
             return fresh;
         }
         double fraction = Math.min(1.0, ratio * freshRows / seenRows);
-        LOG.info("train: {} new rows, and a sample of about {} of the {} rows model {} has seen", freshRows,
-                Math.round(fraction * seenRows), seenRows, origin.parent());
+        LOG.info("train: {} new {} rows, and a sample of about {} of the {} from batches model {} trained on", freshRows,
+                split.value(), Math.round(fraction * seenRows), seenRows, origin.parent());
         return fresh.unionByName(seen.sample(false, fraction, seed));
     }
 

@@ -28,6 +28,7 @@ import java.util.regex.Pattern;
 
 import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /**
  * Spark local: the scaler travels with the model. Preprocessing new, differently distributed data after a model was
@@ -119,5 +120,34 @@ public class ScalerTravelsWithModelSparkTest extends SparkLocalTest {
         HadoopFiles files = new HadoopFiles(jsc().hadoopConfiguration());
         assertThat(ModelBundle.lineage(files, w, "m3").landingBatches()).contains("b0", "b1");
         assertThat(ModelBundle.lineage(files, w, "m2").landingBatches()).contains("b1");
+    }
+
+    /**
+     * A continuous cycle's warm start: it fine-tunes at its share of the configured rate, and with replay it validates
+     * on the new validation rows and a sample of the old, not on every validation row the warehouse ever curated.
+     */
+    @Test
+    public void aFineTuneTakesItsShareOfTheRateAndValidatesOnTheReplayMix() throws Exception {
+        Warehouse w = new Warehouse(Files.createTempDirectory("finetune").resolve("warehouse").toString());
+        LandingFixtures.land(spark(), w, LandingFixtures.separable("id-", 800, 1, 0, 0, "b0"));
+        PreprocessJob.run(spark(), PREPROCESS, SCHEMA, w, SIZING, "p1");
+        TrainJob.run(spark(), train(1), SCHEMA, w, "m1", TrainJob.Start.FRESH, "conf", SIZING);
+        LandingFixtures.land(spark(), w, LandingFixtures.separable("day2-", 200, 3, 0, 5000, "b1"));
+        PreprocessJob.run(spark(), PREPROCESS, SCHEMA, w, SIZING, "p2");
+
+        TrainJob.run(spark(), train(1), SCHEMA, w, "m2", new TrainJob.Start(false, "m1", 1.0, 0.3), "conf", SIZING);
+
+        HadoopFiles files = new HadoopFiles(jsc().hadoopConfiguration());
+        double configured = train(1).optimizer().learningRate();
+        assertThat(ModelBundle.load(files, w, "m1").network().getLearningRate(0)).isCloseTo(configured,
+                within(1e-12));
+        assertThat(ModelBundle.load(files, w, "m2").network().getLearningRate(0)).isCloseTo(0.3 * configured,
+                within(1e-12));
+        long before = ModelBundle.lineage(files, w, "m1").curatedRows().get(Split.VALIDATION.value());
+        long all = CuratedTable.split(spark(), w, Split.VALIDATION).count();
+        long fresh = all - before;
+        // The ~40 new validation rows and a Bernoulli sample of about as many of the ~160 m1 validated on.
+        assertThat(ModelBundle.lineage(files, w, "m2").curatedRows().get(Split.VALIDATION.value()))
+                .isBetween(fresh + Math.round(fresh * 0.5), fresh + Math.round(fresh * 1.6));
     }
 }
