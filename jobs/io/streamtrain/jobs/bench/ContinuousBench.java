@@ -220,10 +220,13 @@ public final class ContinuousBench {
                 .toArray();
     }
 
-    /** -Xms and -Xmx as the JVM was started: rss_growth is measured with the heap fixed. */
+    /**
+     * -Xms, -Xmx and whether the heap's pages are touched at start, as the JVM was started: rss_growth is measured with
+     * the heap fixed.
+     */
     private static String heap() {
         List<String> flags = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("-Xms") || a.startsWith("-Xmx")).toList();
+                .filter(a -> a.startsWith("-Xms") || a.startsWith("-Xmx") || a.equals("-XX:+AlwaysPreTouch")).toList();
         return flags.isEmpty() ? "default" : String.join(" ", flags);
     }
 
