@@ -13,8 +13,8 @@ import java.util.Set;
 
 /**
  * Hadoop's local file system, setting permissions through Java's own POSIX calls. Without Hadoop's native library
- * (which no Maven artifact or Debian package ships) {@code RawLocalFileSystem.setPermission} forks a {@code chmod}
- * process for every file and folder Spark creates: a quarter of the busy executor samples of {@code bench continuous}
+ * (libhadoop, not on this project's classpath) {@code RawLocalFileSystem.setPermission} forks a {@code chmod} process
+ * for every file and folder Spark creates: a quarter of the busy executor samples of {@code bench continuous}
  * (docs/benchmarks.md). conf/local.conf names this class as {@code spark.hadoop.fs.file.impl}; the permissions set
  * are the same bits.
  */
