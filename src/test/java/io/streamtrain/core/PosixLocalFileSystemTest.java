@@ -6,6 +6,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.permission.FsPermission;
+import org.apache.hadoop.util.Shell.ExitCodeException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -13,8 +14,10 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The local file system conf/local.conf names: Hadoop's permissions, set without forking chmod. */
 class PosixLocalFileSystemTest {
@@ -40,6 +43,22 @@ class PosixLocalFileSystemTest {
             assertThat(unixMode(mine)).as("mode %o", mode).isEqualTo(unixMode(twin)).isEqualTo(mode & 0777);
             assertThat(ours.getFileStatus(mine).getPermission()).isEqualTo(permission);
         }
+    }
+
+    /**
+     * The bits go through java.nio, not a forked chmod: on a missing file the error is java.nio's (Hadoop's own way
+     * fails with the chmod process's exit code).
+     */
+    @Test
+    void permissionsAreSetWithoutAChmodProcess() throws Exception {
+        FileSystem ours = open(PosixLocalFileSystem.class);
+        FileSystem hadoops = open(LocalFileSystem.class);
+        Path missing = new Path(dir.toUri().toString(), "missing");
+
+        assertThatThrownBy(() -> ours.setPermission(missing, new FsPermission((short) 0644)))
+                .isInstanceOf(NoSuchFileException.class);
+        assertThatThrownBy(() -> hadoops.setPermission(missing, new FsPermission((short) 0644)))
+                .isInstanceOf(ExitCodeException.class);
     }
 
     /** What Spark's writers call: a created file and a made folder get their requested permission, umask applied. */

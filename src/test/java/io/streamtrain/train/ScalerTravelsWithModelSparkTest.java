@@ -101,15 +101,24 @@ public class ScalerTravelsWithModelSparkTest extends SparkLocalTest {
         assertThat(ModelBundle.load(files, w, "m4").scaler()).isEqualTo(first);
     }
 
+    /**
+     * A warehouse where model m1 trained on {@code first} rows of batch b0 (run p1), then {@code second} more rows of
+     * batch b1 were curated (run p2).
+     */
+    private Warehouse modelM1ThenADayMore(String name, int first, int second) throws Exception {
+        Warehouse w = new Warehouse(Files.createTempDirectory(name).resolve("warehouse").toString());
+        LandingFixtures.land(spark(), w, LandingFixtures.separable("id-", first, 1, 0, 0, "b0"));
+        PreprocessJob.run(spark(), PREPROCESS, SCHEMA, w, SIZING, "p1");
+        TrainJob.run(spark(), train(1), SCHEMA, w, "m1", TrainJob.Start.FRESH, "conf", SIZING);
+        LandingFixtures.land(spark(), w, LandingFixtures.separable("day2-", second, 3, 0, 5000, "b1"));
+        PreprocessJob.run(spark(), PREPROCESS, SCHEMA, w, SIZING, "p2");
+        return w;
+    }
+
     /** A warm start with a replay ratio trains on its new rows and a sample of those its base model saw. */
     @Test
     public void aWarmStartReplaysASampleOfWhatItsBaseModelSaw() throws Exception {
-        Warehouse w = new Warehouse(Files.createTempDirectory("replay").resolve("warehouse").toString());
-        LandingFixtures.land(spark(), w, LandingFixtures.separable("id-", 400, 1, 0, 0, "b0"));
-        PreprocessJob.run(spark(), PREPROCESS, SCHEMA, w, SIZING, "p1");
-        TrainJob.run(spark(), train(1), SCHEMA, w, "m1", TrainJob.Start.FRESH, "conf", SIZING);
-        LandingFixtures.land(spark(), w, LandingFixtures.separable("day2-", 400, 3, 0, 5000, "b1"));
-        PreprocessJob.run(spark(), PREPROCESS, SCHEMA, w, SIZING, "p2");
+        Warehouse w = modelM1ThenADayMore("replay", 400, 400);
 
         long newOnly = TrainJob.run(spark(), train(1), SCHEMA, w, "m2", new TrainJob.Start(false, "m1"), "conf",
                 SIZING).examples();
@@ -128,12 +137,7 @@ public class ScalerTravelsWithModelSparkTest extends SparkLocalTest {
      */
     @Test
     public void aFineTuneTakesItsShareOfTheRateAndValidatesOnTheReplayMix() throws Exception {
-        Warehouse w = new Warehouse(Files.createTempDirectory("finetune").resolve("warehouse").toString());
-        LandingFixtures.land(spark(), w, LandingFixtures.separable("id-", 800, 1, 0, 0, "b0"));
-        PreprocessJob.run(spark(), PREPROCESS, SCHEMA, w, SIZING, "p1");
-        TrainJob.run(spark(), train(1), SCHEMA, w, "m1", TrainJob.Start.FRESH, "conf", SIZING);
-        LandingFixtures.land(spark(), w, LandingFixtures.separable("day2-", 200, 3, 0, 5000, "b1"));
-        PreprocessJob.run(spark(), PREPROCESS, SCHEMA, w, SIZING, "p2");
+        Warehouse w = modelM1ThenADayMore("finetune", 800, 200);
 
         TrainJob.run(spark(), train(1), SCHEMA, w, "m2", new TrainJob.Start(false, "m1", 1.0, 0.3), "conf", SIZING);
 
