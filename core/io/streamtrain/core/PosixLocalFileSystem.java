@@ -7,9 +7,7 @@ import org.apache.hadoop.fs.permission.FsPermission;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.attribute.PosixFilePermission;
-import java.util.EnumSet;
-import java.util.Set;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Hadoop's local file system, setting permissions through Java's own POSIX calls. Without Hadoop's native library
@@ -29,35 +27,18 @@ public final class PosixLocalFileSystem extends LocalFileSystem {
 
         @Override
         public void setPermission(Path p, FsPermission permission) throws IOException {
-            Set<PosixFilePermission> bits = posix(permission.toShort());
-            if (bits == null) {
+            // Only the mode bits: a subclass (create's masked and unmasked modes, say) prints itself otherwise.
+            FsPermission mode = new FsPermission(permission.toShort());
+            if (mode.getStickyBit()) {
                 super.setPermission(p, permission);
                 return;
             }
             try {
-                Files.setPosixFilePermissions(pathToFile(p).toPath(), bits);
+                // A plain FsPermission prints its nine bits as ls does ("rwxr-x---"), which is what java.nio parses.
+                Files.setPosixFilePermissions(pathToFile(p).toPath(), PosixFilePermissions.fromString(mode.toString()));
             } catch (UnsupportedOperationException notPosix) {
                 super.setPermission(p, permission);
             }
         }
-    }
-
-    /** The nine permission bits of {@code mode} as a set, or null when it has bits beyond them (the sticky bit). */
-    static Set<PosixFilePermission> posix(int mode) {
-        if ((mode & ~0777) != 0) {
-            return null;
-        }
-        Set<PosixFilePermission> bits = EnumSet.noneOf(PosixFilePermission.class);
-        PosixFilePermission[] order = {
-            PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE,
-            PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
-            PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE,
-        };
-        for (int i = 0; i < order.length; i++) {
-            if ((mode & (0400 >> i)) != 0) {
-                bits.add(order[i]);
-            }
-        }
-        return bits;
     }
 }

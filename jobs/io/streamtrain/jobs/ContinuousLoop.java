@@ -253,9 +253,8 @@ public final class ContinuousLoop {
         ContinuousSettings cycles = config.continuous();
         TrainJob.Start start = checkpointed ? new TrainJob.Start(true, null, cycles.replayRatio())
                 : new TrainJob.Start(false, champion, cycles.replayRatio(), cycles.rateFactor());
-        return List.of(new PreprocessStage(config.preprocess().withHoldoutFraction(
-                        config.continuous().holdoutFraction())),
-                new TrainStage(config.train().withEpochs(config.continuous().epochs()), start, config.render()),
+        return List.of(new PreprocessStage(config.preprocess().withHoldoutFraction(cycles.holdoutFraction())),
+                new TrainStage(config.train().withEpochs(cycles.epochs()), start, config.render()),
                 new EvaluateStage(config.evaluate(), null));
     }
 

@@ -137,8 +137,9 @@ public final class TrainJob {
         }
         Phases phases = new Phases(System.nanoTime());
         Scaler scaler = scaler(files, warehouse, schema, origin);
-        Dataset<Row> train = origin.pin(withReplay(origin, CuratedTable.split(spark, warehouse, Split.TRAIN),
-                start.replayRatio(), settings.seed(), Split.TRAIN));
+        Dataset<Row> curatedTrain = CuratedTable.split(spark, warehouse, Split.TRAIN);
+        double replay = replayShare(origin, curatedTrain, start.replayRatio());
+        Dataset<Row> train = origin.pin(withReplay(origin, curatedTrain, replay, settings.seed()));
         phases.lap("rows and replay sample");
         // One small aggregation gives the lineage and the row count together.
         Lineage lineage = Lineage.of(train, warehouse.table(Table.LANDING), origin.baseLineage(), origin.parent(),
@@ -148,8 +149,7 @@ public final class TrainJob {
         if (trainRows == 0) {
             return nothingToTrain(warehouse, origin.base());
         }
-        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        SparkTrainer trainer = new SparkTrainer(sc, settings,
+        SparkTrainer trainer = new SparkTrainer(JavaSparkContext.fromSparkContext(spark.sparkContext()), settings,
                 settings.horizontalFlip() ? HorizontalFlip.of(settings.architecture(), scaler) : null);
         long rowBytes = Sizing.rowBytes(schema.featureCount());
         // Balancing touches the training rows only: validation below, and evaluate's test split, keep their classes.
@@ -161,7 +161,7 @@ public final class TrainJob {
                 1), trainer.workers()));
         JavaRDD<DataSet> minibatches = Minibatches.of(balanced, scaler, settings.batchSize(), schema.classCount(),
                 partitions, settings.seed(), settings.architecture().timeSteps());
-        Dataset<Row> validationRows = validationRows(spark, warehouse, origin, start, settings.seed());
+        Dataset<Row> validationRows = validationRows(spark, warehouse, origin, start, replay, settings.seed());
         long validationCount = validationRows.count();
         JavaRDD<DataSet> validation = validation(validationRows, validationCount, scaler, settings, schema, sizing,
                 trainer.workers());
@@ -189,14 +189,14 @@ public final class TrainJob {
     }
 
     /**
-     * The rows that pick the epoch: every validation row, or with replay the same mix as training (the new ones and a
-     * sample of the rest), since every validation row the warehouse ever curated grows with it.
+     * The rows that pick the epoch: every validation row, or with replay the same mix as training (the new ones and the
+     * training rows' share {@code replay} of the rest), since every validation row the warehouse ever curated grows
+     * with it.
      */
     private static Dataset<Row> validationRows(SparkSession spark, Warehouse warehouse, Origin origin, Start start,
-                                               long seed) {
+                                               double replay, long seed) {
         Dataset<Row> curated = CuratedTable.split(spark, warehouse, Split.VALIDATION);
-        return origin.pin(start.replayRatio() == 0 ? curated
-                : withReplay(origin, curated, start.replayRatio(), seed, Split.VALIDATION));
+        return origin.pin(start.replayRatio() == 0 ? curated : withReplay(origin, curated, replay, seed));
     }
 
     /** The validation rows' minibatches, or null when there are none. */
@@ -235,8 +235,12 @@ public final class TrainJob {
 
         /** A warm start fine-tunes on the landing batches its base model has not seen. */
         Dataset<Row> unseen(Dataset<Row> rows) {
-            return baseLineage == null ? rows
-                    : rows.where(not(col(IngestTables.BATCH).isin(baseLineage.landingBatches().toArray())));
+            return baseLineage == null ? rows : rows.where(not(seenBefore()));
+        }
+
+        /** Whether a row is of a landing batch the base model trained on; a warm start's only. */
+        Column seenBefore() {
+            return col(IngestTables.BATCH).isin(baseLineage.landingBatches().toArray());
         }
 
         /** A resumed run keeps to the landing batches it began with, though more have landed since. */
@@ -246,30 +250,34 @@ public final class TrainJob {
     }
 
     /**
-     * The rows a warm start's base model has not seen, and with {@code ratio} above 0 a seeded uniform sample of those
-     * it has, about {@code ratio} for every new row: fine-tuning on new data alone can forget the old.
+     * The share of the training rows a warm start's base model has seen that it trains on again, about {@code ratio}
+     * of them for every new row (fine-tuning on new data alone can forget the old); 0 with no base model, no ratio, or
+     * no new or old rows. Validation is split from the same ids by the same hash, so it takes the same share.
      */
-    private static Dataset<Row> withReplay(Origin origin, Dataset<Row> rows, double ratio, long seed, Split split) {
-        Dataset<Row> fresh = origin.unseen(rows);
+    private static double replayShare(Origin origin, Dataset<Row> train, double ratio) {
         if (ratio == 0 || origin.baseLineage() == null) {
-            return fresh;
+            return 0;
         }
-        Column seenBefore = col(IngestTables.BATCH).isin(origin.baseLineage().landingBatches().toArray());
-        Dataset<Row> seen = rows.where(seenBefore);
         // Both counts in one pass over the training rows.
         long freshRows = 0;
         long seenRows = 0;
-        for (Row r : rows.groupBy(seenBefore.as("seen")).count().collectAsList()) {
+        for (Row r : train.groupBy(origin.seenBefore().as("seen")).count().collectAsList()) {
             freshRows += r.getBoolean(0) ? 0 : r.getLong(1);
             seenRows += r.getBoolean(0) ? r.getLong(1) : 0;
         }
         if (freshRows == 0 || seenRows == 0) {
-            return fresh;
+            return 0;
         }
-        double fraction = Math.min(1.0, ratio * freshRows / seenRows);
-        LOG.info("train: {} new {} rows, and a sample of about {} of the {} from batches model {} trained on", freshRows,
-                split.value(), Math.round(fraction * seenRows), seenRows, origin.parent());
-        return fresh.unionByName(seen.sample(false, fraction, seed));
+        double share = Math.min(1.0, ratio * freshRows / seenRows);
+        LOG.info("train: {} new rows, and a sample of about {} of the {} rows model {} has seen", freshRows,
+                Math.round(share * seenRows), seenRows, origin.parent());
+        return share;
+    }
+
+    /** The rows a warm start's base model has not seen, and a seeded uniform sample of {@code share} of those it has. */
+    private static Dataset<Row> withReplay(Origin origin, Dataset<Row> rows, double share, long seed) {
+        Dataset<Row> fresh = origin.unseen(rows);
+        return share == 0 ? fresh : fresh.unionByName(rows.where(origin.seenBefore()).sample(false, share, seed));
     }
 
     /**

@@ -5,6 +5,7 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.permission.FsCreateModes;
 import org.apache.hadoop.fs.permission.FsPermission;
 import org.apache.hadoop.util.Shell.ExitCodeException;
 import org.junit.jupiter.api.Test;
@@ -80,6 +81,16 @@ class PosixLocalFileSystemTest {
         assertThat(fs.exists(new Path(folder, ".part-0.parquet.crc"))).as("the checksum beside it").isTrue();
     }
 
+    /** A subclass that prints itself otherwise (create's masked and unmasked modes) still sets its mode bits. */
+    @Test
+    void aPermissionSubclassSetsItsModeBits() throws Exception {
+        FileSystem ours = open(PosixLocalFileSystem.class);
+        Path file = write(ours, "modes");
+        ours.setPermission(file, FsCreateModes.create(new FsPermission((short) 0640), new FsPermission((short) 0666)));
+
+        assertThat(unixMode(file)).isEqualTo(0640);
+    }
+
     /** Bits Java cannot set (the sticky bit) go to Hadoop's own way, so they are never dropped. */
     @Test
     void theStickyBitFallsBackToHadoop() throws Exception {
@@ -89,7 +100,6 @@ class PosixLocalFileSystemTest {
         ours.setPermission(folder, new FsPermission((short) 01777));
 
         assertThat(unixMode(folder) & 07777).isEqualTo(01777);
-        assertThat(PosixLocalFileSystem.posix(01777)).isNull();
     }
 
     private FileSystem open(Class<? extends FileSystem> impl) throws IOException {
