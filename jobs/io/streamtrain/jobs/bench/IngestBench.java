@@ -67,34 +67,16 @@ public final class IngestBench {
              TopicDeleter deleter = kafka::deleteTopic) {
             new EventPublisher(kafka).publish(ImageEvents.of(images, records, "bench-", jsonBytes));
             double consumerSeconds = plainConsumer(kafka, records);
-            SparkSession spark = Sessions.create(config.spark());
-            double ingestSeconds;
-            IngestResult result;
-            long landedBytes;
-            Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-            BatchProgress batches = new BatchProgress();
-            spark.streams().addListener(batches);
-            CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-            double jitSeconds;
-            String breakdown;
-            try (PhaseProfile profile = PhaseProfile.start()) {
-                long jit0 = jit.getTotalCompilationTime();
-                long t0 = System.nanoTime();
-                result = IngestJob.run(spark, kafka, config.ingest(), config.ingestRules(), warehouse, topic);
-                ingestSeconds = (System.nanoTime() - t0) / 1e9;
-                jitSeconds = (jit.getTotalCompilationTime() - jit0) / 1e3;
-                breakdown = profile.stop(Path.of(System.getProperty("java.io.tmpdir"), topic + ".jfr"), PHASES);
-                landedBytes = size(spark, warehouse.table(Table.LANDING));
-            } finally {
-                spark.stop();
+            Ingested ingested = ingest(config, kafka, warehouse, topic);
+            if (ingested.result().landed() != records) {
+                throw new IllegalStateException("bench ingest landed " + ingested.result().landed() + " of " + records);
             }
-            if (result.landed() != records) {
-                throw new IllegalStateException("bench ingest landed " + result.landed() + " of " + records);
-            }
+            double ingestSeconds = ingested.seconds();
             double ingestRate = records / ingestSeconds;
             double consumerRate = records / consumerSeconds;
             int cores = Runtime.getRuntime().availableProcessors();
-            double floorRate = floorRate(config, hadoop, images, Math.min(records, FLOOR_RECORDS), cores);
+            double boundRate = records / SourceBound.seconds(config, kafka.bootstrapServers(), topic, records);
+            double floorRate = floorRate(config, ingested.hadoop(), images, Math.min(records, FLOOR_RECORDS), cores);
             return String.format(Locale.ROOT, String.join("%n",
                     "bench ingest: %d Fashion-MNIST records, topic %s with %d partitions",
                     "ingest_records_per_sec=%.0f ingest_seconds=%.1f (Kafka -> parse, validate -> landing Parquet, zstd)",
@@ -105,11 +87,41 @@ public final class IngestBench {
                     "parse_compress_records_per_sec=%.0f parse_compress_ratio=%.3f (no Kafka, Spark or Parquet: only"
                             + " parsing, validating, packing and zstd, in memory on %d threads)",
                     "ingest_floor_ratio=%.3f (ingest_records_per_sec over parse_compress_records_per_sec)",
+                    "source_bound_records_per_sec=%.0f source_bound_floor_ratio=%.3f (in a fresh JVM, Spark's Kafka"
+                            + " source reads the topic and each value is parsed, validated and packed, nothing"
+                            + " compressed or written: the most an ingest through that source can reach)",
                     "json_bytes_per_record=%.0f landed_bytes_per_record=%.0f%n"),
                     records, topic, config.kafka().partitions(), ingestRate, ingestSeconds, consumerRate,
-                    consumerSeconds, ingestRate / consumerRate, batches.describe(consumerRate, jitSeconds), breakdown,
-                    floorRate, floorRate / consumerRate, cores, ingestRate / floorRate,
-                    (double) jsonBytes.get() / records, (double) landedBytes / records);
+                    consumerSeconds, ingestRate / consumerRate, ingested.batches().describe(consumerRate, ingested.jitSeconds()),
+                    ingested.breakdown(),
+                    floorRate, floorRate / consumerRate, cores, ingestRate / floorRate, boundRate,
+                    boundRate / floorRate,
+                    (double) jsonBytes.get() / records, (double) ingested.landedBytes() / records);
+        }
+    }
+
+    /** What the measured ingest gave: its seconds and result, and what the bench observed of it. */
+    private record Ingested(double seconds, IngestResult result, long landedBytes, Configuration hadoop,
+                            BatchProgress batches, double jitSeconds, String breakdown) {
+    }
+
+    /** Ingests the topic into the scratch warehouse with streamtrain's ingest, in a fresh session, profiled. */
+    private static Ingested ingest(AppConfig config, KafkaConnection kafka, Warehouse warehouse, String topic) {
+        SparkSession spark = Sessions.create(config.spark());
+        BatchProgress batches = new BatchProgress();
+        spark.streams().addListener(batches);
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        try (PhaseProfile profile = PhaseProfile.start()) {
+            long jit0 = jit.getTotalCompilationTime();
+            long t0 = System.nanoTime();
+            IngestResult result = IngestJob.run(spark, kafka, config.ingest(), config.ingestRules(), warehouse, topic);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            double jitSeconds = (jit.getTotalCompilationTime() - jit0) / 1e3;
+            String breakdown = profile.stop(Path.of(System.getProperty("java.io.tmpdir"), topic + ".jfr"), PHASES);
+            return new Ingested(seconds, result, size(spark, warehouse.table(Table.LANDING)),
+                    spark.sparkContext().hadoopConfiguration(), batches, jitSeconds, breakdown);
+        } finally {
+            spark.stop();
         }
     }
 
