@@ -18,6 +18,6 @@ public abstract class SparkLocalTest extends JavaDataFrameSuiteBase {
                 .set("spark.driver.bindAddress", "127.0.0.1")
                 .set("spark.driver.host", "127.0.0.1")
                 .set("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-                .set("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator");
+                .set("spark.kryo.registrator", "io.streamtrain.model.ArrayRegistrator");
     }
 }
