@@ -92,10 +92,9 @@ public final class IngestBench {
                             + " compressed or written: the most an ingest through that source can reach)",
                     "json_bytes_per_record=%.0f landed_bytes_per_record=%.0f%n"),
                     records, topic, config.kafka().partitions(), ingestRate, ingestSeconds, consumerRate,
-                    consumerSeconds, ingestRate / consumerRate, ingested.batches().describe(consumerRate, ingested.jitSeconds()),
-                    ingested.breakdown(),
-                    floorRate, floorRate / consumerRate, cores, ingestRate / floorRate, boundRate,
-                    boundRate / floorRate,
+                    consumerSeconds, ingestRate / consumerRate,
+                    ingested.batches().describe(consumerRate, ingested.jitSeconds()), ingested.breakdown(),
+                    floorRate, floorRate / consumerRate, cores, ingestRate / floorRate, boundRate, boundRate / floorRate,
                     (double) jsonBytes.get() / records, (double) ingested.landedBytes() / records);
         }
     }
