@@ -15,15 +15,11 @@ import org.apache.spark.api.java.function.ReduceFunction;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.SparkSession;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The most any ingest that reads through Spark's Kafka source could reach, on {@code bench ingest}'s own topic: in a
@@ -38,35 +34,11 @@ final class SourceBound {
 
     /** Seconds the bound's read took, from a fresh JVM that reads {@code topic} at {@code bootstrap}. */
     static double seconds(AppConfig config, String bootstrap, String topic, long records) {
-        Path conf = null;
-        try {
-            conf = Files.createTempFile("bench-ingest", ".conf");
-            Files.writeString(conf, config.render());
-            List<String> command = new ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            // The same flags as this JVM (Java 17's --add-opens for Spark, the heap), but no profiler.
-            ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                    .filter(a -> !a.startsWith("-XX:StartFlightRecording") && !a.startsWith("-agent"))
-                    .forEach(command::add);
-            command.addAll(List.of("-cp", System.getProperty("java.class.path"), SourceBound.class.getName(),
-                    conf.toString(), bootstrap, topic, String.valueOf(records)));
-            ProcessBuilder pb = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
-            Process p = pb.start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (p.waitFor() != 0 || !out.contains("RESULT ")) {
-                throw new IllegalStateException("bench ingest: the Spark Kafka source bound failed: " + out);
-            }
-            return Double.parseDouble(out.substring(out.indexOf("RESULT ") + 7).trim().split("\\s+")[0]);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        } finally {
-            if (conf != null) {
-                conf.toFile().delete();
-            }
-        }
+        // The same flags as this JVM (Java 17's --add-opens for Spark, the heap), but no profiler.
+        List<String> flags = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> !a.startsWith("-XX:StartFlightRecording") && !a.startsWith("-agent")).toList();
+        return Double.parseDouble(FreshJvm.result("bench ingest: the Spark Kafka source bound", config, flags, Map.of(),
+                SourceBound.class, bootstrap, topic, String.valueOf(records))[0]);
     }
 
     /** The fresh JVM: prints "RESULT seconds". Arguments: settings file, bootstrap servers, topic, records. */

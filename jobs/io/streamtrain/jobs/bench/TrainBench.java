@@ -23,15 +23,12 @@ import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -208,32 +205,10 @@ public final class TrainBench {
     }
 
     private static double[] singleJvm(AppConfig config, Path data, int epochs, int limit, int cores) {
-        Path conf = null;
-        try {
-            conf = Files.createTempFile("bench-train", ".conf");
-            Files.writeString(conf, config.render());
-            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx4g", "-cp", System.getProperty("java.class.path"), TrainBench.class.getName(),
-                    conf.toString(), data.toString(), String.valueOf(epochs), String.valueOf(limit));
-            pb.environment().put("OMP_NUM_THREADS", String.valueOf(cores));
-            pb.redirectError(ProcessBuilder.Redirect.DISCARD);
-            Process p = pb.start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (p.waitFor() != 0 || !out.contains("RESULT ")) {
-                throw new IllegalStateException("The single-JVM baseline failed: " + out);
-            }
-            String[] parts = out.substring(out.indexOf("RESULT ") + 7).trim().split("\\s+");
-            return new double[]{Double.parseDouble(parts[0]), Double.parseDouble(parts[1])};
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        } finally {
-            if (conf != null) {
-                conf.toFile().delete();
-            }
-        }
+        String[] parts = FreshJvm.result("The single-JVM baseline", config, List.of("-Xmx4g"),
+                Map.of("OMP_NUM_THREADS", String.valueOf(cores)), TrainBench.class, data.toString(),
+                String.valueOf(epochs), String.valueOf(limit));
+        return new double[]{Double.parseDouble(parts[0]), Double.parseDouble(parts[1])};
     }
 
     private static void threads(int n) {
