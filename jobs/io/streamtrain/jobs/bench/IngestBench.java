@@ -250,9 +250,9 @@ public final class IngestBench {
             ByteArrayOutputStream block = new ByteArrayOutputStream(ZSTD_BLOCK + 8192);
             long accepted = 0;
             for (int i = first; i < values.size(); i += stride) {
-                ParsedRecord r = parser.parse(null, values.get(i));
-                if (r.isAccepted()) {
-                    block.writeBytes(PackedFeatures.pack(r.features()));
+                byte[] packed = parsedAndPacked(parser, values.get(i));
+                if (packed != null) {
+                    block.writeBytes(packed);
                     accepted++;
                 }
                 if (block.size() >= ZSTD_BLOCK) {
@@ -264,6 +264,15 @@ public final class IngestBench {
         } finally {
             codecs.release();
         }
+    }
+
+    /**
+     * The work every ingest does to one value, whatever moves it: parsed and validated as ingest does, and its
+     * features packed as landing stores them; null when the value is rejected. The floor and the source bound share it.
+     */
+    static byte[] parsedAndPacked(RecordParser parser, byte[] value) {
+        ParsedRecord r = parser.parse(null, value);
+        return r.isAccepted() ? PackedFeatures.pack(r.features()) : null;
     }
 
     /** Compresses the block as Parquet would a page, and empties it. */

@@ -4,10 +4,8 @@ import io.streamtrain.core.ConfigLoader;
 import io.streamtrain.core.Sessions;
 import io.streamtrain.core.Warehouse;
 import io.streamtrain.core.kafka.KafkaConnection;
-import io.streamtrain.core.table.PackedFeatures;
 import io.streamtrain.ingest.IngestJob;
 import io.streamtrain.ingest.IngestRules;
-import io.streamtrain.ingest.ParsedRecord;
 import io.streamtrain.ingest.RecordParser;
 import io.streamtrain.jobs.AppConfig;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -76,8 +74,7 @@ final class SourceBound {
             RecordParser parser = new RecordParser(rules);
             long accepted = 0;
             while (values.hasNext()) {
-                ParsedRecord r = parser.parse(null, values.next());
-                if (r.isAccepted() && PackedFeatures.pack(r.features()).length > 0) {
+                if (IngestBench.parsedAndPacked(parser, values.next()) != null) {
                     accepted++;
                 }
             }

@@ -52,7 +52,11 @@ class ArrayRegistratorTest {
     }
 
     @Test
-    void aFloatArrayTakesItsBytesAndLittleMoreWhereNd4jWritesItsShapeInformationToo() {
+    void sparksKryoWritesNd4jArraysWithTheBulkSerializerAsOneBlockOfBytes() {
+        KryoSerializer serializer = new KryoSerializer(new SparkConf()
+                .set("spark.kryo.registrator", ArrayRegistrator.class.getName()));
+        assertThat(serializer.newKryo().getSerializer(Nd4j.getBackend().getNDArrayClass()))
+                .isInstanceOf(ArrayRegistrator.BulkArraySerializer.class);
         INDArray params = Nd4j.rand(DataType.FLOAT, 1, 100_000);
         int bulk = kryo(ArrayRegistrator.class.getName()).serialize(params, ARRAY).remaining();
         assertThat(bulk).isBetween(400_000, 400_100);
