@@ -249,6 +249,21 @@ public final class HadoopFiles {
         }
     }
 
+    /** Moves file {@code from} to {@code to}, creating {@code to}'s folder; fails if {@code to} exists. */
+    public void move(String from, String to) {
+        Path source = new Path(from);
+        Path target = new Path(to);
+        try {
+            FileSystem fs = target.getFileSystem(conf);
+            fs.mkdirs(target.getParent());
+            if (!fs.rename(source, target)) {
+                throw new IOException("the file system refused to rename it (does " + to + " exist?)");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot move " + from + " to " + to + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The last {@code n} bytes of file {@code path} (fewer when it is shorter), read without reading the rest. */
     public byte[] tail(String path, int n) {
         Path p = new Path(path);

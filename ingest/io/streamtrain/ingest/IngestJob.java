@@ -42,11 +42,14 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 
 /**
- * Reads the topic with Structured Streaming and writes every record exactly once to landing or quarantine.
+ * Reads the topic and writes every record exactly once to landing or quarantine: in the streaming modes with
+ * Structured Streaming, in range mode with {@link RangeReader}.
  *
- * <p>Exactly once: Spark records a micro-batch's offset range in the checkpoint before running it and re-runs the
- * same range under the same batch id after a crash. Each batch overwrites only its own {@code batch=} partitions,
- * so a re-run replaces what a failed attempt left instead of adding to it.
+ * <p>Exactly once, streaming modes: Spark records a micro-batch's offset range in the checkpoint before running it
+ * and re-runs the same range under the same batch id after a crash. Each batch overwrites only its own {@code batch=}
+ * partitions, so a re-run replaces what a failed attempt left instead of adding to it. Range mode: the
+ * {@link OffsetLedger} records a run's offsets before its data and marks them committed after, and a run replaces its
+ * batch's partitions whole.
  */
 public final class IngestJob {
 
@@ -70,7 +73,7 @@ public final class IngestJob {
                 warehouse.table(Table.QUARANTINE), warehouse.table(Table.INGEST_AUDIT)));
         return kafka.reading("ingest read topic " + kafka.settings().topic(), () ->
                 settings.mode() == IngestSettings.Mode.RANGE
-                        ? runRanges(spark, kafka, rules, warehouse, ledger, runId, settings.until())
+                        ? runRanges(spark, kafka, settings, rules, warehouse, ledger, runId)
                         : runStream(spark, kafka, settings, rules, warehouse));
     }
 
@@ -78,41 +81,37 @@ public final class IngestJob {
      * Finishes any range run that died before committing, then reads (or re-reads) this run's range: up to the
      * records stamped before {@code until} (null: up to now).
      */
-    private static IngestResult runRanges(SparkSession spark, KafkaConnection kafka, IngestRules rules,
-                                          Warehouse warehouse, OffsetLedger ledger, String runId, Instant until) {
+    private static IngestResult runRanges(SparkSession spark, KafkaConnection kafka, IngestSettings settings,
+                                          IngestRules rules, Warehouse warehouse, OffsetLedger ledger, String runId) {
+        long chunk = settings.maxOffsetsPerTrigger();
         IngestResult total = new IngestResult(0, 0, 0, 0);
         for (Map.Entry<String, OffsetRange> pending : ledger.all().entrySet()) {
             if (!pending.getValue().committed() && !pending.getKey().equals(runId)) {
                 LOG.info("ingest: finishing range run {} that did not commit", pending.getKey());
                 total = total.plus(readRange(spark, kafka, rules, warehouse, ledger, pending.getKey(),
-                        pending.getValue()));
+                        pending.getValue(), chunk));
             }
         }
         OffsetRange range = ledger.find(runId).orElseGet(() -> {
-            OffsetRange planned = resolve(kafka, ledger, until);
-            if (planned.size() == 0 && until != null) {
+            OffsetRange planned = resolve(kafka, ledger, settings.until());
+            if (planned.size() == 0 && settings.until() != null) {
                 // A first run of an earlier date after later dates ran: their ranges took its records already.
                 LOG.warn("ingest: range run {} finds no record stamped before {} that earlier runs have not landed;"
-                        + " it lands nothing", runId, until);
+                        + " it lands nothing", runId, settings.until());
             }
             ledger.save(runId, planned);
             return planned;
         });
         LOG.info("ingest: range run {} reads {} records of {} {} -> {}", runId, range.size(), range.topic(),
                 range.start(), range.end());
-        return total.plus(readRange(spark, kafka, rules, warehouse, ledger, runId, range));
+        return total.plus(readRange(spark, kafka, rules, warehouse, ledger, runId, range, chunk));
     }
 
     private static long[] readRange(SparkSession spark, KafkaConnection kafka, IngestRules rules, Warehouse warehouse,
-                                    OffsetLedger ledger, String runId, OffsetRange range) {
+                                    OffsetLedger ledger, String runId, OffsetRange range, long chunkOffsets) {
         long[] counts = new long[3];
         if (range.size() > 0) {
-            Dataset<Row> rows = spark.read().format("kafka")
-                    .options(sourceOptions(kafka, range.topic()))
-                    .option("startingOffsets", OffsetRange.sparkJson(range.topic(), range.start()))
-                    .option("endingOffsets", OffsetRange.sparkJson(range.topic(), range.end()))
-                    .load();
-            counts = writeBatch(rows, "range-" + runId, rules, warehouse);
+            counts = RangeReader.read(spark, kafka, rules, warehouse, "range-" + runId, range, chunkOffsets);
         }
         ledger.save(runId, range.asCommitted());
         return counts;
@@ -265,7 +264,9 @@ public final class IngestJob {
                     continue;
                 }
                 for (FileStatus f : fs.listStatus(dir)) {
-                    if (f.isDirectory() && f.getPath().getName().startsWith(".spark-staging-")) {
+                    String name = f.getPath().getName();
+                    if (f.isDirectory() && (name.startsWith(".spark-staging-")
+                            || name.startsWith(RangeReader.STAGING_PREFIX))) {
                         LOG.warn("ingest: removing {} left by an interrupted run", f.getPath());
                         fs.delete(f.getPath(), true);
                     }
@@ -303,14 +304,17 @@ public final class IngestJob {
                         + " bad records and the quarantine pass " + written + "; the same offsets read differently");
             }
         }
-        Dataset<Row> audit = kafkaRows.sparkSession().createDataFrame(List.of(RowFactory.create(read, landed,
-                quarantined, new Timestamp(System.currentTimeMillis()), batch)), IngestTables.AUDIT);
-        ParquetTables.overwritePartitions(audit, warehouse, Table.INGEST_AUDIT);
+        writeAudit(kafkaRows.sparkSession(), new long[]{read, landed, quarantined}, batch, warehouse);
         double seconds = (System.nanoTime() - start) / 1e9;
         LOG.info("ingest batch {}: read {}, landed {}, quarantined {} ({} records/s)", batch, read, landed,
                 quarantined, Math.round(read / Math.max(seconds, 1e-9)));
         return new long[]{read, landed, quarantined};
     }
 
-
+    /** The batch's row of the audit table: read, landed, quarantined. */
+    private static void writeAudit(SparkSession spark, long[] counts, String batch, Warehouse warehouse) {
+        Dataset<Row> audit = spark.createDataFrame(List.of(RowFactory.create(counts[0], counts[1], counts[2],
+                new Timestamp(System.currentTimeMillis()), batch)), IngestTables.AUDIT);
+        ParquetTables.overwritePartitions(audit, warehouse, Table.INGEST_AUDIT);
+    }
 }

@@ -11,7 +11,8 @@ import java.time.format.DateTimeParseException;
  *
  * @param mode                 stream (until stopped) or available-now (everything up to now, then exit)
  * @param startingOffsets      where a new checkpoint starts: earliest or latest
- * @param maxOffsetsPerTrigger records per micro-batch, bounding memory and the work a crash repeats
+ * @param maxOffsetsPerTrigger records per micro-batch (range mode: offsets per Spark task), bounding memory and the work
+ *                             a crash repeats
  * @param triggerSeconds       micro-batch interval in stream mode
  * @param maxRecordBytes       larger values are quarantined as oversized
  * @param maxJsonDepth         deeper JSON nesting is quarantined
@@ -52,6 +53,12 @@ public record IngestSettings(Mode mode, String startingOffsets, long maxOffsetsP
             throw new ConfigException(UNTIL, until, "applies to range mode only (ingest --mode range); the streaming"
                     + " modes read everything published");
         }
+    }
+
+    /** These settings in {@code other} mode; the until instant stays only in range mode. */
+    public IngestSettings inMode(Mode other) {
+        return new IngestSettings(other, startingOffsets, maxOffsetsPerTrigger, triggerSeconds, maxRecordBytes,
+                maxJsonDepth, maxIdLength, other == Mode.RANGE ? until : null);
     }
 
     public static IngestSettings from(Settings s) {

@@ -1,7 +1,6 @@
 package io.streamtrain.ingest;
 
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * The Kafka offsets one range-mode run reads: per partition, from {@code start} (inclusive) to {@code end}
@@ -26,16 +25,5 @@ public record OffsetRange(String topic, Map<Integer, Long> start, Map<Integer, L
 
     public OffsetRange asCommitted() {
         return new OffsetRange(topic, start, end, true);
-    }
-
-    /** Spark's Kafka source JSON, e.g. {@code {"t":{"0":5,"1":7}}}. */
-    static String sparkJson(String topic, Map<Integer, Long> offsets) {
-        StringBuilder sb = new StringBuilder("{\"").append(topic).append("\":{");
-        String sep = "";
-        for (Map.Entry<Integer, Long> e : new TreeMap<>(offsets).entrySet()) {
-            sb.append(sep).append('"').append(e.getKey()).append("\":").append(e.getValue());
-            sep = ",";
-        }
-        return sb.append("}}").toString();
     }
 }

@@ -1,7 +1,10 @@
 package io.streamtrain.ingest;
 
+import io.streamtrain.core.ConfigLoader;
+import io.streamtrain.core.kafka.KafkaConnection;
 import io.streamtrain.core.table.Table;
 import io.streamtrain.core.Warehouse;
+import io.streamtrain.jobs.AppConfig;
 import io.streamtrain.jobs.StreamTrain;
 import io.streamtrain.testing.LocalRuns;
 import org.apache.spark.sql.Dataset;
@@ -115,5 +118,35 @@ class IngestRangeIT {
         assertThat(StreamTrain.execute(command("ingest", "--until", endOfDay1))).as("range mode only").isEqualTo(2);
         assertThat(StreamTrain.execute(command("ingest", "--mode", "range", "--until", "yesterday")))
                 .as("not an instant").isEqualTo(2);
+    }
+
+    /**
+     * Each record in its own transaction puts a commit marker after every record, and a fetch of one byte at most
+     * returns one batch: every other fetch holds a marker alone, and a poll over it returns no record although the
+     * consumer moved on. A range run must step over those, not take them for a silent broker.
+     */
+    @Test
+    void stepsOverTransactionMarkersThatAFetchReturnsAlone() throws IOException {
+        Path root = tmp.resolve("warehouse");
+        Path input = records("tx-", 40, true);
+        AppConfig config = AppConfig.from(ConfigLoader.load(Path.of(LocalRuns.LOCAL), List.of(
+                "warehouse=\"" + root + "\"", "kafka.topic=range-it",
+                ProduceSettings.FORMAT + "=jsonl", ProduceSettings.INPUT + "=\"" + input + "\"")));
+        try (KafkaConnection kafka = KafkaConnection.open(config.kafka(), config.warehouse())) {
+            assertThat(new EventPublisher(kafka, 1).publish(config.produce(), config.schema(), 1L)).isEqualTo(41);
+        }
+
+        assertThat(StreamTrain.execute(command("ingest", "--mode", "range", "--run-id", "tx",
+                "--set", "kafka.properties.\"max.partition.fetch.bytes\"=1",
+                "--set", "kafka.read-timeout=10s"))).isZero();
+
+        SparkSession spark = LocalRuns.session();
+        try {
+            Warehouse warehouse = new Warehouse(root.toString());
+            assertThat(spark.read().parquet(warehouse.table(Table.LANDING)).count()).isEqualTo(40);
+            assertThat(spark.read().parquet(warehouse.table(Table.QUARANTINE)).count()).isEqualTo(1);
+        } finally {
+            spark.stop();
+        }
     }
 }
