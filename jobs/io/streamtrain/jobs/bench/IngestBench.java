@@ -57,6 +57,7 @@ public final class IngestBench {
     }
 
     public static String run(AppConfig config, Path data, int records) {
+        PhaseProfile.initialize();
         List<Image> images = FashionMnistIdx.readImages(data.resolve("train-images-idx3-ubyte.gz"),
                 data.resolve("train-labels-idx1-ubyte.gz"));
         String topic = "bench-ingest-" + System.currentTimeMillis();

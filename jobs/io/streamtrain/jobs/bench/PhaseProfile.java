@@ -57,6 +57,18 @@ final class PhaseProfile implements AutoCloseable {
         recording.start();
     }
 
+    /**
+     * Starts and stops an empty recording, so that Flight Recorder's one-time start-up in this JVM (its threads, its
+     * classes, and the recompilation of code already compiled that follows) happens now, before anything is timed, and
+     * not inside the first measured phase.
+     */
+    static void initialize() {
+        try (Recording empty = new Recording()) {
+            empty.start();
+            empty.stop();
+        }
+    }
+
     /** Starts sampling this JVM. */
     static PhaseProfile start() {
         return new PhaseProfile();

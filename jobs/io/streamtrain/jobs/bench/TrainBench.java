@@ -48,6 +48,7 @@ public final class TrainBench {
      * @param limit use only the first {@code limit} training images (0 for all)
      */
     public static String run(AppConfig config, Path data, int epochs, int limit) {
+        PhaseProfile.initialize();
         TrainSettings s = config.train();
         if (s.horizontalFlip()) {
             throw new ConfigException(HorizontalFlip.KEY, true, "bench train compares Spark with a single JVM that "

@@ -11,7 +11,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** What an ingest killed inside a micro-batch leaves in the tables is gone before the next run writes; data stays. */
+/** What an ingest killed inside a micro-batch or a range run leaves in the tables is gone before the next run writes; data stays. */
 class StagingLeftoversTest {
 
     @Test
@@ -21,6 +21,10 @@ class StagingLeftoversTest {
         Path staging = Files.createDirectories(landing.resolve(".spark-staging-6f1c/batch=stream-3"));
         Files.writeString(staging.resolve("part-0.parquet"), "half a batch");
         Files.createDirectories(quarantine.resolve(".spark-staging-77aa"));
+        // A range run's task attempts write under a staging folder of their own.
+        Path rangeStaging = Files.createDirectories(landing.resolve(RangeReader.STAGING_PREFIX
+                + "batch=range-r1/attempt-3/ingest_date=2026-11-29/batch=range-r1"));
+        Files.writeString(rangeStaging.resolve("part-0-0.zstd.parquet"), "a task's file");
         Path kept = Files.createDirectories(landing.resolve("ingest_date=2026-11-29/batch=stream-2"));
         Files.writeString(kept.resolve("part-0.parquet"), "landed");
         Files.writeString(landing.resolve("_SUCCESS"), "");
