@@ -93,8 +93,79 @@ class IngestFaultIT {
         }
     }
 
+    /**
+     * Range mode across the same failures: a run killed while its tasks stage files is re-run under its id, and a run
+     * whose commit a crash cut short (its ledger entry not committed, one landed file gone) is finished by the next
+     * run id before that one draws its own range. Every record lands once, and no staging folder is left.
+     */
+    @Test
+    void killedRangeRunsLandEveryRecordOnce() throws Exception {
+        String topic = "fault-range-it";
+        Path warehouse = tmp.resolve("range-warehouse");
+        Path landing = warehouse.resolve("landing");
+        try (EmbeddedKafka broker = EmbeddedKafka.start(tmp.resolve("range-kafka"), 0)) {
+            publish(broker.bootstrapServers(), topic);
+            Process killed = startIngest(broker.bootstrapServers(), warehouse, topic, "--mode", "range", "--run-id", "r1");
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+            while (!hasStagedFile(landing) && killed.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(killed.isAlive()).as("r1 still running once a task had staged a file").isTrue();
+            killed.destroyForcibly().waitFor();
+            assertThat(runToEnd(startIngest(broker.bootstrapServers(), warehouse, topic, "--mode", "range",
+                    "--run-id", "r1"))).isZero();
+
+            // A crash inside r1's commit: the ledger still says planned, and a landed file was not moved in yet.
+            Path entry = warehouse.resolve("_" + IngestJob.RANGES).resolve("r1.json");
+            String planned = Files.readString(entry).replace("\"committed\":true", "\"committed\":false");
+            assertThat(planned).contains("\"committed\":false");
+            Files.writeString(entry, planned);
+            Files.deleteIfExists(entry.resolveSibling(".r1.json.crc"));
+            try (Stream<Path> files = Files.walk(landing)) {
+                Files.delete(files.filter(f -> f.toString().endsWith(".parquet")).findFirst().orElseThrow());
+            }
+            assertThat(runToEnd(startIngest(broker.bootstrapServers(), warehouse, topic, "--mode", "range",
+                    "--run-id", "r2"))).isZero();
+        }
+
+        SparkSession spark = LocalRuns.session();
+        try {
+            Warehouse w = new Warehouse(warehouse.toString());
+            Dataset<Row> landed = spark.read().parquet(w.table(Table.LANDING));
+            assertThat(landed.count()).isEqualTo(RECORDS);
+            assertThat(landed.select("partition", "offset").distinct().count()).isEqualTo(RECORDS);
+            assertThat(landed.select("id").distinct().count()).isEqualTo(RECORDS);
+            assertThat(spark.read().parquet(w.table(Table.INGEST_AUDIT)).selectExpr("sum(read)").first().getLong(0))
+                    .isEqualTo(RECORDS);
+        } finally {
+            spark.stop();
+        }
+        try (Stream<Path> all = Files.walk(warehouse)) {
+            assertThat(all.map(p -> p.getFileName().toString()))
+                    .noneMatch(n -> n.startsWith(RangeReader.STAGING_PREFIX));
+        }
+    }
+
+    /** Whether a task attempt of a range run has staged a Parquet file under {@code landing}. */
+    private static boolean hasStagedFile(Path landing) throws IOException {
+        if (!Files.isDirectory(landing)) {
+            return false;
+        }
+        try (Stream<Path> all = Files.walk(landing)) {
+            return all.anyMatch(p -> p.toString().contains(RangeReader.STAGING_PREFIX)
+                    && p.getFileName().toString().endsWith(".parquet"));
+        } catch (java.io.UncheckedIOException e) {
+            // A folder removed while walking: not yet.
+            return false;
+        }
+    }
+
     private void publish(String bootstrap) {
-        KafkaSettings settings = new KafkaSettings(bootstrap, TOPIC, 2, 0, java.util.Map.of(),
+        publish(bootstrap, TOPIC);
+    }
+
+    private void publish(String bootstrap, String topic) {
+        KafkaSettings settings = new KafkaSettings(bootstrap, topic, 2, 0, java.util.Map.of(),
                 java.time.Duration.ofSeconds(60));
         try (KafkaConnection kafka = KafkaConnection.open(settings, new Warehouse(tmp.toString()))) {
             String zeros = "0,".repeat(783) + "0";
@@ -108,6 +179,10 @@ class IngestFaultIT {
     }
 
     private Process startIngest(String bootstrap, Path warehouse) throws IOException {
+        return startIngest(bootstrap, warehouse, TOPIC);
+    }
+
+    private Process startIngest(String bootstrap, Path warehouse, String topic, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         OPENS.forEach(p -> cmd.add("--add-opens=java.base/" + p + "=ALL-UNNAMED"));
@@ -115,9 +190,10 @@ class IngestFaultIT {
                 "ingest", "--conf", "conf/local.conf",
                 "--set", "warehouse=" + warehouse,
                 "--set", "kafka.bootstrap-servers=\"" + bootstrap + "\"",
-                "--set", "kafka.topic=" + TOPIC,
+                "--set", "kafka.topic=" + topic,
                 "--set", "ingest.max-offsets-per-trigger=150",
                 "--set", "spark.conf.\"spark.master\"=\"local[1]\""));
+        cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("OMP_NUM_THREADS", "1");
         pb.redirectErrorStream(true);
@@ -126,7 +202,10 @@ class IngestFaultIT {
     }
 
     private int runToEnd(String bootstrap, Path warehouse) throws Exception {
-        Process ingest = startIngest(bootstrap, warehouse);
+        return runToEnd(startIngest(bootstrap, warehouse));
+    }
+
+    private int runToEnd(Process ingest) throws Exception {
         assertThat(ingest.waitFor(5, TimeUnit.MINUTES)).as("ingest finished").isTrue();
         if (ingest.exitValue() != 0) {
             String log = Files.readString(tmp.resolve("ingest.log"));

@@ -13,6 +13,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -64,8 +66,10 @@ class ProduceToIngestIT {
     private record Line(byte[] bytes, String reason, String id) {
     }
 
-    @Test
-    void everyLineOfAMalformedFileIsAccountedFor() throws IOException {
+    /** The same door in both ways of reading: Spark's Kafka source (available-now) and range mode's own consumers. */
+    @ParameterizedTest
+    @ValueSource(strings = {"available-now", "range"})
+    void everyLineOfAMalformedFileIsAccountedFor(String mode) throws IOException {
         List<Line> lines = List.of(
                 new Line(utf8(record("ok-1", ZEROS)), null, "ok-1"),
                 new Line(utf8(record("crlf-1", ZEROS) + "\r"), null, "crlf-1"),
@@ -104,7 +108,7 @@ class ProduceToIngestIT {
         assertThat(printed.toString(java.nio.charset.StandardCharsets.UTF_8))
                 .contains(lines.size() + " records published");
         assertThat(StreamTrain.execute(LocalRuns.command(tmp.resolve("warehouse"), "door-it", "ingest",
-                "--set", limit))).isZero();
+                "--mode", mode, "--set", limit))).isZero();
 
         Warehouse warehouse = new Warehouse(tmp.resolve("warehouse").toString());
         SparkSession spark = LocalRuns.session();
