@@ -102,7 +102,7 @@ public final class IngestJob {
             ledger.save(runId, planned);
             return planned;
         });
-        LOG.info("ingest: range run {} reads {} records of {} {} -> {}", runId, range.size(), range.topic(),
+        LOG.info("ingest: range run {} reads {} offsets of {} {} -> {}", runId, range.size(), range.topic(),
                 range.start(), range.end());
         return total.plus(readRange(spark, kafka, rules, warehouse, ledger, runId, range, chunk));
     }
