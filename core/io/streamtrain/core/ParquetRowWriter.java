@@ -28,8 +28,8 @@ import java.util.Map;
  * Writes one Parquet file of a table's declared columns from plain values, without Spark rows: for a writer that
  * runs inside a Spark task and has no Dataset. The file is what Spark itself writes for the same columns (strings as
  * UTF-8 binary, timestamps as INT64 microseconds, a nullable column optional, Spark's schema in the footer), zstd
- * compressed, and it goes through {@link ParquetOutputFormat}, so the Hadoop configuration's Parquet settings apply as
- * they do to Spark's writes, modular encryption included.
+ * compressed. It goes through {@link ParquetOutputFormat}, which reads the Hadoop configuration's Parquet settings
+ * (the zstd level, page and row group sizes) as Spark's writes do.
  *
  * <p>Types: string ({@link String}), long, int, binary ({@code byte[]}) and timestamp ({@link Timestamp}); a null
  * value leaves the field out.

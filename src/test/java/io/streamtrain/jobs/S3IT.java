@@ -198,6 +198,40 @@ class S3IT {
         }
     }
 
+    /**
+     * Range mode, the Airflow DAG's, on S3: its tasks stage their files in the bucket and the driver moves them in once
+     * all have succeeded; a retry of the run id replaces them. Every Kafka offset is in landing or quarantine once, and
+     * no staging object is left.
+     */
+    @Test
+    void rangeRunsLandEveryRecordOnceOnS3() throws Exception {
+        String warehouseUri = "s3a://" + BUCKET + "/range-warehouse";
+        List<String> where = List.of("--set", "kafka.topic=s3-range", "--set", "warehouse=\"" + warehouseUri + "\"");
+        List<String> produce = new ArrayList<>(List.of("produce", "--synthetic", Integer.toString(KILL_RECORDS)));
+        produce.addAll(where);
+        Launch produced = launch(produce);
+        assertThat(produced.exit()).as(produced.err()).isZero();
+        List<String> ingest = new ArrayList<>(List.of("ingest", "--mode", "range", "--run-id", "r1",
+                "--set", "ingest.max-offsets-per-trigger=700"));
+        ingest.addAll(where);
+        for (int run = 0; run < 2; run++) {
+            Launch ingested = launch(ingest);
+            assertThat(ingested.exit()).as(ingested.err()).isZero();
+        }
+
+        Path warehouse = s3.objects().resolve(BUCKET).resolve("range-warehouse");
+        SparkSession spark = LocalRuns.session();
+        try {
+            assertThat(offsets(spark, warehouse, Table.LANDING, Table.QUARANTINE))
+                    .isEqualTo(Map.of("records", (long) KILL_RECORDS, "distinct", (long) KILL_RECORDS));
+        } finally {
+            spark.stop();
+        }
+        try (Stream<Path> all = Files.walk(warehouse)) {
+            assertThat(all.map(p -> p.getFileName().toString())).noneMatch(name -> name.startsWith(".streamtrain-"));
+        }
+    }
+
     /** Credentials written into the configuration, and a wrong secret in the environment: one line each, exit 2. */
     @Test
     void credentialsInTheConfigurationOrAWrongSecretEndTheCommandInOneLine() throws Exception {

@@ -176,9 +176,10 @@ class YarnIT {
                 "--format", "idx", topic[0], topic[1], topic[2], topic[3]);
         assertThat(produce.exit()).as(produce.err()).isZero();
 
-        // The first model is promoted: there is no champion yet.
+        // The first model is promoted: there is no champion yet. Ingest in range mode, as the Airflow DAG runs it: its
+        // tasks, in YARN's containers, stage their files on HDFS, and the driver moves them in.
         Submit promoted = cluster("pipeline", topic, "--stages", "ingest,preprocess,train,evaluate", "--set",
-                "evaluate.gate.enabled=true", "--run-id", "cluster-1");
+                "evaluate.gate.enabled=true", "--set", "ingest.mode=range", "--run-id", "cluster-1");
         assertThat(promoted.exit()).as(promoted.err()).isZero();
         String driverOut = containerFile("stdout", "gate:");
         assertThat(accuracy(driverOut)).isGreaterThan(0.6);
