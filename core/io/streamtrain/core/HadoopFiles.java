@@ -249,6 +249,16 @@ public final class HadoopFiles {
         }
     }
 
+    /** Creates folder {@code path} and its parents, or finds it there. */
+    public void createFolder(String path) {
+        try {
+            Path p = new Path(path);
+            p.getFileSystem(conf).mkdirs(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create " + path, e);
+        }
+    }
+
     /** Moves file {@code from} to {@code to}, creating {@code to}'s folder; fails if {@code to} exists. */
     public void move(String from, String to) {
         Path source = new Path(from);

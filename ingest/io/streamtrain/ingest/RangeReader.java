@@ -50,6 +50,9 @@ final class RangeReader {
         TABLES.forEach(t -> staging.put(t, warehouse.table(t) + "/" + STAGING_PREFIX
                 + ChunkReader.partition(IngestTables.BATCH, batch)));
         staging.values().forEach(files::deleteRecursively);
+        // Created before the tasks start, as a committer's temporary folder is: it shows from outside that the batch
+        // is being written.
+        staging.values().forEach(files::createFolder);
         List<OffsetChunk> chunks = OffsetChunk.of(range, chunkOffsets);
         ChunkReader reader = new ChunkReader(kafka.consumerProperties(), rules, batch, staging,
                 new SerializableConfiguration(spark.sparkContext().hadoopConfiguration()),

@@ -28,10 +28,10 @@ public final class Folders {
 
     /**
      * Whether Spark's tasks are writing under {@code dir}: their {@code _temporary} folder is there, or the staging
-     * folder of a range-mode ingest ({@code RangeReader.STAGING_PREFIX}) holds a file.
+     * folder of a range-mode ingest ({@code RangeReader.STAGING_PREFIX}), which it creates before its tasks start.
      */
     public static boolean writing(Path dir) {
         return holds(dir, f -> f.toString().contains("_temporary")
-                || (f.toString().contains("/.streamtrain-staging-") && Files.isRegularFile(f)));
+                || f.getFileName().toString().startsWith(".streamtrain-staging-"));
     }
 }
