@@ -78,19 +78,8 @@ class IngestFaultIT {
             broker.close();
         }
 
-        SparkSession spark = LocalRuns.session();
-        try {
-            Warehouse w = new Warehouse(warehouse.toString());
-            Dataset<Row> landing = spark.read().parquet(w.table(Table.LANDING));
-            assertThat(landing.count()).isEqualTo(RECORDS);
-            assertThat(landing.select("partition", "offset").distinct().count()).isEqualTo(RECORDS);
-            assertThat(landing.select("id").distinct().count()).isEqualTo(RECORDS);
-            Dataset<Row> audit = spark.read().parquet(w.table(Table.INGEST_AUDIT));
-            assertThat(audit.selectExpr("sum(read)").first().getLong(0)).isEqualTo(RECORDS);
-            assertThat(audit.count()).as("several micro-batches").isGreaterThan(5);
-        } finally {
-            spark.stop();
-        }
+        long batches = assertLandedOnce(warehouse);
+        assertThat(batches).as("several micro-batches").isGreaterThan(5);
     }
 
     /**
@@ -128,21 +117,31 @@ class IngestFaultIT {
                     "--run-id", "r2"))).isZero();
         }
 
-        SparkSession spark = LocalRuns.session();
-        try {
-            Warehouse w = new Warehouse(warehouse.toString());
-            Dataset<Row> landed = spark.read().parquet(w.table(Table.LANDING));
-            assertThat(landed.count()).isEqualTo(RECORDS);
-            assertThat(landed.select("partition", "offset").distinct().count()).isEqualTo(RECORDS);
-            assertThat(landed.select("id").distinct().count()).isEqualTo(RECORDS);
-            assertThat(spark.read().parquet(w.table(Table.INGEST_AUDIT)).selectExpr("sum(read)").first().getLong(0))
-                    .isEqualTo(RECORDS);
-        } finally {
-            spark.stop();
-        }
+        assertLandedOnce(warehouse);
         try (Stream<Path> all = Files.walk(warehouse)) {
             assertThat(all.map(p -> p.getFileName().toString()))
                     .noneMatch(n -> n.startsWith(RangeReader.STAGING_PREFIX));
+        }
+    }
+
+    /**
+     * Every record is in landing once, by (partition, offset) and by id, and the audit's batches read them all.
+     *
+     * @return the audit's batches
+     */
+    private static long assertLandedOnce(Path warehouse) {
+        SparkSession spark = LocalRuns.session();
+        try {
+            Warehouse w = new Warehouse(warehouse.toString());
+            Dataset<Row> landing = spark.read().parquet(w.table(Table.LANDING));
+            assertThat(landing.count()).isEqualTo(RECORDS);
+            assertThat(landing.select("partition", "offset").distinct().count()).isEqualTo(RECORDS);
+            assertThat(landing.select("id").distinct().count()).isEqualTo(RECORDS);
+            Dataset<Row> audit = spark.read().parquet(w.table(Table.INGEST_AUDIT));
+            assertThat(audit.selectExpr("sum(read)").first().getLong(0)).isEqualTo(RECORDS);
+            return audit.count();
+        } finally {
+            spark.stop();
         }
     }
 

@@ -189,13 +189,7 @@ class S3IT {
         Launch redone = launch(killIngest(warehouseUri));
         assertThat(redone.exit()).as(redone.err()).isZero();
 
-        SparkSession spark = LocalRuns.session();
-        try {
-            assertThat(offsets(spark, warehouse, Table.LANDING, Table.QUARANTINE))
-                    .isEqualTo(Map.of("records", (long) KILL_RECORDS, "distinct", (long) KILL_RECORDS));
-        } finally {
-            spark.stop();
-        }
+        assertEveryOffsetOnce(warehouse);
     }
 
     /**
@@ -220,13 +214,7 @@ class S3IT {
         }
 
         Path warehouse = s3.objects().resolve(BUCKET).resolve("range-warehouse");
-        SparkSession spark = LocalRuns.session();
-        try {
-            assertThat(offsets(spark, warehouse, Table.LANDING, Table.QUARANTINE))
-                    .isEqualTo(Map.of("records", (long) KILL_RECORDS, "distinct", (long) KILL_RECORDS));
-        } finally {
-            spark.stop();
-        }
+        assertEveryOffsetOnce(warehouse);
         try (Stream<Path> all = Files.walk(warehouse)) {
             assertThat(all.map(p -> p.getFileName().toString())).noneMatch(name -> name.startsWith(".streamtrain-"));
         }
@@ -255,6 +243,17 @@ class S3IT {
         List<String> lines = launch.err().lines().filter(l -> l.startsWith("streamtrain")).toList();
         assertThat(lines).hasSize(1);
         return lines.get(0);
+    }
+
+    /** Each of the topic's {@value #KILL_RECORDS} offsets is in landing or quarantine once. */
+    private static void assertEveryOffsetOnce(Path warehouse) throws IOException {
+        SparkSession spark = LocalRuns.session();
+        try {
+            assertThat(offsets(spark, warehouse, Table.LANDING, Table.QUARANTINE))
+                    .isEqualTo(Map.of("records", (long) KILL_RECORDS, "distinct", (long) KILL_RECORDS));
+        } finally {
+            spark.stop();
+        }
     }
 
     /** How many records {@code tables} hold together, and how many distinct Kafka offsets. */
