@@ -99,7 +99,7 @@ final class ChunkReader implements Function<OffsetChunk, ChunkReader.Output> {
         private final String attempt;
         private final String fileName;
         private final Map<String, ParquetRowWriter> landing = new LinkedHashMap<>();
-        private final List<String> written = new ArrayList<>();
+        private final List<StagedFile> written = new ArrayList<>();
         private final DateTimeFormatter day = DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneId.of(timeZone));
         private ParquetRowWriter quarantine;
         private long lastMinute = Long.MIN_VALUE;
@@ -153,7 +153,7 @@ final class ChunkReader implements Function<OffsetChunk, ChunkReader.Output> {
 
         private ParquetRowWriter open(Table table, String partitionDir) {
             String relative = partitionDir + "/" + fileName;
-            written.add(table.name() + "\t" + attempt + "/" + relative);
+            written.add(new StagedFile(table, attempt, relative));
             return new ParquetRowWriter(hadoop.value(), new Path(staging.get(table) + "/" + attempt + "/" + relative),
                     dataColumns(table.schema(), table.partitioning()));
         }
@@ -169,7 +169,7 @@ final class ChunkReader implements Function<OffsetChunk, ChunkReader.Output> {
         }
 
         Output output() {
-            return new Output(read, read - quarantined, quarantined, written);
+            return new Output(read, quarantined, written);
         }
 
         @Override
@@ -198,21 +198,47 @@ final class ChunkReader implements Function<OffsetChunk, ChunkReader.Output> {
     }
 
     /**
-     * What one task attempt read and wrote. {@code files} holds, per file, the table's name and the file's path under
-     * the table's staging folder (attempt folder, partition folders, name), tab-separated. A class, not a record:
-     * Spark's Kryo ships it back to the driver.
+     * One file a task attempt wrote: its table, the attempt's folder in the table's staging folder, and its partition
+     * folders and name, which it keeps in the table. A class, not a record: Spark's Kryo ships it to the driver.
      */
+    static final class StagedFile implements Serializable {
+        private static final long serialVersionUID = 1L;
+
+        private final Table table;
+        private final String attempt;
+        private final String partitionsAndName;
+
+        StagedFile(Table table, String attempt, String partitionsAndName) {
+            this.table = table;
+            this.attempt = attempt;
+            this.partitionsAndName = partitionsAndName;
+        }
+
+        Table table() {
+            return table;
+        }
+
+        /** Where the attempt wrote it, under the table's staging folder. */
+        String staged(String staging) {
+            return staging + "/" + attempt + "/" + partitionsAndName;
+        }
+
+        /** Where it belongs, under the table's folder. */
+        String target(String tableFolder) {
+            return tableFolder + "/" + partitionsAndName;
+        }
+    }
+
+    /** What one task attempt read and wrote. A class, not a record: Spark's Kryo ships it back to the driver. */
     static final class Output implements Serializable {
         private static final long serialVersionUID = 1L;
 
         private final long read;
-        private final long landed;
         private final long quarantined;
-        private final ArrayList<String> files;
+        private final ArrayList<StagedFile> files;
 
-        Output(long read, long landed, long quarantined, List<String> files) {
+        Output(long read, long quarantined, List<StagedFile> files) {
             this.read = read;
-            this.landed = landed;
             this.quarantined = quarantined;
             this.files = new ArrayList<>(files);
         }
@@ -222,14 +248,14 @@ final class ChunkReader implements Function<OffsetChunk, ChunkReader.Output> {
         }
 
         long landed() {
-            return landed;
+            return read - quarantined;
         }
 
         long quarantined() {
             return quarantined;
         }
 
-        List<String> files() {
+        List<StagedFile> files() {
             return files;
         }
     }

@@ -87,12 +87,8 @@ final class RangeReader {
         files.glob(warehouse.table(Table.LANDING) + "/*/" + batchDir).forEach(files::deleteRecursively);
         files.deleteRecursively(warehouse.table(Table.QUARANTINE) + "/" + batchDir);
         for (ChunkReader.Output o : outputs) {
-            for (String file : o.files()) {
-                String[] tableAndPath = file.split("\t", 2);
-                Table table = Table.valueOf(tableAndPath[0]);
-                String partitionsAndName = tableAndPath[1].substring(tableAndPath[1].indexOf('/') + 1);
-                files.move(staging.get(table) + "/" + tableAndPath[1], warehouse.table(table) + "/"
-                        + partitionsAndName);
+            for (ChunkReader.StagedFile file : o.files()) {
+                files.move(file.staged(staging.get(file.table())), file.target(warehouse.table(file.table())));
             }
         }
         staging.values().forEach(files::deleteRecursively);
